@@ -1,0 +1,3 @@
+from healcode.cli import main
+
+main()

@@ -1,0 +1,132 @@
+"""``healcode code``: code transcripts with a codebook and write the tables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from healcode.cli.common import library_errors, stderr_console, stdout_console
+
+UNITS = ("sentence", "turn", "paragraph")
+SEGMENTERS = ("jieba-rs", "jieba")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("-c", "--codebook", type=click.Path(path_type=Path),
+              help="Codebook YAML. Default: the bundled social-healing codebook.")
+@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("healcode-out"),
+              show_default=True, help="Directory for the output tables.")
+@click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True,
+              help="What is coded: sentences, whole speaker turns, or paragraphs (lines).")
+@click.option("--speakers", default="participants", show_default=True, metavar="WHO",
+              help="Whose speech is coded: participants, all, or names (张阿姨,P03).")
+@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
+              help="Another speaker marker that means the interviewer (repeatable).")
+@click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs",
+              show_default=True, help="jieba-rs (Rust port, fast) or jieba (Python reference).")
+@click.option("--negation-window", type=click.IntRange(0, 20), default=None,
+              help="Tokens before a term searched for a negator. Default: the codebook's (3).")
+@click.option("--encoding", default=None,
+              help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, GB18030).")
+@click.option("--id-column", default=None, help="Tables: the column with each row's id.")
+@click.option("--text-column", "text_columns", multiple=True,
+              help="Tables: a column of answers to code (repeatable; each is a turn).")
+@click.option("--metadata", type=click.Path(path_type=Path), default=None,
+              help="CSV of document attributes keyed by document id. "
+                   "Default: metadata.csv in the corpus directory.")
+@click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
+@click.option("--no-bom", is_flag=True, help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
+@click.option("--force", is_flag=True, help="Replace an existing output directory.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
+@library_errors
+def code(
+    paths: tuple[Path, ...],
+    codebook: Path | None,
+    outdir: Path,
+    unit: str,
+    speakers: str,
+    interviewers: tuple[str, ...],
+    segmenter: str,
+    negation_window: int | None,
+    encoding: str | None,
+    id_column: str | None,
+    text_columns: tuple[str, ...],
+    metadata: Path | None,
+    strict: bool,
+    no_bom: bool,
+    force: bool,
+    quiet: bool,
+) -> None:
+    """Code transcripts (PATHS: files or directories) and write the tables to OUTDIR.
+
+    With no PATHS the bundled Warm Heart Home corpus is coded; with no --codebook
+    the bundled social-healing codebook is used.
+
+    \b
+    Examples:
+      healcode code
+      healcode code interviews/ -c my_codebook.yaml -o results --unit turn
+      healcode code survey.xlsx --id-column 编号 --text-column 回答 -c my_codebook.yaml
+    """
+    from healcode.bundled import default_codebook_path, default_corpus_path
+    from healcode.codebook import load_codebook
+    from healcode.coding import CodingOptions, code_corpus
+    from healcode.corpus import load_corpus
+    from healcode.export.outdir import check_writable
+
+    err = stderr_console()
+    check_writable(outdir, force=force)
+    if not paths:
+        paths = (default_corpus_path(),)
+        err.print(f"No PATHS given: coding the bundled corpus {paths[0]}", soft_wrap=True)
+    if codebook is None:
+        codebook = default_codebook_path()
+        err.print(f"No --codebook given: using the bundled codebook {codebook}", soft_wrap=True)
+    book = load_codebook(codebook)
+    corpus = load_corpus(
+        paths, encoding=encoding, id_column=id_column, text_columns=text_columns,
+        metadata=metadata, strict=strict,
+    )
+    who: str | tuple[str, ...] = (
+        speakers if speakers in ("participants", "all")
+        else tuple(s.strip() for s in speakers.split(",") if s.strip())
+    )
+    options = CodingOptions(unit=unit, speakers=who, interviewers=interviewers,  # type: ignore[arg-type]
+                            segmenter=segmenter, negation_window=negation_window)  # type: ignore[arg-type]
+    if quiet:
+        result = code_corpus(corpus, book, options=options)
+    else:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(),
+                      TextColumn("{task.description}"), console=err, transient=True) as bar:
+            task = bar.add_task("", total=len(corpus.sources))
+            result = code_corpus(
+                corpus, book, options=options,
+                on_document=lambda d: bar.update(task, advance=1, description=d.id),
+            )
+    written = result.write(outdir, force=force, bom=not no_bom)
+    if not quiet:
+        _summary(result, outdir, written)
+    if result.skipped:
+        for reason in result.skipped:
+            err.print(f"skipped: {reason}", markup=False, highlight=False)
+        raise click.ClickException(
+            f"{len(result.skipped)} file(s) could not be read and were skipped (listed above)"
+        )
+
+
+def _summary(result, outdir: Path, written: list[Path]) -> None:
+    from rich.table import Table
+
+    frequencies = result.frequencies
+    table = Table(title=f"{result.codebook.name}: {len(result.documents)} documents")
+    for column in ("theme", "label", "references", "documents"):
+        table.add_column(column, justify="right" if column in ("references", "documents") else "left")
+    for row in frequencies[frequencies["level"] == "theme"].itertuples():
+        table.add_row(row.theme, row.label, str(row.references), str(row.documents))
+    out = stdout_console()
+    out.print(table)
+    out.print(f"Wrote {len(written)} files to {outdir}/: " + ", ".join(p.name for p in written))

@@ -1,0 +1,137 @@
+"""The codebook format: themes, their codes, and the rules that code a unit."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+Negation = Literal["flag", "exclude", "ignore"]
+DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "不再", "毫无", "从未", "并非")
+SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
+
+Text = Annotated[str, Field(strict=True)]
+
+
+class _Node(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    id: Text
+    label: Text
+    label_en: Text = ""
+    definition: Text = ""
+    when_to_use: Text = ""
+    when_not_to_use: Text = ""
+    example: Text = ""
+    terms: list[Text] = []
+    patterns: list[Text] = []
+    exclude: list[Text] = []
+    negation: Negation = "flag"
+
+    @field_validator("id")
+    @classmethod
+    def _snake_case(cls, value: str) -> str:
+        if not SNAKE_CASE.match(value):
+            raise ValueError(f"id {value!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
+        return value
+
+    @field_validator("terms", "exclude")
+    @classmethod
+    def _no_blank(cls, values: list[str]) -> list[str]:
+        if any(not v for v in values):
+            raise ValueError("an empty string is not a term")
+        return values
+
+    @field_validator("patterns")
+    @classmethod
+    def _compiles(cls, values: list[str]) -> list[str]:
+        for pattern in values:
+            try:
+                compiled = re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+            if compiled.fullmatch("") is not None or compiled.search("") is not None:
+                raise ValueError(f"regular expression {pattern!r} can match the empty string")
+        return values
+
+
+class Code(_Node):
+    pass
+
+
+class Theme(_Node):
+    codes: list[Code] = []
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What codes a unit with one code path: a theme's own terms, or one code's."""
+
+    path: str  # "theme/code", or "theme" for terms on the theme itself
+    theme: str
+    label: str
+    terms: tuple[str, ...]
+    patterns: tuple[str, ...]
+    exclude: tuple[str, ...]
+    negation: Negation
+
+
+class Codebook(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    codebook: Literal[1]
+    name: Text
+    language: Text = "zh"
+    source: Text = ""
+    description: Text = ""
+    negators: list[Text] = list(DEFAULT_NEGATORS)
+    negation_window: int = Field(default=3, ge=0, le=20)
+    themes: list[Theme] = Field(min_length=1)
+
+    _path: str | None = PrivateAttr(default=None)
+    _sha256: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Codebook:
+        seen: set[str] = set()
+        for theme in self.themes:
+            for node in (theme, *theme.codes):
+                if node.id in seen:
+                    raise ValueError(f"id {node.id!r} is used twice; ids must be unique")
+                seen.add(node.id)
+        return self
+
+    @property
+    def path(self) -> str | None:
+        return self._path
+
+    @property
+    def sha256(self) -> str | None:
+        return self._sha256
+
+    def rules(self) -> list[Rule]:
+        """Every code path that can code a unit, themes' own terms first within a theme."""
+        rules = []
+        for theme in self.themes:
+            for node, path in ((theme, theme.id), *((c, f"{theme.id}/{c.id}") for c in theme.codes)):
+                if node.terms or node.patterns:
+                    rules.append(
+                        Rule(path, theme.id, node.label, tuple(node.terms), tuple(node.patterns),
+                             tuple(node.exclude), node.negation)
+                    )
+        return rules
+
+    def terms(self) -> list[str]:
+        """All distinct terms, in codebook order."""
+        return list(dict.fromkeys(t for rule in self.rules() for t in rule.terms))
+
+    def labels(self) -> dict[str, str]:
+        """Label of every theme and code path."""
+        labels = {}
+        for theme in self.themes:
+            labels[theme.id] = theme.label
+            for code in theme.codes:
+                labels[f"{theme.id}/{code.id}"] = code.label
+        return labels

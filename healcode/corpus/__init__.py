@@ -1,0 +1,146 @@
+"""Transcripts in: files and tables -> Documents, turns and units."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from healcode.corpus.read import METADATA_NAME, Source, find_sources, read_source, read_table
+from healcode.corpus.turns import find_turns
+from healcode.corpus.units import UnitKind, split_units
+from healcode.errors import CorpusError
+from healcode.records import Document
+
+__all__ = ["Corpus", "InputFile", "UnitKind", "find_turns", "load_corpus", "split_units"]
+
+
+@dataclass(frozen=True, slots=True)
+class InputFile:
+    path: str
+    sha256: str
+    encoding: str
+    documents: int
+
+
+@dataclass
+class Corpus:
+    """The documents to code, read lazily one file at a time.
+
+    Iterating ``documents()`` fills ``inputs`` (files read) and ``skipped`` (one
+    message per file that could not be read; with ``strict`` the first one raises).
+    """
+
+    sources: list[Source]
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)
+    metadata_columns: list[str] = field(default_factory=list)
+    metadata_file: str | None = None
+    encoding: str | None = None
+    id_column: str | None = None
+    text_columns: tuple[str, ...] = ()
+    strict: bool = False
+    inputs: list[InputFile] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def documents(self) -> Iterator[Document]:
+        self.inputs.clear()
+        self.skipped.clear()
+        seen: dict[str, str] = {}
+        for source in self.sources:
+            try:
+                documents = read_source(
+                    source,
+                    encoding=self.encoding,
+                    id_column=self.id_column,
+                    text_columns=self.text_columns,
+                )
+            except CorpusError as exc:
+                if self.strict:
+                    raise
+                self.skipped.append(str(exc))
+                continue
+            self.inputs.append(
+                InputFile(str(source.path), documents[0].sha256 if documents else "",
+                          documents[0].encoding if documents else "", len(documents))
+            )
+            for document in documents:
+                if document.id in seen:
+                    raise CorpusError(
+                        f"duplicate document id {document.id!r}: "
+                        f"{seen[document.id]} and {document.source}"
+                    )
+                seen[document.id] = document.source
+                yield self._with_metadata(document)
+
+    def _with_metadata(self, document: Document) -> Document:
+        extra = self.metadata.get(document.id)
+        if not extra:
+            return document
+        meta = {**document.meta, **extra}
+        return Document(document.id, document.text, document.source, document.encoding,
+                        document.sha256, meta, document.turns)
+
+
+def load_corpus(
+    paths: Sequence[str | Path],
+    *,
+    encoding: str | None = None,
+    id_column: str | None = None,
+    text_columns: Sequence[str] = (),
+    metadata: str | Path | None = None,
+    strict: bool = False,
+) -> Corpus:
+    """Plan a corpus from files and directories; nothing is read until iterated.
+
+    ``metadata`` is a CSV keyed by document id (column ``document`` or ``id``, else the
+    first column); without it, a ``metadata.csv`` inside an input directory is used.
+    """
+    roots = [Path(p) for p in paths]
+    sources = find_sources(roots, tables=bool(text_columns))
+    if not sources:
+        raise CorpusError(
+            f"no transcripts (.txt, .md, .docx) found in {', '.join(map(str, roots))}"
+        )
+    metadata_path = Path(metadata) if metadata else _metadata_beside(roots)
+    table: dict[str, dict[str, str]] = {}
+    columns: list[str] = []
+    if metadata_path is not None:
+        table, columns = read_metadata(metadata_path, encoding=encoding)
+    return Corpus(
+        sources,
+        table,
+        columns,
+        str(metadata_path) if metadata_path else None,
+        encoding,
+        id_column,
+        tuple(text_columns),
+        strict,
+    )
+
+
+def _metadata_beside(roots: Sequence[Path]) -> Path | None:
+    for root in roots:
+        candidate = (root if root.is_dir() else root.parent) / METADATA_NAME
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_metadata(
+    path: Path, *, encoding: str | None = None
+) -> tuple[dict[str, dict[str, str]], list[str]]:
+    """Participant attributes keyed by document id, and their column names in order."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from None
+    header, rows, _ = read_table(data, str(path), encoding=encoding)
+    key = next((c for c in ("document", "id") if c in header), header[0])
+    columns = [c for c in header if c != key]
+    table: dict[str, dict[str, str]] = {}
+    for number, row in enumerate(rows, start=2):
+        doc_id = row[key].strip()
+        if doc_id in table:
+            raise CorpusError(f"{path}:{number}: document {doc_id!r} is listed twice")
+        table[doc_id] = {c: row[c].strip() for c in columns}
+    return table, columns

@@ -1,0 +1,23 @@
+"""Errors the library raises. The CLI turns each into one line and exit status 1."""
+
+from __future__ import annotations
+
+
+class HealcodeError(Exception):
+    """Something a researcher can act on; the message says what and where."""
+
+
+class CorpusError(HealcodeError):
+    """An input file or table that cannot be read as a transcript."""
+
+
+class CodebookError(HealcodeError):
+    """A codebook file that is malformed or invalid (message names file and line)."""
+
+
+class OutputError(HealcodeError):
+    """An output location that cannot be written (e.g. exists without --force)."""
+
+
+class CodingsError(HealcodeError):
+    """A codings file for agreement or evaluation that cannot be used."""

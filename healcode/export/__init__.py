@@ -1,0 +1,1 @@
+"""Writers: every file healcode produces is written here, atomically."""

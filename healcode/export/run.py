@@ -1,0 +1,65 @@
+"""Write a coding run: the six tables and manifest.json."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import healcode
+from healcode.export.csv import write_csv
+from healcode.export.outdir import staged_directory
+
+if TYPE_CHECKING:
+    from healcode.coding import CodingResult
+
+OUTPUT_FILES = (
+    "units.csv", "excerpts.csv", "hits.csv", "frequencies.csv",
+    "matrix.csv", "cooccurrence.csv", "manifest.json",
+)
+
+
+def write_run(result: CodingResult, outdir: Path, *, force: bool = False, bom: bool = True) -> list[Path]:
+    tables = {
+        "units.csv": result.units_table,
+        "excerpts.csv": result.excerpts,
+        "hits.csv": result.hits_table,
+        "frequencies.csv": result.frequencies,
+        "matrix.csv": result.matrix,
+        "cooccurrence.csv": result.cooccurrence,
+    }
+    with staged_directory(outdir, force=force) as staging:
+        for name, frame in tables.items():
+            write_csv(frame, staging / name, bom=bom)
+        manifest = build_manifest(result, {n: len(f) for n, f in tables.items()}, bom=bom)
+        (staging / "manifest.json").write_text(
+            json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return [outdir / name for name in OUTPUT_FILES]
+
+
+def build_manifest(result: CodingResult, rows: dict[str, int], *, bom: bool) -> dict[str, object]:
+    """Everything needed to reproduce the run; the only place that records the date."""
+    codebook = result.codebook
+    return {
+        "healcode": healcode.__version__,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "codebook": {"path": codebook.path, "sha256": codebook.sha256, "name": codebook.name},
+        "segmenter": {"name": result.segmenter, "version": result.segmenter_version},
+        "options": {**result.options_dict(), "bom": bom},
+        "inputs": [
+            {"path": i.path, "sha256": i.sha256, "encoding": i.encoding, "documents": i.documents}
+            for i in result.inputs
+        ],
+        "skipped": result.skipped,
+        "metadata_columns": result.metadata_columns,
+        "counts": {
+            "documents": len(result.documents),
+            "units": len(result.units),
+            "coded_units": sum(u.in_scope for u in result.units),
+            "hits": len(result.hits),
+            "excerpts": rows["excerpts.csv"],
+        },
+        "rows": rows,
+    }

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = Path(__file__).resolve().parent / "data"
+CORPUS = ROOT / "corpora" / "warm_heart_home"
+CODEBOOK = ROOT / "codebooks" / "social_healing.yaml"
+MINI_CODEBOOK = DATA / "mini_codebook.yaml"
+SHARED = Path(__import__("os").environ.get("HEALCODE_SHARED", ROOT.parent / "shared"))
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def mini_codebook():
+    from healcode.codebook import load_codebook
+
+    return load_codebook(MINI_CODEBOOK)
+
+
+@pytest.fixture(scope="session")
+def mini_coder(mini_codebook):
+    from healcode.coder import Coder
+
+    return Coder(mini_codebook)
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory):
+    """One `healcode code` run of the bundled corpus, shared by the tests that read it."""
+    from healcode.cli import main
+
+    out = tmp_path_factory.mktemp("bundled") / "out"
+    result = CliRunner().invoke(main, ["code", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
