@@ -1,18 +1,20 @@
 """Apply a codebook to units: spaCy tokens from jieba, PhraseMatcher terms, regex patterns.
 
 A unit is segmented only when one of the codebook's terms occurs in it as a substring
-(found with Aho-Corasick) or one of its patterns matches: a unit without either cannot
-produce a hit, and segmentation is most of the cost. Whether a term really matches is
+or one of its patterns matches (see prefilter.py): a unit without either cannot produce
+a hit, and segmentation is most of the cost. Whether a term really matches is
 still decided on jieba's tokens, so 有用 is not found inside 还有/用.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
-import ahocorasick_rs
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
@@ -20,10 +22,14 @@ from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from healcode.codebook import Codebook, Rule
+from healcode.prefilter import Prefilter
 from healcode.records import Hit, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
 
 SPAN_KEY = "healcode"
+# Between units batched into one Doc: whitespace, so no term (and no phrase) contains it.
+_SEPARATOR = "\n"
+PatternHit = tuple[Rule, str, int, int]  # rule, pattern, start, end
 
 
 class JiebaTokenizer:
@@ -104,53 +110,93 @@ class Coder:
             for rule in self.rules
             for pattern in rule.patterns
         ]
-        terms = [t.lower() for t in codebook.terms()]
-        self._candidates = ahocorasick_rs.AhoCorasick(terms) if terms else None
+        self._prefilter = Prefilter(codebook.terms(), [p for _, p, _ in self._patterns])
 
     @property
     def segmenter(self) -> Segmenter:
         return self.nlp.tokenizer.segmenter  # type: ignore[union-attr]
 
     def code_text(self, text: str) -> list[Match]:
-        """Every hit in one unit's text; segments it only if a hit is possible."""
-        pattern_hits = self._pattern_hits(text)
-        has_term = self._candidates is not None and bool(
-            self._candidates.find_matches_as_indexes(text.lower())
-        )
-        if not has_term and not pattern_hits:
-            return []
-        return self._match(self.nlp.make_doc(text), pattern_hits, terms=has_term)
+        """Every hit in one text (a unit); segments it only if a hit is possible."""
+        return self.code_texts([text])[0]
+
+    def code_texts(self, texts: Sequence[str]) -> list[list[Match]]:
+        """Every hit in each of many texts (the units of a document), in one pass.
+
+        Only texts where the prefilter finds a term or a pattern matches are segmented,
+        and their tokens go into ONE spaCy Doc, separated by a line-break token that no
+        term contains, so the PhraseMatcher runs once per document rather than per unit.
+        """
+        results: list[list[Match]] = [[] for _ in texts]
+        segmented: list[tuple[int, list[str], list[PatternHit], bool]] = []
+        for index, (has_term, patterns) in enumerate(self._prefilter.scan_many(texts)):
+            pattern_hits = self._pattern_hits(texts[index], patterns) if patterns else []
+            if has_term or pattern_hits:
+                words = self.segmenter.cut(texts[index])
+                segmented.append((index, words, pattern_hits, has_term))
+        phrases = self._phrase_matches([words for _, words, _, term in segmented if term])
+        batch = iter(phrases)
+        for index, words, pattern_hits, has_term in segmented:
+            found = next(batch) if has_term else []
+            results[index] = self._resolve(texts[index], words, found, pattern_hits)
+        return results
 
     def code_doc(self, doc: Doc) -> list[Match]:
         """Every hit in a Doc tokenized elsewhere (the spaCy component's path)."""
-        return self._match(doc, self._pattern_hits(doc.text), terms=True)
+        text = doc.text
+        strings = self.nlp.vocab.strings
+        found = [(strings[key], first, last) for key, first, last in self._phrases(doc)]
+        hits = self._pattern_hits(text, range(len(self._patterns)))
+        return self._resolve(text, [t.text_with_ws for t in doc], found, hits)
 
-    def _pattern_hits(self, text: str) -> list[tuple[Rule, str, int, int]]:
-        return [
-            (rule, pattern, m.start(), m.end())
-            for rule, pattern, regex in self._patterns
-            for m in regex.finditer(text)
-            if m.end() > m.start()
-        ]
+    def _phrase_matches(self, batch: list[list[str]]) -> list[list[tuple[str, int, int]]]:
+        """PhraseMatcher over many token lists at once: (path, first, last) per list,
+        with token indexes local to each list."""
+        if not batch:
+            return []
+        words: list[str] = []
+        starts: list[int] = []
+        for tokens in batch:
+            starts.append(len(words))
+            words.extend(tokens)
+            words.append(_SEPARATOR)
+        doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
+        strings = self.nlp.vocab.strings
+        matches: list[list[tuple[str, int, int]]] = [[] for _ in batch]
+        for key, first, last in self._phrases(doc):
+            which = bisect_right(starts, first) - 1
+            offset = starts[which]
+            matches[which].append((strings[key], first - offset, last - offset))
+        return matches
 
-    def _match(
-        self, doc: Doc, pattern_hits: list[tuple[Rule, str, int, int]], *, terms: bool
-    ) -> list[Match]:
-        found: list[tuple[str, str, int, int, int]] = []  # path, term, start, end, first token
-        if terms:
-            for key, first, last in self._phrases(doc):
-                path = self.nlp.vocab.strings[key]
-                span = doc[first:last]
-                term = self._terms.get((path, span.text.lower()), span.text)
-                found.append((path, term, span.start_char, span.end_char, first))
-        for rule, pattern, start, end in pattern_hits:
-            span = doc.char_span(start, end, alignment_mode="expand")
-            found.append((rule.path, pattern, start, end, span.start if span is not None else 0))
-        return self._resolve(doc, doc.text.lower(), found)
+    def _pattern_hits(self, text: str, indexes: Iterable[int]) -> list[PatternHit]:
+        hits = []
+        for index in indexes:
+            rule, pattern, regex = self._patterns[index]
+            hits.extend(
+                (rule, pattern, m.start(), m.end())
+                for m in regex.finditer(text)
+                if m.end() > m.start()
+            )
+        return hits
 
     def _resolve(
-        self, doc: Doc, lowered: str, found: list[tuple[str, str, int, int, int]]
+        self,
+        text: str,
+        words: list[str],
+        phrases: list[tuple[str, int, int]],
+        pattern_hits: list[PatternHit],
     ) -> list[Match]:
+        # Token boundaries as character offsets: words[i] is text[offsets[i]:offsets[i + 1]].
+        offsets = list(accumulate(map(len, words), initial=0))
+        lowered = text.lower()
+        found: list[tuple[str, str, int, int, int]] = []  # path, term, start, end, first token
+        for path, first, last in phrases:
+            start, end = offsets[first], offsets[last]
+            term = self._terms.get((path, lowered[start:end]), text[start:end])
+            found.append((path, term, start, end, first))
+        for rule, pattern, start, end in pattern_hits:
+            found.append((rule.path, pattern, start, end, bisect_right(offsets, start) - 1))
         matches: list[Match] = []
         by_path: dict[str, list[tuple[str, str, int, int, int]]] = {}
         for item in found:
@@ -160,39 +206,43 @@ class Coder:
             if any(word.lower() in lowered for word in rule.exclude):
                 continue
             for _, term, start, end, first in _longest_first(items):
-                negated = rule.negation != "ignore" and self._is_negated(doc, first)
+                negated = rule.negation != "ignore" and self._is_negated(words, first)
                 if negated and rule.negation == "exclude":
                     continue
                 matches.append(Match(path, rule.theme, term, start, end, negated))
         matches.sort(key=lambda m: (m.start, m.end, m.path))
         return matches
 
-    def _is_negated(self, doc: Doc, first: int) -> bool:
+    def _is_negated(self, words: list[str], first: int) -> bool:
         """A negator within ``window`` tokens before the hit, in the same clause."""
         seen = 0
-        for token in reversed(doc[:first]):
-            if token.is_space:
+        for word in reversed(words[:first]):
+            if word.isspace():
                 continue
-            if token.is_punct or seen >= self.window:
+            if seen >= self.window or _is_punctuation(word):
                 return False
-            if token.lower_ in self.negators:
+            if word.lower() in self.negators:
                 return True
             seen += 1
         return False
 
     def code_units(self, units: Sequence[Unit]) -> list[Hit]:
-        """Hits of every in-scope unit, with offsets into the document."""
+        """Hits of every in-scope unit (of one document), with offsets into the document."""
+        scoped = [unit for unit in units if unit.in_scope]
         hits = []
-        for unit in units:
-            if not unit.in_scope:
-                continue
-            for m in self.code_text(unit.text):
-                start, end = unit.start + m.start, unit.start + m.end
+        for unit, matches in zip(scoped, self.code_texts([u.text for u in scoped]), strict=True):
+            for m in matches:
                 hits.append(
-                    Hit(unit.document, unit.index, m.theme, m.path, m.term, start, end,
+                    Hit(unit.document, unit.index, m.theme, m.path, m.term,
+                        unit.start + m.start, unit.start + m.end,
                         unit.text[m.start : m.end], m.negated)
                 )
         return hits
+
+
+def _is_punctuation(word: str) -> bool:
+    """，。！？、… and the like: they end the clause a negator can reach across."""
+    return all(unicodedata.category(char).startswith("P") for char in word)
 
 
 def _longest_first(

@@ -21,3 +21,7 @@ class OutputError(HealcodeError):
 
 class CodingsError(HealcodeError):
     """A codings file for agreement or evaluation that cannot be used."""
+
+
+class ExchangeError(HealcodeError):
+    """A REFI-QDA file (.qdc/.qdpx) that cannot be read safely, or a run that cannot be exported."""

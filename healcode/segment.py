@@ -56,7 +56,12 @@ class JiebaSegmenter:
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in words:
+            # jieba adds a re-added word's new frequency to the dictionary total without
+            # taking out its old one; jieba-rs replaces it. Taking it out here keeps the
+            # total, and so every segmentation, identical between the two backends.
+            old = self._jieba.FREQ.get(word) or 0
             self._jieba.add_word(word)
+            self._jieba.total -= old
 
     def cut(self, text: str) -> list[str]:
         return self._jieba.lcut(text, HMM=True)

@@ -1,17 +1,36 @@
-"""The only place that builds DataFrames: rows of a coding run -> tables."""
+"""The tables of a coding run, and the only place that builds DataFrames from them.
+
+Each table is plain rows first (what the CSV writer streams, with no pandas in the way)
+and becomes a DataFrame only when the Python API asks for one.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
-
-import pandas as pd
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from healcode.records import Hit, Unit
 
 if TYPE_CHECKING:
+    from pandas import DataFrame
+
     from healcode.coding import CodingResult
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    columns: list[str]
+    rows: list[Sequence[Any]]
+
+    def frame(self) -> DataFrame:
+        import pandas
+
+        return pandas.DataFrame(self.rows, columns=self.columns)
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 UNIT_COLUMNS = ["document", "unit", "speaker", "role", "start", "end", "coded", "text"]
 EXCERPT_COLUMNS = [
@@ -26,20 +45,20 @@ FREQUENCY_COLUMNS = [
 TERM_SEPARATOR = "; "
 
 
-def units_table(units: Sequence[Unit]) -> pd.DataFrame:
+def units_table(units: Sequence[Unit]) -> Table:
     rows = [
         (u.document, u.index, u.speaker, u.role, u.start, u.end, u.in_scope, u.text)
         for u in units
     ]
-    return pd.DataFrame(rows, columns=UNIT_COLUMNS)
+    return Table(UNIT_COLUMNS, rows)
 
 
-def hits_table(hits: Sequence[Hit]) -> pd.DataFrame:
+def hits_table(hits: Sequence[Hit]) -> Table:
     rows = [(h.document, h.unit, h.theme, h.code, h.term, h.start, h.end, h.negated) for h in hits]
-    return pd.DataFrame(rows, columns=HIT_COLUMNS)
+    return Table(HIT_COLUMNS, rows)
 
 
-def excerpts_table(result: CodingResult) -> pd.DataFrame:
+def excerpts_table(result: CodingResult) -> Table:
     """One row per coded unit and code path; ``negated`` when every hit of it is negated.
 
     Metadata columns follow; one whose name is already an excerpt column (e.g. a
@@ -64,7 +83,7 @@ def excerpts_table(result: CodingResult) -> pd.DataFrame:
     order = {d.id: i for i, d in enumerate(result.documents)}
     rank = {rule.path: i for i, rule in enumerate(result.codebook.rules())}
     rows.sort(key=lambda r: (order[r[0]], r[1], rank.get(r[7], len(rank))))
-    return pd.DataFrame(rows, columns=[*EXCERPT_COLUMNS, *metadata_names(columns)])
+    return Table([*EXCERPT_COLUMNS, *metadata_names(columns)], rows)
 
 
 def metadata_names(columns: Sequence[str]) -> list[str]:
@@ -72,12 +91,18 @@ def metadata_names(columns: Sequence[str]) -> list[str]:
     return [f"meta_{c}" if c in taken else c for c in columns]
 
 
-def _references(result: CodingResult) -> dict[str, set[tuple[str, int]]]:
-    """Coded units of every theme and code path (a theme counts its codes' units too)."""
-    refs: dict[str, set[tuple[str, int]]] = defaultdict(set)
+Key = tuple[str, str]  # ("theme", theme id) or ("code", code path)
+
+
+def _references(result: CodingResult) -> dict[Key, set[tuple[str, int]]]:
+    """Coded units of every theme and code path (a theme counts its codes' units too).
+
+    Keys carry the level because a theme's own terms code the path "theme" itself.
+    """
+    refs: dict[Key, set[tuple[str, int]]] = defaultdict(set)
     for hit in result.hits:
-        refs[hit.code].add((hit.document, hit.unit))
-        refs[hit.theme].add((hit.document, hit.unit))
+        refs[("code", hit.code)].add((hit.document, hit.unit))
+        refs[("theme", hit.theme)].add((hit.document, hit.unit))
     return refs
 
 
@@ -94,42 +119,45 @@ def _levels(result: CodingResult) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def frequencies_table(result: CodingResult) -> pd.DataFrame:
+def frequencies_table(result: CodingResult) -> Table:
     """References (coded units), documents (as NVivo's Files), hits, and hits per 10,000
     characters of in-scope speech, for every theme and code."""
     refs = _references(result)
-    hit_counts: dict[str, int] = defaultdict(int)
+    hit_counts: dict[Key, int] = defaultdict(int)
     for hit in result.hits:
-        hit_counts[hit.code] += 1
-        if hit.code != hit.theme:
-            hit_counts[hit.theme] += 1
+        hit_counts[("code", hit.code)] += 1
+        hit_counts[("theme", hit.theme)] += 1
     total_docs = len(result.documents)
     scope_chars = sum(len(u.text) for u in result.units if u.in_scope)
     rows = []
     for level, theme, path, label in _levels(result):
-        units = refs.get(path, set())
+        units = refs.get((level, path), set())
         documents = len({d for d, _ in units})
-        hits = hit_counts.get(path, 0)
+        hits = hit_counts.get((level, path), 0)
         rows.append((
             level, theme, "" if level == "theme" else path, label, len(units), documents,
             round(100 * documents / total_docs, 1) if total_docs else 0.0,
             hits, round(10_000 * hits / scope_chars, 2) if scope_chars else 0.0,
         ))
-    return pd.DataFrame(rows, columns=FREQUENCY_COLUMNS)
+    return Table(FREQUENCY_COLUMNS, rows)
 
 
-def matrix_table(result: CodingResult) -> pd.DataFrame:
-    """Documents x themes and codes; each value is the number of references."""
-    paths = list(dict.fromkeys(path for _, _, path, _ in _levels(result)))
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for path, units in _references(result).items():
+def matrix_table(result: CodingResult) -> Table:
+    """Documents x themes and codes; each value is the number of references.
+
+    A theme's own terms get the column ``theme/*`` so it differs from the theme's.
+    """
+    keys = [(level, path) for level, _, path, _ in _levels(result)]
+    counts: dict[tuple[str, Key], int] = defaultdict(int)
+    for key, units in _references(result).items():
         for document, _ in units:
-            counts[(document, path)] += 1
-    rows = [[d.id, *(counts.get((d.id, p), 0) for p in paths)] for d in result.documents]
-    return pd.DataFrame(rows, columns=["document", *paths])
+            counts[(document, key)] += 1
+    columns = [path if level == "theme" or "/" in path else f"{path}/*" for level, path in keys]
+    rows = [[d.id, *(counts.get((d.id, k), 0) for k in keys)] for d in result.documents]
+    return Table(["document", *columns], rows)
 
 
-def cooccurrence_table(result: CodingResult) -> pd.DataFrame:
+def cooccurrence_table(result: CodingResult) -> Table:
     """Themes x themes: units coded with both (the diagonal: units coded with the theme)."""
     themes = [t.id for t in result.codebook.themes]
     by_unit: dict[tuple[str, int], set[str]] = defaultdict(set)
@@ -141,4 +169,4 @@ def cooccurrence_table(result: CodingResult) -> pd.DataFrame:
             for b in coded:
                 counts[(a, b)] += 1
     rows = [[a, *(counts.get((a, b), 0) for b in themes)] for a in themes]
-    return pd.DataFrame(rows, columns=["theme", *themes])
+    return Table(["theme", *themes], rows)

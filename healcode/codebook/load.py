@@ -36,7 +36,9 @@ def load_codebook(path: str | Path) -> Codebook:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CodebookError(f"{name}: not UTF-8 (byte {exc.start}); save the codebook as UTF-8") from None
+        raise CodebookError(
+            f"{name}: not UTF-8 (byte {exc.start}); save the codebook as UTF-8"
+        ) from None
     codebook = parse_codebook(text, name)
     codebook._path = name
     codebook._sha256 = hashlib.sha256(data).hexdigest()
@@ -52,6 +54,9 @@ def parse_codebook(text: str, name: str = "<codebook>") -> Codebook:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+        if context and start is not None and (mark is None or start.line != mark.line):
+            problem += f" ({context} at line {start.line + 1})"
         raise CodebookError(f"{name}{where}: not valid YAML: {problem}") from None
     if not isinstance(content, dict):
         raise CodebookError(f"{name}:1: a codebook is a mapping with keys codebook, name, themes")

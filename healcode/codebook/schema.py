@@ -34,7 +34,9 @@ class _Node(BaseModel):
     @classmethod
     def _snake_case(cls, value: str) -> str:
         if not SNAKE_CASE.match(value):
-            raise ValueError(f"id {value!r} must be snake_case (a-z, 0-9, _; starting with a letter)")
+            raise ValueError(
+                f"id {value!r} must be snake_case (a-z, 0-9, _; starting with a letter)"
+            )
         return value
 
     @field_validator("terms", "exclude")
@@ -115,7 +117,8 @@ class Codebook(BaseModel):
         """Every code path that can code a unit, themes' own terms first within a theme."""
         rules = []
         for theme in self.themes:
-            for node, path in ((theme, theme.id), *((c, f"{theme.id}/{c.id}") for c in theme.codes)):
+            nodes = [(theme, theme.id), *((c, f"{theme.id}/{c.id}") for c in theme.codes)]
+            for node, path in nodes:
                 if node.terms or node.patterns:
                     rules.append(
                         Rule(path, theme.id, node.label, tuple(node.terms), tuple(node.patterns),

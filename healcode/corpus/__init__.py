@@ -17,10 +17,13 @@ __all__ = ["Corpus", "InputFile", "UnitKind", "find_turns", "load_corpus", "spli
 
 @dataclass(frozen=True, slots=True)
 class InputFile:
-    path: str
+    """A file that was read: enough to find it, check it and read it the same way again."""
+
+    path: str  # absolute
+    root: str  # the directory its document ids are relative to (absolute)
     sha256: str
     encoding: str
-    documents: int
+    ids: tuple[str, ...]
 
 
 @dataclass
@@ -60,8 +63,13 @@ class Corpus:
                 self.skipped.append(str(exc))
                 continue
             self.inputs.append(
-                InputFile(str(source.path), documents[0].sha256 if documents else "",
-                          documents[0].encoding if documents else "", len(documents))
+                InputFile(
+                    str(source.path.resolve()),
+                    str(source.root.resolve()),
+                    documents[0].sha256 if documents else "",
+                    documents[0].encoding if documents else "",
+                    tuple(d.id for d in documents),
+                )
             )
             for document in documents:
                 if document.id in seen:
@@ -71,6 +79,16 @@ class Corpus:
                     )
                 seen[document.id] = document.source
                 yield self._with_metadata(document)
+
+    def reading_options(self) -> dict[str, object]:
+        """How the files were read, as recorded in a run's manifest."""
+        return {
+            "encoding": self.encoding,
+            "id_column": self.id_column,
+            "text_columns": list(self.text_columns),
+            "metadata": str(Path(self.metadata_file).resolve()) if self.metadata_file else None,
+            "strict": self.strict,
+        }
 
     def _with_metadata(self, document: Document) -> Document:
         extra = self.metadata.get(document.id)

@@ -60,4 +60,6 @@ def _codec_name(encoding: str, source: str) -> str:
     try:
         return codecs.lookup(encoding).name
     except LookupError:
-        raise CorpusError(f"{source}: unknown encoding {encoding!r} given with --encoding") from None
+        raise CorpusError(
+            f"{source}: unknown encoding {encoding!r} given with --encoding"
+        ) from None

@@ -55,9 +55,13 @@ def _spans(text: str, start: int, end: int, unit: UnitKind) -> Iterator[tuple[in
     yield from _trimmed(text, piece_start, end)
 
 
+_WORD = re.compile(r"\w")
+
+
 def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
-    while start < end and text[start].isspace():
-        start += 1
-    end = trim_end(text, start, end)
-    if any(char.isalnum() for char in text[start:end]):  # not a lone "……" or "。"
-        yield start, end
+    """The piece without surrounding whitespace, unless it has no word at all (a lone "……")."""
+    piece = text[start:end]
+    kept = piece.strip()
+    if kept and _WORD.search(kept):
+        left = start + len(piece) - len(piece.lstrip())
+        yield left, left + len(kept)

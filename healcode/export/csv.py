@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
-import pandas as pd
+from healcode.tables import Table
 
 
-def write_csv(frame: pd.DataFrame, path: Path, *, bom: bool = True) -> None:
-    frame.to_csv(
-        path, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n"
-    )
+def write_csv(table: Table, path: Path, *, bom: bool = True) -> None:
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)

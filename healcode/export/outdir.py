@@ -26,6 +26,7 @@ def staged_directory(outdir: Path, *, force: bool) -> Iterator[Path]:
     check_writable(outdir, force=force)
     outdir.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{outdir.name}.", dir=outdir.parent))
+    os.chmod(staging, 0o777 & ~_umask())  # mkdtemp makes it private; the result should not be
     try:
         yield staging
     except BaseException:
@@ -49,9 +50,16 @@ def staged_file(path: Path, *, force: bool = True) -> Iterator[Path]:
     handle, name = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     os.close(handle)
     staging = Path(name)
+    os.chmod(staging, 0o666 & ~_umask())  # mkstemp makes it private; the result should not be
     try:
         yield staging
     except BaseException:
         staging.unlink(missing_ok=True)
         raise
     os.replace(staging, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask

@@ -20,18 +20,22 @@ OUTPUT_FILES = (
 )
 
 
-def write_run(result: CodingResult, outdir: Path, *, force: bool = False, bom: bool = True) -> list[Path]:
+def write_run(
+    result: CodingResult, outdir: Path, *, force: bool = False, bom: bool = True
+) -> list[Path]:
+    from healcode import tables as build
+
     tables = {
-        "units.csv": result.units_table,
-        "excerpts.csv": result.excerpts,
-        "hits.csv": result.hits_table,
-        "frequencies.csv": result.frequencies,
-        "matrix.csv": result.matrix,
-        "cooccurrence.csv": result.cooccurrence,
+        "units.csv": build.units_table(result.units),
+        "excerpts.csv": build.excerpts_table(result),
+        "hits.csv": build.hits_table(result.hits),
+        "frequencies.csv": build.frequencies_table(result),
+        "matrix.csv": build.matrix_table(result),
+        "cooccurrence.csv": build.cooccurrence_table(result),
     }
     with staged_directory(outdir, force=force) as staging:
-        for name, frame in tables.items():
-            write_csv(frame, staging / name, bom=bom)
+        for name, table in tables.items():
+            write_csv(table, staging / name, bom=bom)
         manifest = build_manifest(result, {n: len(f) for n, f in tables.items()}, bom=bom)
         (staging / "manifest.json").write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -45,11 +49,16 @@ def build_manifest(result: CodingResult, rows: dict[str, int], *, bom: bool) -> 
     return {
         "healcode": healcode.__version__,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "codebook": {"path": codebook.path, "sha256": codebook.sha256, "name": codebook.name},
+        "codebook": {
+            "path": str(Path(codebook.path).resolve()) if codebook.path else None,
+            "sha256": codebook.sha256,
+            "name": codebook.name,
+        },
         "segmenter": {"name": result.segmenter, "version": result.segmenter_version},
-        "options": {**result.options_dict(), "bom": bom},
+        "options": {**result.reading, **result.options_dict(), "bom": bom},
         "inputs": [
-            {"path": i.path, "sha256": i.sha256, "encoding": i.encoding, "documents": i.documents}
+            {"path": i.path, "root": i.root, "sha256": i.sha256, "encoding": i.encoding,
+             "documents": list(i.ids)}
             for i in result.inputs
         ],
         "skipped": result.skipped,

@@ -1,0 +1,199 @@
+"""Which units could match at all: one Aho-Corasick pass per unit instead of segmenting it.
+
+A term can only match as tokens where it occurs as a substring. A pattern can only match
+where one of its *anchors* occurs: literal strings that every match of it must contain,
+read off the parsed regular expression (``对.{0,4}未来`` needs 未来; ``(孩子|儿子)走了``
+needs one of 孩子走了 / 儿子走了). A pattern with no such literal runs on every unit.
+The prefilter never decides a match; it only skips units that cannot have one.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from itertools import accumulate
+from re import _constants as sre  # type: ignore[attr-defined]
+from re import _parser as sre_parse  # type: ignore[attr-defined]
+
+import ahocorasick_rs
+
+_REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
+_ZERO_WIDTH = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}
+_LIMIT = 64  # the most strings one anchor set may hold
+
+
+def pattern_anchors(pattern: str) -> frozenset[str] | None:
+    """Strings of which every match of ``pattern`` contains one; None if none is known.
+
+    ``对.{0,4}未来`` gives {未来}; ``我(很|挺)(行|在行)`` gives {我很行, 我很在行, 我挺行,
+    我挺在行}: adjacent fixed parts are multiplied out, so anchors are as long (and as
+    rare in ordinary text) as the pattern allows.
+    """
+    try:
+        parsed = sre_parse.parse(pattern)
+    except re.error:
+        return None
+    anchors = _required(list(parsed))
+    if not anchors:
+        return None
+    lowered = {a.lower() for a in anchors}
+    # a text that contains 怕别人 contains 怕人 too: only the shortest forms are needed
+    return frozenset(a for a in lowered if not any(b != a and b in a for b in lowered))
+
+
+def _required(items: list[tuple[object, object]]) -> set[str] | None:
+    """Anchors of a sequence: the most selective of the requirements of its parts.
+
+    Consecutive parts that match a small, fixed set of strings are multiplied into one
+    set of longer strings; any other part ends such a run and may add a requirement of
+    its own (a group with a ``.`` inside still requires its literal parts).
+    """
+    options: list[set[str]] = []
+    run: set[str] = {""}
+    for op, value in items:
+        exact = _exact(op, value)
+        if exact is not None and len(run) * len(exact) <= _LIMIT:
+            run = {a + b for a in run for b in exact}
+            continue
+        if "" not in run:
+            options.append(run)
+        if exact is not None:
+            run = exact
+            continue
+        run = {""}
+        need = _element(op, value)
+        if need:
+            options.append(need)
+    if "" not in run:
+        options.append(run)
+    if not options:
+        return None
+    return max(options, key=lambda s: (min(map(len, s)), -len(s)))
+
+
+def _exact(op: object, value: object) -> set[str] | None:
+    """Every string this part can match, when that is a small fixed set ("" included)."""
+    if op is sre.LITERAL:
+        return {chr(value)}  # type: ignore[arg-type]
+    if op in _ZERO_WIDTH:
+        return {""}
+    if op is sre.IN:
+        members = list(value)  # type: ignore[arg-type]
+        if len(members) <= _LIMIT and all(o is sre.LITERAL for o, _ in members):
+            return {chr(v) for _, v in members}
+        return None
+    if op is sre.SUBPATTERN:
+        return _exact_sequence(list(value[-1]))  # type: ignore[index]
+    if op is sre.BRANCH:
+        union: set[str] = set()
+        for branch in value[1]:  # type: ignore[index]
+            strings = _exact_sequence(list(branch))
+            if strings is None:
+                return None
+            union |= strings
+        return union if len(union) <= _LIMIT else None
+    if op in _REPEATS:
+        low, high, item = value  # type: ignore[misc]
+        once = _exact_sequence(list(item))
+        if once is None or high > 3:
+            return None
+        strings: set[str] = set()
+        current = {""}
+        for count in range(high + 1):
+            if count >= low:
+                strings |= current
+            current = {a + b for a in current for b in once}
+            if len(strings) + len(current) > _LIMIT:
+                return None
+        return strings
+    return None
+
+
+def _exact_sequence(items: list[tuple[object, object]]) -> set[str] | None:
+    strings = {""}
+    for op, value in items:
+        exact = _exact(op, value)
+        if exact is None or len(strings) * len(exact) > _LIMIT:
+            return None
+        strings = {a + b for a in strings for b in exact}
+    return strings
+
+
+def _element(op: object, value: object) -> set[str] | None:
+    """A requirement of a part that matches too many strings to list (e.g. has a ``.``)."""
+    if op is sre.SUBPATTERN:
+        return _required(list(value[-1]))  # type: ignore[index]
+    if op is sre.BRANCH:
+        union: set[str] = set()
+        for branch in value[1]:  # type: ignore[index]
+            need = _required(list(branch))
+            if not need:
+                return None  # one branch can match without an anchor
+            union |= need
+        return union
+    if op in _REPEATS:
+        low, _, item = value  # type: ignore[misc]
+        return _required(list(item)) if low >= 1 else None
+    return None
+
+
+class Prefilter:
+    """Says, for a text, whether any term may match and which patterns may."""
+
+    def __init__(self, terms: Sequence[str], patterns: Sequence[str]) -> None:
+        self.patterns = len(patterns)
+        self._terms = len(terms)
+        self._always: list[int] = []
+        needles = [t.lower() for t in terms]
+        self._needle_patterns: list[int] = []  # for needles past the terms: their pattern
+        for index, pattern in enumerate(patterns):
+            anchors = pattern_anchors(pattern)
+            if anchors is None:
+                self._always.append(index)
+                continue
+            for anchor in sorted(anchors):
+                needles.append(anchor)
+                self._needle_patterns.append(index)
+        self._automaton = ahocorasick_rs.AhoCorasick(needles) if needles else None
+
+    def scan(self, text: str) -> tuple[bool, list[int]]:
+        """(a term may match, indexes of the patterns that may match)."""
+        return self.scan_many([text])[0]
+
+    def scan_many(self, texts: Sequence[str]) -> list[tuple[bool, list[int]]]:
+        """``scan`` for many texts with one automaton pass over them all, joined by NUL
+        (which no term or anchor contains, so no match can span two texts)."""
+        nothing = (False, sorted(self._always))
+        if self._automaton is None or not texts:
+            return [nothing] * len(texts)
+        joined = "\0".join(texts)
+        lowered = joined.lower()
+        if len(lowered) != len(joined):  # a rare letter whose lower case is longer
+            return [self._scan_one(t) for t in texts]
+        starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        found: dict[int, tuple[bool, set[int]]] = {}
+        for needle, start, _ in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
+            index = bisect_right(starts, start) - 1
+            term, patterns = found.get(index) or (False, set(self._always))
+            if needle < self._terms:
+                term = True
+            else:
+                patterns.add(self._needle_patterns[needle - self._terms])
+            found[index] = (term, patterns)
+        results = [nothing] * len(texts)
+        for index, (term, patterns) in found.items():
+            results[index] = (term, sorted(patterns))
+        return results
+
+    def _scan_one(self, text: str) -> tuple[bool, list[int]]:
+        found_term = False
+        patterns = set(self._always)
+        for needle, _, _ in self._automaton.find_matches_as_indexes(  # type: ignore[union-attr]
+            text.lower(), overlapping=True
+        ):
+            if needle < self._terms:
+                found_term = True
+            else:
+                patterns.add(self._needle_patterns[needle - self._terms])
+        return found_term, sorted(patterns)
