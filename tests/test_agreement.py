@@ -1,0 +1,345 @@
+"""`healcode agree` / `healcode evaluate`: published reference values reproduced by the
+CLI on CSV files, outputs, coded ranges, and bad input."""
+
+from __future__ import annotations
+
+import csv
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from healcode.cli import main
+from tests.conftest import CORPUS, DATA
+
+AGREE = DATA / "agreement"
+GOLD = CORPUS / "gold.csv"
+THEMES = [
+    "mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
+    "community_participation",
+]
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _agree(runner, tmp_path: Path, *args: str) -> list[dict[str, str]]:
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["agree", *args, "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return _rows(out / "agreement.csv")
+
+
+def _row(rows: list[dict[str, str]], code: str, coder_a: str = "") -> dict[str, str]:
+    found = [r for r in rows if r["code"] == code and (not coder_a or r["coder_a"] == coder_a)]
+    assert len(found) == 1, found
+    return found[0]
+
+
+# --- published values ---------------------------------------------------------------
+
+
+def test_krippendorff_2011_four_coders_missing_data(runner, tmp_path):
+    """Krippendorff (2011) 'Computing Krippendorff's Alpha-Reliability': nominal 0.743."""
+    rows = _agree(runner, tmp_path, str(AGREE / "krippendorff2011.csv"), "--absent", "missing")
+    everyone = _row(rows, "(categories)", "(all)")
+    assert round(float(everyone["krippendorff_alpha"]), 3) == 0.743
+    assert everyone["units"] == "11"  # unit 12 has one value only: not pairable
+
+
+def test_krippendorff_2004_binary_two_coders(runner, tmp_path):
+    """Krippendorff (2004) binary example, 2 coders x 10 units: alpha 0.095."""
+    rows = _agree(runner, tmp_path, str(AGREE / "coder_a.csv"), str(AGREE / "coder_b.csv"))
+    present = _row(rows, "present")
+    assert (present["coder_a"], present["coder_b"]) == ("coder_a", "coder_b")
+    assert round(float(present["krippendorff_alpha"]), 3) == 0.095
+    assert (present["units"], present["coded_a"], present["coded_b"]) == ("10", "2", "4")
+    assert float(present["percent_agreement"]) == 60.0
+
+
+def test_cohen_kappa_fifty_items(runner, tmp_path):
+    """20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no: p_o 0.70, p_e 0.50, kappa 0.40."""
+    rows = _agree(runner, tmp_path, str(AGREE / "cohen50.csv"))
+    yes = _row(rows, "yes")
+    assert round(float(yes["cohen_kappa"]), 3) == 0.400
+    assert float(yes["percent_agreement"]) == 70.0
+    assert (yes["coded_a"], yes["coded_b"]) == ("25", "30")
+
+
+def test_fleiss_1971_diagnoses(runner, tmp_path):
+    """Fleiss (1971), 30 patients x 6 diagnoses: kappa 0.430 over the five categories,
+    and his per-category kappas for each diagnosis as a present/absent code."""
+    rows = _agree(runner, tmp_path, str(AGREE / "fleiss1971.csv"))
+    assert round(float(_row(rows, "(categories)", "(all)")["fleiss_kappa"]), 3) == 0.430
+    per_category = {
+        "depression": 0.245, "personality_disorder": 0.245, "schizophrenia": 0.520,
+        "neurosis": 0.471, "other": 0.566,
+    }
+    for code, kappa in per_category.items():
+        assert round(float(_row(rows, code, "(all)")["fleiss_kappa"]), 3) == kappa
+    # 6 coders: 15 pairs, each with its own rows, then the all-coder rows.
+    assert len({(r["coder_a"], r["coder_b"]) for r in rows}) == 16
+
+
+# --- what the command prints and writes ------------------------------------------
+
+
+def test_table_and_files(runner, tmp_path):
+    out = tmp_path / "out"
+    result = runner.invoke(main, [
+        "agree", str(AGREE / "cohen50.csv"), "--reference", "rater1", "-o", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "rater1 ~ rater2" in result.output
+    assert "0.400" in result.output and "70.0" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["agreement.csv", "disagreements.csv"]
+    yes = _row(_rows(out / "agreement.csv"), "yes")
+    # rater2 against rater1: 20 of its 30 yes are right; 20 of rater1's 25 are found.
+    assert round(float(yes["precision"]), 4) == round(20 / 30, 4)
+    assert float(yes["recall"]) == 0.8
+    assert round(float(yes["f1"]), 4) == round(40 / 55, 4)
+    disagreements = _rows(out / "disagreements.csv")
+    assert len(disagreements) == 15
+    assert list(disagreements[0]) == ["document", "unit", "text", "code", "rater1", "rater2"]
+    assert {(d["rater1"], d["rater2"]) for d in disagreements} == {("yes", "no"), ("no", "yes")}
+
+
+def test_outputs_are_byte_identical_and_not_overwritten(runner, tmp_path):
+    args = ["agree", str(AGREE / "krippendorff2011.csv"), "--absent", "missing", "-q"]
+    first, second = tmp_path / "a", tmp_path / "b"
+    assert runner.invoke(main, [*args, "-o", str(first)]).exit_code == 0
+    assert runner.invoke(main, [*args, "-o", str(second)]).exit_code == 0
+    for name in ("agreement.csv", "disagreements.csv"):
+        assert (first / name).read_bytes() == (second / name).read_bytes()
+    again = runner.invoke(main, [*args, "-o", str(first)])
+    assert again.exit_code == 1 and "--force" in again.output
+
+
+def test_undefined_measures_say_why_and_never_nan(runner, tmp_path):
+    """A code both coders gave every unit has no variation; nothing is NaN or blank."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    for path in (a, b):
+        path.write_text("document,unit,code\nd,1,x\nd,2,x\nd,3,x\n", encoding="utf-8")
+    rows = _agree(runner, tmp_path, str(a), str(b))
+    x = _row(rows, "x")
+    assert x["percent_agreement"] == "100.0"
+    assert x["cohen_kappa"] == "n/a (no variation: every rating is the same)"
+    assert x["krippendorff_alpha"].startswith("n/a (")
+    for row in rows:
+        for column in ("percent_agreement", "cohen_kappa", "krippendorff_alpha"):
+            assert row[column] and "nan" not in row[column].lower()
+
+
+def test_absent_rule_not_coded_versus_missing(runner, tmp_path):
+    """The same files give different units compared under the two --absent rules."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("document,unit,code\nd,1,x\nd,2,\nd,3,x\n", encoding="utf-8")
+    b.write_text("document,unit,code\nd,1,x\nd,2,x\n", encoding="utf-8")
+    not_coded = _row(_agree(runner, tmp_path / "1", str(a), str(b)), "x")
+    missing = _row(_agree(runner, tmp_path / "2", str(a), str(b), "--absent", "missing"), "x")
+    assert (not_coded["units"], not_coded["percent_agreement"]) == ("3", "33.33")
+    assert (missing["units"], missing["percent_agreement"]) == ("2", "50.0")
+
+
+def test_theme_level_folds_code_paths(runner, tmp_path):
+    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
+    a.write_text("document,unit,code\nd,1,hope/future_plans\nd,2,\n", encoding="utf-8")
+    b.write_text("document,unit,code\nd,1,hope/looking_forward\nd,2,\n", encoding="utf-8")
+    themes = _agree(runner, tmp_path / "t", str(a), str(b))
+    assert _row(themes, "hope")["percent_agreement"] == "100.0"
+    codes = _agree(runner, tmp_path / "c", str(a), str(b), "--level", "code")
+    assert {r["code"] for r in codes} >= {"hope/future_plans", "hope/looking_forward"}
+    assert _row(codes, "hope/future_plans")["percent_agreement"] == "50.0"
+
+
+# --- coded character ranges (QDA programs) ---------------------------------------
+
+
+def test_ranges_code_units_they_cover_by_half(runner, tmp_path):
+    from healcode.reliability import read_codings, read_units
+
+    units = read_units(AGREE / "units.csv")
+    anna = read_codings(AGREE / "anna_ranges.csv", units=units)
+    coded = {(c.document, c.unit): c.code for c in anna.rows}
+    # 5-12 covers 7 of unit 1's 10 characters; 20-35 covers half of unit 2 and all of 3.
+    assert coded == {
+        ("d1", 1): "hope", ("d1", 2): "emotional_pain/grief", ("d1", 3): "emotional_pain/grief",
+    }
+    assert anna.unmatched_ranges == 1  # 0-4 lies in the interviewer's unit only
+    stricter = read_codings(AGREE / "anna_ranges.csv", units=units, min_overlap=0.6)
+    assert ("d1", 2) in {(c.document, c.unit) for c in stricter.rows if not c.code}
+
+    out = tmp_path / "out"
+    result = runner.invoke(main, [
+        "agree", str(AGREE / "anna_ranges.csv"), str(AGREE / "ben.csv"),
+        "--units", str(AGREE / "units.csv"), "-o", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "cover no in-scope unit" in result.output
+    hope = _row(_rows(out / "agreement.csv"), "hope")
+    # 5 coded units; anna never mentions d2, so its units count as not coded by her.
+    assert (hope["units"], hope["coded_a"], hope["coded_b"]) == ("5", "1", "2")
+    assert hope["percent_agreement"] == "80.0"
+
+
+def test_map_ranges_merges_pieces_of_one_code():
+    from healcode.reliability import CodedRange, UnitSpan, map_ranges
+
+    unit = UnitSpan("d", 0, 0, 10, True, "x" * 10)
+    pieces = [CodedRange("anna", "d", 0, 3, "c"), CodedRange("anna", "d", 3, 6, "c")]
+    mapping = map_ranges(pieces, [unit])
+    assert [(c.unit, c.code) for c in mapping.codings] == [(0, "c")]
+    assert mapping.unmatched == ()
+
+
+# --- bad input: one line naming the file, exit 1 ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("document,code\nd,x\n", "no unit column"),
+        ("document,unit,code\nd,one,x\n", "line 2: unit 'one' is not a whole number"),
+        ("", "empty file"),
+    ],
+)
+def test_bad_codings_file(runner, tmp_path, content, message):
+    bad = tmp_path / "bad.csv"
+    bad.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["agree", str(bad), str(AGREE / "ben.csv"), "-o", str(out)])
+    assert result.exit_code == 1
+    assert str(bad) in result.output and message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_unit_not_in_units_csv(runner, tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("document,unit,code\nd1,0,x\n", encoding="utf-8")
+    result = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv"),
+                                  "--units", str(AGREE / "units.csv")])
+    assert result.exit_code == 1
+    assert f"{a} line 2: unit 0 of d1 is not coded there" in result.output
+    a.write_text("document,unit,code\nd1,9,x\n", encoding="utf-8")
+    result = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv"),
+                                  "--units", str(AGREE / "units.csv")])
+    assert result.exit_code == 1 and "unit 9 of d1 does not exist there" in result.output
+
+
+def test_codings_made_on_other_units(runner, tmp_path):
+    """A text column that no longer matches units.csv means the units have changed."""
+    stale = tmp_path / "stale.csv"
+    stale.write_text("document,unit,code,text\nd1,1,hope,另一句话\n", encoding="utf-8")
+    result = runner.invoke(main, ["agree", str(stale), str(AGREE / "ben.csv"),
+                                  "--units", str(AGREE / "units.csv")])
+    assert result.exit_code == 1
+    assert f"{stale} line 2: unit 1 of d1 has other text in the units file" in result.output
+
+
+def test_single_coder(runner):
+    result = runner.invoke(main, ["agree", str(AGREE / "ben.csv")])
+    assert result.exit_code == 1
+    assert "ben.csv" in result.output and "at least two coders" in result.output
+
+
+def test_mismatched_documents(runner, tmp_path):
+    a = tmp_path / "a.csv"
+    a.write_text("document,unit,code\np01,1,x\n", encoding="utf-8")
+    result = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv")])
+    assert result.exit_code == 1
+    assert "mismatched documents" in result.output
+    with_units = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv"),
+                                      "--units", str(AGREE / "units.csv")])
+    assert with_units.exit_code == 1
+    assert f"{a} line 2: document 'p01' is not in the units file" in with_units.output
+
+
+def test_unknown_reference_and_missing_file(runner, tmp_path):
+    result = runner.invoke(main, ["agree", str(AGREE / "cohen50.csv"), "--reference", "gold"])
+    assert result.exit_code == 1 and "no such coder (coders: rater1, rater2)" in result.output
+    missing = tmp_path / "nope.csv"
+    result = runner.invoke(main, ["agree", str(missing), str(AGREE / "ben.csv")])
+    assert result.exit_code == 1 and f"{missing}: no such file" in result.output
+
+
+# --- the library --------------------------------------------------------------------
+
+
+def test_python_api_returns_dataframes():
+    import healcode
+
+    result = healcode.agreement([AGREE / "coder_a.csv", AGREE / "coder_b.csv"], level="code")
+    assert result.coders == ("coder_a", "coder_b")
+    assert list(result.table["code"]) == ["present", "(mean)"]
+    assert round(result.table.loc[0, "krippendorff_alpha"], 3) == 0.095
+    assert len(result.disagreements) == 4
+    # Importing the implementation must not replace the public function.
+    import healcode.reliability  # noqa: F401
+
+    assert callable(healcode.agreement)
+
+
+def test_cli_import_stays_light():
+    code = (
+        "import sys, healcode.cli; "
+        "print(sorted(m for m in ('pandas', 'numpy', 'krippendorff') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+# --- the bundled corpus and its gold coding ----------------------------------------
+
+
+def test_gold_codes_every_coded_unit_of_the_bundled_corpus(bundled_run):
+    """gold.csv is keyed by (document, unit): if the transcripts or the unit splitting
+    change, this fails and the gold needs re-checking against the new units."""
+    units = {(r["document"], r["unit"]): r["text"] for r in _rows(bundled_run / "units.csv")
+             if r["coded"] == "True"}
+    gold = _rows(GOLD)
+    assert {(g["document"], g["unit"]) for g in gold} == set(units)
+    assert all(g["text"] == units[(g["document"], g["unit"])] for g in gold)
+    assert {g["coder"] for g in gold} == {"gold"}
+    assert {g["code"] for g in gold} <= {"", *THEMES}
+    keys = [(g["document"], int(g["unit"]), g["code"]) for g in gold]
+    assert keys == sorted(keys) and len(set(keys)) == len(keys)
+
+
+def test_evaluate_bundled_corpus(runner, bundled_run, tmp_path):
+    out = tmp_path / "eval"
+    result = runner.invoke(main, ["evaluate", str(bundled_run), "--gold", str(GOLD),
+                                  "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = _rows(out / "agreement.csv")
+    assert [r["code"] for r in rows] == [*THEMES, "(mean)"]
+    for row in rows:
+        assert (row["coder_a"], row["coder_b"]) == ("gold", "healcode")
+        for column in ("precision", "recall", "f1", "cohen_kappa", "krippendorff_alpha"):
+            assert -1 <= float(row[column]) <= 1
+    for theme in THEMES:
+        assert theme in result.output
+
+
+def test_evaluate_needs_a_run_directory(runner, tmp_path):
+    result = runner.invoke(main, ["evaluate", str(tmp_path), "--gold", str(GOLD)])
+    assert result.exit_code == 1
+    assert "not a healcode output directory (no units.csv)" in result.output
+
+
+def test_code_no_coder_used_is_reported_as_undefined():
+    import healcode
+
+    result = healcode.agreement(
+        [AGREE / "coder_a.csv", AGREE / "coder_b.csv"], codes=["unused"], reference="coder_a",
+    )
+    unused = result.table[result.table["code"] == "unused"].iloc[0]
+    assert unused["cohen_kappa"] == "n/a (no coder used this code)"
+    assert unused["krippendorff_alpha"] == "n/a (no coder used this code)"
+    assert unused["precision"] == "n/a (coder never used the code)"
+    assert unused["f1"] == "n/a (neither used the code)"
+    mean = result.table[result.table["code"] == "(mean)"].iloc[0]
+    assert round(mean["krippendorff_alpha"], 3) == 0.095  # the mean skips the undefined code
