@@ -1,0 +1,340 @@
+"""Read back a ``healcode code`` output directory, with the full texts of its documents.
+
+The tables hold units, not whole documents, and a REFI-QDA project needs the whole
+text each offset counts into. So the inputs listed in ``manifest.json`` are read again
+through ``healcode.corpus``, each checked against its recorded SHA-256, and every unit
+of ``units.csv`` is checked to sit at its offsets in the text read: a source edited,
+moved or read differently since the run is an error, never a silently shifted coding.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from healcode.codebook import Codebook, load_codebook
+from healcode.corpus import read_metadata
+from healcode.corpus.read import METADATA_NAME, TABLE_SUFFIXES, Source, read_source, read_table
+from healcode.errors import CorpusError, ExchangeError
+from healcode.records import Document
+
+_TERM_SEPARATOR = "; "  # as tables.TERM_SEPARATOR writes them (not imported: it loads pandas)
+_NOT_CODECS = ("docx", "xlsx")  # encodings the manifest records for files that have none
+
+
+@dataclass(frozen=True, slots=True)
+class UnitRow:
+    document: str
+    unit: int
+    speaker: str
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ExcerptRow:
+    """One coded unit and code path, as excerpts.csv lists it."""
+
+    document: str
+    unit: int
+    speaker: str
+    start: int
+    end: int
+    theme: str
+    code: str
+    terms: tuple[str, ...]
+    negated: bool
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class RunDocument:
+    id: str
+    text: str
+    source: str
+    encoding: str
+    meta: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class CodedRun:
+    outdir: Path
+    manifest: dict[str, Any]
+    codebook: Codebook
+    documents: list[RunDocument]
+    excerpts: list[ExcerptRow]
+    metadata_columns: list[str]
+
+    @property
+    def created(self) -> str | None:
+        """When the run was made (ISO 8601), the only date an export carries."""
+        value = self.manifest.get("created")
+        return value if isinstance(value, str) and value else None
+
+
+def load_coded_run(outdir: str | Path, *, texts: bool = True) -> CodedRun:
+    """The codebook, excerpts and (with ``texts``) the document texts of a coding run."""
+    outdir = Path(outdir)
+    manifest = _read_manifest(outdir)
+    codebook = _run_codebook(outdir, manifest)
+    excerpts = _read_excerpts(outdir / "excerpts.csv") if texts else []
+    columns = [str(c) for c in manifest.get("metadata_columns") or []]
+    documents: list[RunDocument] = []
+    if texts:
+        units = _read_units(outdir / "units.csv")
+        documents = _reread_documents(outdir, manifest, units)
+        _check_excerpts(outdir, excerpts, units, codebook)
+        documents = _with_run_metadata(documents, columns)
+    return CodedRun(outdir, manifest, codebook, documents, excerpts, columns)
+
+
+def _read_manifest(outdir: Path) -> dict[str, Any]:
+    path = outdir / "manifest.json"
+    if not outdir.is_dir():
+        raise ExchangeError(
+            f"{outdir}: no such directory (give the output directory of healcode code)"
+        )
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ExchangeError(
+            f"{outdir}: not a healcode output directory (no manifest.json); "
+            "give the directory written by healcode code -o"
+        ) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExchangeError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(manifest, dict) or "codebook" not in manifest or "inputs" not in manifest:
+        raise ExchangeError(f"{path}: not a healcode run manifest (no codebook or inputs)")
+    return manifest
+
+
+def _run_codebook(outdir: Path, manifest: dict[str, Any]) -> Codebook:
+    recorded = manifest["codebook"]
+    path = Path(recorded.get("path") or "")
+    if not path.is_file():
+        raise ExchangeError(
+            f"{path}: the codebook of the run {outdir} is not there any more; "
+            "run healcode export from the directory healcode code was run in"
+        )
+    codebook = load_codebook(path)
+    if recorded.get("sha256") and codebook.sha256 != recorded["sha256"]:
+        raise ExchangeError(
+            f"{path}: the codebook changed since the run in {outdir} (its SHA-256 differs "
+            "from manifest.json); run healcode code again, then export"
+        )
+    return codebook
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            return list(csv.DictReader(handle))
+    except FileNotFoundError:
+        raise ExchangeError(
+            f"{path}: missing from the run directory; run healcode code again"
+        ) from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise ExchangeError(f"{path}: cannot be read ({exc})") from None
+
+
+def _read_units(path: Path) -> dict[str, list[UnitRow]]:
+    units: dict[str, list[UnitRow]] = {}
+    for number, row in enumerate(_rows(path), start=2):
+        try:
+            unit = UnitRow(row["document"], int(row["unit"]), row["speaker"],
+                           int(row["start"]), int(row["end"]), row["text"])
+        except (KeyError, TypeError, ValueError):
+            raise ExchangeError(f"{path}:{number}: not a row of healcode's units table") from None
+        units.setdefault(unit.document, []).append(unit)
+    return units
+
+
+def _read_excerpts(path: Path) -> list[ExcerptRow]:
+    excerpts = []
+    for number, row in enumerate(_rows(path), start=2):
+        try:
+            terms = tuple(t for t in row["terms"].split(_TERM_SEPARATOR) if t)
+            excerpts.append(ExcerptRow(
+                row["document"], int(row["unit"]), row["speaker"], int(row["start"]),
+                int(row["end"]), row["theme"], row["code"], terms,
+                row["negated"].strip().lower() == "true", row["text"],
+            ))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise ExchangeError(
+                f"{path}:{number}: not a row of healcode's excerpts table"
+            ) from None
+    return excerpts
+
+
+def _reread_documents(
+    outdir: Path, manifest: dict[str, Any], units: dict[str, list[UnitRow]]
+) -> list[RunDocument]:
+    options = manifest.get("options") or {}
+    documents: list[RunDocument] = []
+    taken: set[str] = set()
+    roots: list[Path] = []
+    for entry in manifest["inputs"]:
+        path = Path(entry["path"])
+        _check_unchanged(path, entry, outdir)
+        recorded = entry.get("encoding") or None
+        encoding = options.get("encoding") or (None if recorded in _NOT_CODECS else recorded)
+        try:
+            if path.suffix.lower() in TABLE_SUFFIXES:
+                read = _table_documents(path, encoding, options, units, taken)
+                roots.append(path.parent)
+            else:
+                doc_id, root = _text_source_id(path, units, taken)
+                read = read_source(Source(path, doc_id, root), encoding=encoding)
+                roots.append(root)
+        except CorpusError as exc:
+            raise ExchangeError(f"{exc} (while reading the inputs of {outdir} again)") from None
+        for document in read:
+            _check_units(document, units.get(document.id, []), outdir)
+            taken.add(document.id)
+            documents.append(RunDocument(document.id, document.text, document.source,
+                                         document.encoding, dict(document.meta)))
+    missing = [d for d in units if d not in taken]
+    if missing:
+        raise ExchangeError(
+            f"{outdir / 'units.csv'}: documents {', '.join(missing[:3])} were not found in the "
+            "inputs listed in manifest.json; run healcode code again, then export"
+        )
+    metadata = _metadata_file(options, roots)
+    if metadata is not None:
+        table, _ = read_metadata(metadata, encoding=options.get("encoding"))
+        documents = [
+            RunDocument(d.id, d.text, d.source, d.encoding, {**d.meta, **table.get(d.id, {})})
+            for d in documents
+        ]
+    return documents
+
+
+def _check_unchanged(path: Path, entry: dict[str, Any], outdir: Path) -> None:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ExchangeError(
+            f"{path}: input of the run {outdir} cannot be read ({exc.strerror}); "
+            "run healcode export from the directory healcode code was run in"
+        ) from None
+    if entry.get("sha256") and hashlib.sha256(data).hexdigest() != entry["sha256"]:
+        raise ExchangeError(
+            f"{path}: changed since the run in {outdir} (its SHA-256 differs from "
+            "manifest.json); run healcode code again, then export"
+        )
+
+
+def _text_source_id(
+    path: Path, units: dict[str, list[UnitRow]], taken: set[str]
+) -> tuple[str, Path]:
+    """The document id the run gave a transcript file, and the directory it was under.
+
+    A file named on the command line has its stem as id; a file found in a directory
+    has its path relative to that directory. The run's ids tell which one it was.
+    """
+    stem = path.with_suffix("").as_posix()
+    candidates = [
+        d for d in units
+        if d not in taken and (stem == d or stem.endswith("/" + d))
+    ]
+    if not candidates:
+        return path.stem, path.parent  # a document without units
+    doc_id = max(candidates, key=len)
+    root = path
+    for _ in doc_id.split("/"):
+        root = root.parent
+    return doc_id, root
+
+
+def _table_documents(
+    path: Path,
+    encoding: str | None,
+    options: dict[str, Any],
+    units: dict[str, list[UnitRow]],
+    taken: set[str],
+) -> list[Document]:
+    """Re-read a survey table. The answer columns are the speakers of its units (each
+    answer is a turn named after its column) and the id column is the one whose values
+    are the run's document ids; both are taken from the manifest when it records them."""
+    header, _, _ = read_table(path.read_bytes(), str(path), encoding=encoding)
+    if options.get("text_columns"):
+        text_columns = list(options["text_columns"])
+    else:
+        speakers = dict.fromkeys(u.speaker for rows in units.values() for u in rows)
+        text_columns = [s for s in speakers if s in header]
+    if "id_column" in options:
+        id_candidates: list[str | None] = [options["id_column"]]
+    else:
+        id_candidates = [None, *(c for c in header if c not in text_columns)]
+    source = Source(path, path.stem, path.parent)
+    best: list[Document] = []
+    for id_column in id_candidates:
+        try:
+            documents = read_source(source, encoding=encoding, id_column=id_column,
+                                    text_columns=text_columns)
+        except CorpusError:
+            continue
+        known = [d for d in documents if d.id in units and d.id not in taken]
+        if len(known) > len([d for d in best if d.id in units]):
+            best = documents
+    if not best:
+        raise ExchangeError(
+            f"{path}: cannot find which rows and columns the run coded in this table; "
+            "run healcode code again, then export"
+        )
+    return best
+
+
+def _check_units(document: Document, units: list[UnitRow], outdir: Path) -> None:
+    for unit in units:
+        if document.text[unit.start : unit.end] != unit.text:
+            raise ExchangeError(
+                f"{document.source}: the text read now does not match unit {unit.unit} of "
+                f"{outdir / 'units.csv'} at {unit.start}-{unit.end}; the run was made with "
+                "other reading options, or the file changed: run healcode code again"
+            )
+
+
+def _check_excerpts(
+    outdir: Path, excerpts: list[ExcerptRow], units: dict[str, list[UnitRow]], codebook: Codebook
+) -> None:
+    paths = {rule.path for rule in codebook.rules()}
+    spans = {(u.document, u.unit): (u.start, u.end) for rows in units.values() for u in rows}
+    for number, row in enumerate(excerpts, start=2):
+        if spans.get((row.document, row.unit)) != (row.start, row.end):
+            raise ExchangeError(
+                f"{outdir / 'excerpts.csv'}:{number}: unit {row.unit} of {row.document} is not "
+                "in units.csv; the run directory is incomplete: run healcode code again"
+            )
+        if row.code not in paths:
+            raise ExchangeError(
+                f"{outdir / 'excerpts.csv'}:{number}: code {row.code!r} is not in the codebook; "
+                "run healcode code again, then export"
+            )
+
+
+def _metadata_file(options: dict[str, Any], roots: list[Path]) -> Path | None:
+    """The metadata table the run used: the one named in the manifest, else the
+    ``metadata.csv`` beside the inputs, as ``load_corpus`` finds it."""
+    if options.get("metadata"):
+        return Path(options["metadata"])
+    for root in dict.fromkeys(roots):
+        if (root / METADATA_NAME).is_file():
+            return root / METADATA_NAME
+    return None
+
+
+def _with_run_metadata(documents: list[RunDocument], columns: list[str]) -> list[RunDocument]:
+    """Keep only the metadata columns the run recorded, in its order."""
+    if not columns:
+        return [RunDocument(d.id, d.text, d.source, d.encoding, {}) for d in documents]
+    return [
+        RunDocument(d.id, d.text, d.source, d.encoding,
+                    {c: d.meta[c] for c in columns if d.meta.get(c, "") != ""})
+        for d in documents
+    ]
