@@ -1,0 +1,141 @@
+"""``healcode words``: word frequencies after segmentation, overall or by group."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from healcode.cli.common import library_errors, stderr_console, stdout_console
+
+SEGMENTERS = ("jieba-rs", "jieba")
+TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not given
+
+
+def corpus_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:
+    """PATHS, or the bundled corpus (said on stderr)."""
+    if paths:
+        return paths
+    from healcode.bundled import default_corpus_path
+
+    path = default_corpus_path()
+    stderr_console().print(f"No PATHS given: reading the bundled corpus {path}", soft_wrap=True)
+    return (path,)
+
+
+def codebook_for_dictionary(codebook: Path | None):  # -> Codebook
+    """The codebook whose terms join the segmenter's dictionary (default: the bundled one)."""
+    from healcode.bundled import default_codebook_path
+    from healcode.codebook import load_codebook
+
+    return load_codebook(codebook if codebook is not None else default_codebook_path())
+
+
+def parse_speakers(speakers: str) -> str | tuple[str, ...]:
+    if speakers in ("participants", "all"):
+        return speakers
+    return tuple(s.strip() for s in speakers.split(",") if s.strip())
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--by", default=None, metavar="GROUP",
+              help="Count per document, per speaker, or per value of a metadata column.")
+@click.option("--top", type=click.IntRange(min=1), default=None,
+              help=f"Rows per group. Default: all with -o, {TERMINAL_TOP} on the terminal.")
+@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Leave out words used fewer times (within their group).")
+@click.option("--stopwords", "stopwords_file", type=click.Path(exists=True, path_type=Path),
+              default=None, help="Your own stop-word list (UTF-8, one word per line).")
+@click.option("--no-stopwords", is_flag=True, help="Keep every word (no stop-word list).")
+@click.option("--keep-notes", is_flag=True,
+              help="Also count words in transcriber's notes such as （笑） or （停顿）.")
+@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
+              help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
+@click.option("--speakers", default="participants", show_default=True, metavar="WHO",
+              help="Whose speech is counted: participants, all, or names (张阿姨,P03).")
+@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
+              help="Another speaker marker that means the interviewer (repeatable).")
+@click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs", show_default=True)
+@click.option("--encoding", default=None, help="Encoding of text files. Default: detected.")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
+              help="Write the list to this CSV instead of printing it.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option("--no-bom", is_flag=True, help="Write the CSV as plain UTF-8 (default: with a BOM).")
+@library_errors
+def words(
+    paths: tuple[Path, ...],
+    by: str | None,
+    top: int | None,
+    min_count: int,
+    stopwords_file: Path | None,
+    no_stopwords: bool,
+    keep_notes: bool,
+    codebook: Path | None,
+    speakers: str,
+    interviewers: tuple[str, ...],
+    segmenter: str,
+    encoding: str | None,
+    output: Path | None,
+    force: bool,
+    no_bom: bool,
+) -> None:
+    """Word frequencies of transcripts (PATHS; default: the bundled corpus).
+
+    Text is segmented as `healcode code` segments it (the codebook's terms are in the
+    dictionary); punctuation, numbers, stop words and transcriber's notes such as
+    （笑） are left out. Columns: word,
+    count, rank (ties share the lowest rank), documents (how many documents use it),
+    and group first with --by.
+
+    \b
+    Examples:
+      healcode words --top 20
+      healcode words interviews/ --by gender --min-count 3 -o words.csv
+      healcode words --by speaker --no-stopwords --speakers all
+    """
+    from healcode.words import load_stopwords, read_passages, word_frequencies
+
+    if stopwords_file is not None and no_stopwords:
+        raise click.UsageError("use either --stopwords FILE or --no-stopwords")
+    if output is not None and output.exists() and not force:
+        raise click.ClickException(f"{output}: already exists; use --force to replace it")
+    stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
+    book = codebook_for_dictionary(codebook)
+    passages = read_passages(
+        corpus_paths(paths), book, speakers=parse_speakers(speakers),
+        interviewers=interviewers, segmenter=segmenter, encoding=encoding,  # type: ignore[arg-type]
+    )
+    limit = top if top is not None or output is not None else TERMINAL_TOP
+    rows = word_frequencies(
+        passages, by=by, stopwords=stopwords, keep_notes=keep_notes, top=limit,
+        min_count=min_count,
+    )
+    header = ["word", "count", "rank", "documents"]
+    if by is not None:
+        header.insert(0, "group")
+    table = [
+        ([r.group] if by is not None else []) + [r.word, r.count, r.rank, r.documents]
+        for r in rows
+    ]
+    if output is not None:
+        from healcode.words import write_rows_csv
+
+        write_rows_csv(output, header, table, bom=not no_bom, force=force)
+        stderr_console().print(f"Wrote {len(table)} rows to {output}", soft_wrap=True)
+        return
+    _print(header, table, by)
+
+
+def _print(header: list[str], rows: list[list[object]], by: str | None) -> None:
+    from rich.table import Table
+
+    title = f"Word frequencies by {by}" if by else "Word frequencies"
+    table = Table(title=title)
+    for column in header:
+        numeric = column in ("count", "rank", "documents")
+        table.add_column(by if column == "group" else column,
+                         justify="right" if numeric else "left")
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    stdout_console().print(table)
