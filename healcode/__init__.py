@@ -12,9 +12,12 @@ __version__ = "0.1.0"
 __all__ = [
     "CodingOptions",
     "HealcodeError",
+    "agreement",
     "code_corpus",
     "load_codebook",
     "load_corpus",
+    "write_report",
+    "write_tables",
 ]
 
 from healcode.errors import HealcodeError
@@ -23,12 +26,18 @@ if TYPE_CHECKING:
     from healcode.codebook import load_codebook
     from healcode.coding import CodingOptions, code_corpus
     from healcode.corpus import load_corpus
+    from healcode.export.tables import write_tables
+    from healcode.reliability import agreement
+    from healcode.report import write_report
 
 _LAZY = {
     "load_codebook": "healcode.codebook",
     "load_corpus": "healcode.corpus",
     "code_corpus": "healcode.coding",
     "CodingOptions": "healcode.coding",
+    "agreement": "healcode.reliability",
+    "write_report": "healcode.report",
+    "write_tables": "healcode.export.tables",
 }
 
 

@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING
 
 from healcode.codebook import Codebook
 from healcode.corpus import Corpus, InputFile, UnitKind, find_turns, split_units
+from healcode.corpus.turns import INTERVIEWER_MARKERS
 from healcode.errors import CorpusError
+from healcode.fold import FoldMode, code_folded_units, should_fold, traditional_forms
 from healcode.records import Document, Hit, Turn, Unit
 from healcode.segment import SegmenterName
 
@@ -27,6 +29,9 @@ class CodingOptions:
     interviewers: tuple[str, ...] = ()
     segmenter: SegmenterName = "jieba-rs"
     negation_window: int | None = None  # None: the codebook's
+    # Traditional text against a simplified codebook: "auto" folds documents detected as
+    # mostly traditional, "traditional" folds every document, "none" never (healcode.fold).
+    fold: FoldMode = "auto"
 
     def in_scope(self, turn: Turn) -> bool:
         if self.speakers == "all":
@@ -56,13 +61,17 @@ class DocumentCoding:
 
 def code_document(document: Document, coder: Coder, options: CodingOptions) -> DocumentCoding:
     """The whole per-document step as a pure function: a document in, its rows out."""
+    fold = should_fold(document.text, coder.codebook, options.fold)
+    interviewers = options.interviewers
+    if fold:  # 訪談者 is the interviewer as much as 访谈者
+        interviewers += traditional_forms((*sorted(INTERVIEWER_MARKERS), *interviewers))
     turns = (
         list(document.turns)
         if document.turns is not None
-        else find_turns(document.text, interviewers=options.interviewers)
+        else find_turns(document.text, interviewers=interviewers)
     )
     units = split_units(document, turns, unit=options.unit, in_scope=options.in_scope)
-    hits = coder.code_units(units)
+    hits = code_folded_units(coder, units) if fold else coder.code_units(units)
     info = DocumentInfo(document.id, document.source, len(document.text), dict(document.meta))
     return DocumentCoding(info, turns, units, hits)
 
@@ -81,42 +90,43 @@ class CodingResult:
     metadata_columns: list[str] = field(default_factory=list)
     inputs: list[InputFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    reading: dict[str, object] = field(default_factory=dict)  # Corpus.reading_options()
 
     @property
     def units_table(self) -> pd.DataFrame:
         from healcode import tables
 
-        return tables.units_table(self.units)
+        return tables.units_table(self.units).frame()
 
     @property
     def excerpts(self) -> pd.DataFrame:
         from healcode import tables
 
-        return tables.excerpts_table(self)
+        return tables.excerpts_table(self).frame()
 
     @property
     def hits_table(self) -> pd.DataFrame:
         from healcode import tables
 
-        return tables.hits_table(self.hits)
+        return tables.hits_table(self.hits).frame()
 
     @property
     def frequencies(self) -> pd.DataFrame:
         from healcode import tables
 
-        return tables.frequencies_table(self)
+        return tables.frequencies_table(self).frame()
 
     @property
     def matrix(self) -> pd.DataFrame:
         from healcode import tables
 
-        return tables.matrix_table(self)
+        return tables.matrix_table(self).frame()
 
     @property
     def cooccurrence(self) -> pd.DataFrame:
         from healcode import tables
 
-        return tables.cooccurrence_table(self)
+        return tables.cooccurrence_table(self).frame()
 
     def options_dict(self) -> dict[str, object]:
         options = asdict(self.options)
@@ -159,6 +169,7 @@ def code_corpus(
         result.metadata_columns = _metadata_columns(corpus, result.documents)
         result.inputs = list(corpus.inputs)
         result.skipped = list(corpus.skipped)
+        result.reading = corpus.reading_options()
     if not result.documents:
         reasons = "; ".join(result.skipped) if result.skipped else "no documents"
         raise CorpusError(f"nothing to code: {reasons}")

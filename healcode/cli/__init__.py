@@ -9,7 +9,15 @@ from __future__ import annotations
 import click
 
 from healcode import __version__
+from healcode.cli.agree import agree, evaluate
 from healcode.cli.code import code
+from healcode.cli.codebook import codebook
+from healcode.cli.kwic import kwic
+from healcode.cli.refi import export, import_exchange
+from healcode.cli.report import report
+from healcode.cli.suggest import suggest
+from healcode.cli.tables import tables
+from healcode.cli.words import words
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -24,3 +32,13 @@ def main() -> None:
 
 
 main.add_command(code)
+main.add_command(codebook)
+main.add_command(kwic)
+main.add_command(suggest)
+main.add_command(words)
+main.add_command(agree)
+main.add_command(evaluate)
+main.add_command(export)
+main.add_command(import_exchange)
+main.add_command(report)
+main.add_command(tables)

@@ -28,6 +28,10 @@ SEGMENTERS = ("jieba-rs", "jieba")
               show_default=True, help="jieba-rs (Rust port, fast) or jieba (Python reference).")
 @click.option("--negation-window", type=click.IntRange(0, 20), default=None,
               help="Tokens before a term searched for a negator. Default: the codebook's (3).")
+@click.option("--fold", type=click.Choice(("auto", "traditional", "none")), default="auto",
+              show_default=True,
+              help="Match traditional-character text through a simplified copy (OpenCC t2s); "
+                   "auto: documents that are mostly traditional, when the codebook is simplified.")
 @click.option("--encoding", default=None,
               help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, GB18030).")
 @click.option("--id-column", default=None, help="Tables: the column with each row's id.")
@@ -37,7 +41,8 @@ SEGMENTERS = ("jieba-rs", "jieba")
               help="CSV of document attributes keyed by document id. "
                    "Default: metadata.csv in the corpus directory.")
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
-@click.option("--no-bom", is_flag=True, help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
+@click.option("--no-bom", is_flag=True,
+              help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 @library_errors
@@ -50,6 +55,7 @@ def code(
     interviewers: tuple[str, ...],
     segmenter: str,
     negation_window: int | None,
+    fold: str,
     encoding: str | None,
     id_column: str | None,
     text_columns: tuple[str, ...],
@@ -94,7 +100,8 @@ def code(
         else tuple(s.strip() for s in speakers.split(",") if s.strip())
     )
     options = CodingOptions(unit=unit, speakers=who, interviewers=interviewers,  # type: ignore[arg-type]
-                            segmenter=segmenter, negation_window=negation_window)  # type: ignore[arg-type]
+                            segmenter=segmenter, negation_window=negation_window,  # type: ignore[arg-type]
+                            fold=fold)  # type: ignore[arg-type]
     if quiet:
         result = code_corpus(corpus, book, options=options)
     else:
@@ -112,7 +119,7 @@ def code(
         _summary(result, outdir, written)
     if result.skipped:
         for reason in result.skipped:
-            err.print(f"skipped: {reason}", markup=False, highlight=False)
+            err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
         raise click.ClickException(
             f"{len(result.skipped)} file(s) could not be read and were skipped (listed above)"
         )
@@ -124,7 +131,8 @@ def _summary(result, outdir: Path, written: list[Path]) -> None:
     frequencies = result.frequencies
     table = Table(title=f"{result.codebook.name}: {len(result.documents)} documents")
     for column in ("theme", "label", "references", "documents"):
-        table.add_column(column, justify="right" if column in ("references", "documents") else "left")
+        numeric = column in ("references", "documents")
+        table.add_column(column, justify="right" if numeric else "left")
     for row in frequencies[frequencies["level"] == "theme"].itertuples():
         table.add_row(row.theme, row.label, str(row.references), str(row.documents))
     out = stdout_console()
