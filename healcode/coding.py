@@ -93,6 +93,12 @@ class CodingResult:
     reading: dict[str, object] = field(default_factory=dict)  # Corpus.reading_options()
 
     @property
+    def documents_table(self) -> pd.DataFrame:
+        from healcode import tables
+
+        return tables.documents_table(self).frame()
+
+    @property
     def units_table(self) -> pd.DataFrame:
         from healcode import tables
 
@@ -138,7 +144,7 @@ class CodingResult:
         return options
 
     def write(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
-        """Write the seven output files into ``outdir`` (atomically)."""
+        """Write the output files (export.run.OUTPUT_FILES) into ``outdir``, atomically."""
         from healcode.export.run import write_run
 
         return write_run(self, Path(outdir), force=force, bom=bom)

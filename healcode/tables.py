@@ -37,6 +37,7 @@ EXCERPT_COLUMNS = [
     "document", "unit", "speaker", "role", "start", "end",
     "theme", "code", "terms", "negated", "text",
 ]
+DOCUMENT_COLUMNS = ["document", "source", "characters", "units", "coded_units"]
 HIT_COLUMNS = ["document", "unit", "theme", "code", "term", "start", "end", "negated"]
 FREQUENCY_COLUMNS = [
     "level", "theme", "code", "label", "references", "documents",
@@ -87,8 +88,25 @@ def excerpts_table(result: CodingResult) -> Table:
 
 
 def metadata_names(columns: Sequence[str]) -> list[str]:
-    taken = set(EXCERPT_COLUMNS)
+    """Output names of metadata columns: ``meta_`` before one that clashes with ours."""
+    taken = set(EXCERPT_COLUMNS) | set(DOCUMENT_COLUMNS)
     return [f"meta_{c}" if c in taken else c for c in columns]
+
+
+def documents_table(result: CodingResult) -> Table:
+    """One row per document: where it came from, its size, and every metadata column,
+    so that a breakdown by role or gender also counts documents with no excerpt."""
+    units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for unit in result.units:
+        counts = units[unit.document]
+        counts[0] += 1
+        counts[1] += unit.in_scope
+    columns = result.metadata_columns
+    rows = [
+        [d.id, d.source, d.chars, *units[d.id], *(d.meta.get(c, "") for c in columns)]
+        for d in result.documents
+    ]
+    return Table([*DOCUMENT_COLUMNS, *metadata_names(columns)], rows)
 
 
 Key = tuple[str, str]  # ("theme", theme id) or ("code", code path)

@@ -12,7 +12,7 @@ from healcode.cli import main
 
 from .conftest import CORPUS, MINI_CODEBOOK
 
-OUTPUTS = {"units.csv", "excerpts.csv", "hits.csv", "frequencies.csv", "matrix.csv",
+OUTPUTS = {"documents.csv", "units.csv", "excerpts.csv", "hits.csv", "frequencies.csv", "matrix.csv",
            "cooccurrence.csv", "manifest.json"}
 THEMES = ["mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
           "community_participation"]
@@ -58,6 +58,12 @@ def test_csvs_have_a_bom_and_the_documented_columns(bundled_run: Path):
         "document", "unit", "speaker", "role", "start", "end", "theme", "code", "terms",
         "negated", "text"]
     assert "meta_role" in excerpts.columns and "gender" in excerpts.columns  # metadata.csv
+    documents = _read(bundled_run, "documents.csv")
+    assert list(documents.columns) == [
+        "document", "source", "characters", "units", "coded_units", "meta_role", "gender",
+        "age_group", "years_in_programme"]
+    assert documents.set_index("document").loc["g01_group_interview", "meta_role"] == "group"
+    assert documents["coded_units"].sum() == _read(bundled_run, "units.csv")["coded"].sum()
     assert list(_read(bundled_run, "units.csv").columns) == [
         "document", "unit", "speaker", "role", "start", "end", "coded", "text"]
     assert list(_read(bundled_run, "frequencies.csv").columns) == [

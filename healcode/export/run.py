@@ -1,4 +1,4 @@
-"""Write a coding run: the six tables and manifest.json."""
+"""Write a coding run: its tables (CSV) and manifest.json."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from healcode.coding import CodingResult
 
 OUTPUT_FILES = (
-    "units.csv", "excerpts.csv", "hits.csv", "frequencies.csv",
+    "documents.csv", "units.csv", "excerpts.csv", "hits.csv", "frequencies.csv",
     "matrix.csv", "cooccurrence.csv", "manifest.json",
 )
 
@@ -26,6 +26,7 @@ def write_run(
     from healcode import tables as build
 
     tables = {
+        "documents.csv": build.documents_table(result),
         "units.csv": build.units_table(result.units),
         "excerpts.csv": build.excerpts_table(result),
         "hits.csv": build.hits_table(result.hits),

@@ -193,14 +193,8 @@ def _theme_table(run: RunDirectory, counts: _Counts, level: Level, by: str | Non
         f"Documents: documents with at least one reference; % of {total} documents."
     )
     if by and not per_document:
-        unknown = [d for d in run.documents if d not in run.metadata]
         sizes = ", ".join(f"{group} {len(members)}" for group, members in groups)
         note += f" Documents per {by}: {sizes}."
-        if unknown:
-            note += (
-                f" {len(unknown)} document(s) without any coded excerpt have no recorded "
-                f"{by} and are in no group."
-            )
     if run.codebook is None:
         note += " Definitions left out: the codebook file was not available unchanged."
     return PaperTable(
@@ -217,9 +211,7 @@ def _groups(run: RunDirectory, by: str) -> list[tuple[str, set[str]]]:
     run.metadata_column(by)  # raises for a column the run does not have
     groups: dict[str, set[str]] = {}
     for document in run.documents:
-        meta = run.metadata.get(document)
-        if meta is None:
-            continue
+        meta = run.metadata.get(document, {})
         groups.setdefault(meta.get(by, "") or BLANK_GROUP, set()).add(document)
     return list(groups.items())
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ if TYPE_CHECKING:
 
 # Columns each table must have; numeric and boolean ones are converted after reading.
 _REQUIRED = {
+    "documents.csv": ("document",),
     "units.csv": ("document", "unit", "speaker", "role", "start", "end", "coded", "text"),
     "hits.csv": ("document", "unit", "theme", "code", "term", "start", "end", "negated"),
     "excerpts.csv": ("document", "unit", "speaker", "role", "theme", "code", "terms",
@@ -69,7 +69,7 @@ class RunDirectory:
     themes: tuple[CodeInfo, ...] = ()
     codes: tuple[CodeInfo, ...] = ()  # every code path of frequencies.csv, codebook order
     documents: tuple[str, ...] = ()  # every document coded, in reading order
-    metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # per coded document
+    metadata: dict[str, dict[str, str]] = field(default_factory=dict)  # every document
 
     @property
     def metadata_columns(self) -> list[str]:
@@ -121,7 +121,7 @@ def read_run_directory(outdir: str | Path, *, codebook: str | Path | None = None
         outdir, manifest, frames["units.csv"], frames["hits.csv"], frames["excerpts.csv"],
         frames["frequencies.csv"], frames["matrix.csv"], frames["cooccurrence.csv"], book,
         tuple(warnings), themes, codes, tuple(frames["matrix.csv"]["document"]),
-        _metadata(frames["excerpts.csv"], columns),
+        _metadata(frames["documents.csv"], columns),
     )
 
 
@@ -244,18 +244,13 @@ def _code_infos(
     return tuple(themes), tuple(codes)
 
 
-def _metadata(excerpts: pd.DataFrame, columns: list[str]) -> dict[str, dict[str, str]]:
-    """Attributes of each document that has an excerpt (the only place they are kept)."""
+def _metadata(documents: pd.DataFrame, columns: list[str]) -> dict[str, dict[str, str]]:
+    """Attributes of every document, from documents.csv (names as in manifest.json)."""
     from healcode.tables import metadata_names
 
-    names = [n for n in metadata_names(columns) if n in excerpts.columns]
-    table: dict[str, dict[str, str]] = defaultdict(dict)
-    if not names:
-        return {}
-    firsts = excerpts.drop_duplicates("document")
+    table: dict[str, dict[str, str]] = {str(d): {} for d in documents["document"]}
     for column, name in zip(columns, metadata_names(columns), strict=True):
-        if name in names:
-            for document, value in zip(firsts["document"], firsts[name], strict=True):
-                table[document][column] = value
-    return dict(table)
-
+        if name in documents.columns:
+            for document, value in zip(documents["document"], documents[name], strict=True):
+                table[str(document)][column] = "" if value is None else str(value)
+    return table
