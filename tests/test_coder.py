@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from healcode.coder import Coder
 
@@ -98,3 +100,27 @@ def test_the_coder_is_a_spacy_pipeline_component():
     doc = nlp("同命人说我们没有希望")
     spans = [(s.label_, s.text, s._.healcode_negated) for s in doc.spans["healcode"]]
     assert spans == [("mutual/peers", "同命人", False), ("hope", "希望", True)]
+
+
+# Generated transcripts full of codebook terms, negators, punctuation, emoji and
+# characters outside the BMP: every hit must point at exactly its text in the document.
+_PIECES = st.sampled_from([
+    "受访者：", "访谈者：", "\n", "。", "，", "！", " ", "😊", "𠀀", "希望", "没有", "不再",
+    "盼头", "以后的打算", "同命人", "暖心家园", "丢人", "有用", "还有用", "对我们的未来",
+    "希望工程", "我", "觉得", "抬不起头", "Hope",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_PIECES, max_size=30), st.sampled_from(["sentence", "turn", "paragraph"]))
+def test_hit_offsets_are_exact_code_points(mini_coder, pieces: list[str], unit: str):
+    from healcode.coding import CodingOptions, code_document
+    from healcode.records import Document
+
+    text = "".join(pieces)
+    document = Document("d", text, "d.txt", "utf-8", "0" * 64)
+    coded = code_document(document, mini_coder, CodingOptions(unit=unit, speakers="all"))
+    units = {u.index: u for u in coded.units}
+    for hit in coded.hits:
+        assert text[hit.start : hit.end] == hit.text
+        assert units[hit.unit].start <= hit.start < hit.end <= units[hit.unit].end

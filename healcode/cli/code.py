@@ -6,10 +6,15 @@ from pathlib import Path
 
 import click
 
-from healcode.cli.common import library_errors, stderr_console, stdout_console
+from healcode.cli.common import (
+    library_errors,
+    parse_speakers,
+    speaker_options,
+    stderr_console,
+    stdout_console,
+)
 
 UNITS = ("sentence", "turn", "paragraph")
-SEGMENTERS = ("jieba-rs", "jieba")
 
 
 @click.command()
@@ -20,12 +25,7 @@ SEGMENTERS = ("jieba-rs", "jieba")
               show_default=True, help="Directory for the output tables.")
 @click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True,
               help="What is coded: sentences, whole speaker turns, or paragraphs (lines).")
-@click.option("--speakers", default="participants", show_default=True, metavar="WHO",
-              help="Whose speech is coded: participants, all, or names (张阿姨,P03).")
-@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-              help="Another speaker marker that means the interviewer (repeatable).")
-@click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs",
-              show_default=True, help="jieba-rs (Rust port, fast) or jieba (Python reference).")
+@speaker_options("coded")
 @click.option("--negation-window", type=click.IntRange(0, 20), default=None,
               help="Tokens before a term searched for a negator. Default: the codebook's (3).")
 @click.option("--fold", type=click.Choice(("auto", "traditional", "none")), default="auto",
@@ -95,10 +95,7 @@ def code(
         paths, encoding=encoding, id_column=id_column, text_columns=text_columns,
         metadata=metadata, strict=strict,
     )
-    who: str | tuple[str, ...] = (
-        speakers if speakers in ("participants", "all")
-        else tuple(s.strip() for s in speakers.split(",") if s.strip())
-    )
+    who = parse_speakers(speakers)
     options = CodingOptions(unit=unit, speakers=who, interviewers=interviewers,  # type: ignore[arg-type]
                             segmenter=segmenter, negation_window=negation_window,  # type: ignore[arg-type]
                             fold=fold)  # type: ignore[arg-type]

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import click
 
-from healcode.cli.common import library_errors, stderr_console
-
-SEGMENTERS = ("jieba-rs", "jieba")
+from healcode.cli.common import library_errors, parse_speakers, speaker_options, stderr_console
 
 
 @click.group()
@@ -29,11 +27,7 @@ def codebook() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--all", "show_all", is_flag=True,
               help="Also list the notes (info), e.g. terms that never occur in the corpus.")
-@click.option("--speakers", default="participants", show_default=True, metavar="WHO",
-              help="With PATHS: whose speech is coded: participants, all, or names.")
-@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-              help="Another speaker marker that means the interviewer (repeatable).")
-@click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs", show_default=True)
+@speaker_options("coded (with PATHS)")
 @library_errors
 def check(
     codebook_file: Path,
@@ -57,7 +51,6 @@ def check(
       healcode codebook check my_codebook.yaml
       healcode codebook check codebooks/social_healing.yaml corpora/warm_heart_home --all
     """
-    from healcode.cli.words import parse_speakers
     from healcode.codebook.check import check_codebook, has_errors
     from healcode.coding import CodingOptions
 

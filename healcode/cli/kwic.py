@@ -6,8 +6,16 @@ from pathlib import Path
 
 import click
 
-from healcode.cli.common import library_errors, stderr_console, stdout_console
-from healcode.cli.words import SEGMENTERS, codebook_for_dictionary, corpus_paths, parse_speakers
+from healcode.cli.common import (
+    codebook_or_bundled,
+    corpus_paths,
+    csv_output_options,
+    library_errors,
+    parse_speakers,
+    speaker_options,
+    stderr_console,
+    stdout_console,
+)
 
 CONTEXT_CELLS = 34  # terminal width given to each side of the keyword
 
@@ -45,16 +53,9 @@ def split_terms_and_paths(
               help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
 @click.option("--code", "code_path", default=None, metavar="PATH",
               help="Also list every term and pattern of this code (theme/code) or theme.")
-@click.option("--speakers", default="participants", show_default=True, metavar="WHO",
-              help="Whose speech is searched: participants, all, or names (张阿姨,P03).")
-@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-              help="Another speaker marker that means the interviewer (repeatable).")
-@click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs", show_default=True)
+@speaker_options("searched")
 @click.option("--encoding", default=None, help="Encoding of text files. Default: detected.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the occurrences to this CSV instead of printing them.")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
-@click.option("--no-bom", is_flag=True, help="Write the CSV as plain UTF-8 (default: with a BOM).")
+@csv_output_options("the occurrences")
 @library_errors
 def kwic(
     args: tuple[str, ...],
@@ -93,7 +94,7 @@ def kwic(
         raise click.UsageError("give at least one TERM, or --code PATH")
     if output is not None and output.exists() and not force:
         raise click.ClickException(f"{output}: already exists; use --force to replace it")
-    book = codebook_for_dictionary(codebook)
+    book = codebook_or_bundled(codebook)
     words = [] if regex else list(terms)
     patterns = list(terms) if regex else []
     if code_path is not None:

@@ -6,35 +6,18 @@ from pathlib import Path
 
 import click
 
-from healcode.cli.common import library_errors, stderr_console, stdout_console
+from healcode.cli.common import (
+    codebook_or_bundled,
+    corpus_paths,
+    csv_output_options,
+    library_errors,
+    parse_speakers,
+    speaker_options,
+    stderr_console,
+    stdout_console,
+)
 
-SEGMENTERS = ("jieba-rs", "jieba")
 TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not given
-
-
-def corpus_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:
-    """PATHS, or the bundled corpus (said on stderr)."""
-    if paths:
-        return paths
-    from healcode.bundled import default_corpus_path
-
-    path = default_corpus_path()
-    stderr_console().print(f"No PATHS given: reading the bundled corpus {path}", soft_wrap=True)
-    return (path,)
-
-
-def codebook_for_dictionary(codebook: Path | None):  # -> Codebook
-    """The codebook whose terms join the segmenter's dictionary (default: the bundled one)."""
-    from healcode.bundled import default_codebook_path
-    from healcode.codebook import load_codebook
-
-    return load_codebook(codebook if codebook is not None else default_codebook_path())
-
-
-def parse_speakers(speakers: str) -> str | tuple[str, ...]:
-    if speakers in ("participants", "all"):
-        return speakers
-    return tuple(s.strip() for s in speakers.split(",") if s.strip())
 
 
 @click.command()
@@ -52,16 +35,9 @@ def parse_speakers(speakers: str) -> str | tuple[str, ...]:
               help="Also count words in transcriber's notes such as （笑） or （停顿）.")
 @click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
               help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
-@click.option("--speakers", default="participants", show_default=True, metavar="WHO",
-              help="Whose speech is counted: participants, all, or names (张阿姨,P03).")
-@click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-              help="Another speaker marker that means the interviewer (repeatable).")
-@click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs", show_default=True)
+@speaker_options("counted")
 @click.option("--encoding", default=None, help="Encoding of text files. Default: detected.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the list to this CSV instead of printing it.")
-@click.option("--force", is_flag=True, help="Replace an existing output file.")
-@click.option("--no-bom", is_flag=True, help="Write the CSV as plain UTF-8 (default: with a BOM).")
+@csv_output_options("the word list")
 @library_errors
 def words(
     paths: tuple[Path, ...],
@@ -101,7 +77,7 @@ def words(
     if output is not None and output.exists() and not force:
         raise click.ClickException(f"{output}: already exists; use --force to replace it")
     stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
-    book = codebook_for_dictionary(codebook)
+    book = codebook_or_bundled(codebook)
     passages = read_passages(
         corpus_paths(paths), book, speakers=parse_speakers(speakers),
         interviewers=interviewers, segmenter=segmenter, encoding=encoding,  # type: ignore[arg-type]
