@@ -256,3 +256,28 @@ def test_theme_colours_stay_distinct_beyond_the_palette():
     colours = theme_colours(30)
     assert len(set(colours)) == 30
     assert all(len(c) == 7 and c.startswith("#") for c in colours)
+
+
+def test_a_run_of_a_survey_table_exports_from_any_directory(runner, tmp_path, monkeypatch):
+    """The manifest records absolute paths and how the table was read (id and text
+    columns, the metadata file), so export reads the same documents again anywhere."""
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "survey.csv").write_text("编号,性别,回答\nR1,女,有盼头了，同命人常来\nR2,男,没有希望\n",
+                                     encoding="gb18030")
+    (data / "attributes.csv").write_text("document,group\nR1,A\nR2,B\n", encoding="utf-8")
+    monkeypatch.chdir(data)
+    out = tmp_path / "run"
+    result = runner.invoke(main, ["code", "survey.csv", "--id-column", "编号", "--text-column",
+                                  "回答", "--metadata", "attributes.csv", "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    target = tmp_path / "survey.qdpx"
+    result = runner.invoke(main, ["export", str(out), "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    root = _qde(target)
+    ns = {"q": root.nsmap[None]}
+    assert sorted(s.get("name") for s in root.iterfind(".//q:TextSource", ns)) == ["R1", "R2"]
+    assert {v.text for v in root.iterfind(".//q:VariableValue/q:TextValue", ns)} >= {"A", "B"}

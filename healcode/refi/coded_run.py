@@ -17,13 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from healcode.codebook import Codebook, load_codebook
-from healcode.corpus import read_metadata
-from healcode.corpus.read import METADATA_NAME, TABLE_SUFFIXES, Source, read_source, read_table
+from healcode.corpus import Corpus, read_metadata
+from healcode.corpus.read import Source
 from healcode.errors import CorpusError, ExchangeError
 from healcode.records import Document
 
 _TERM_SEPARATOR = "; "  # as tables.TERM_SEPARATOR writes them (not imported: it loads pandas)
-_NOT_CODECS = ("docx", "xlsx")  # encodings the manifest records for files that have none
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +118,7 @@ def _run_codebook(outdir: Path, manifest: dict[str, Any]) -> Codebook:
     if not path.is_file():
         raise ExchangeError(
             f"{path}: the codebook of the run {outdir} is not there any more; "
-            "run healcode export from the directory healcode code was run in"
+            "it has moved since the run: run healcode code again"
         )
     codebook = load_codebook(path)
     if recorded.get("sha256") and codebook.sha256 != recorded["sha256"]:
@@ -174,43 +173,37 @@ def _read_excerpts(path: Path) -> list[ExcerptRow]:
 def _reread_documents(
     outdir: Path, manifest: dict[str, Any], units: dict[str, list[UnitRow]]
 ) -> list[RunDocument]:
+    """Read the run's inputs again, exactly as the manifest says they were read."""
     options = manifest.get("options") or {}
-    documents: list[RunDocument] = []
-    taken: set[str] = set()
-    roots: list[Path] = []
+    sources = []
     for entry in manifest["inputs"]:
-        path = Path(entry["path"])
+        path, root = Path(entry["path"]), Path(entry.get("root") or Path(entry["path"]).parent)
         _check_unchanged(path, entry, outdir)
-        recorded = entry.get("encoding") or None
-        encoding = options.get("encoding") or (None if recorded in _NOT_CODECS else recorded)
+        sources.append(Source(path, path.relative_to(root).with_suffix("").as_posix(), root))
+    metadata: dict[str, dict[str, str]] = {}
+    if options.get("metadata"):
         try:
-            if path.suffix.lower() in TABLE_SUFFIXES:
-                read = _table_documents(path, encoding, options, units, taken)
-                roots.append(path.parent)
-            else:
-                doc_id, root = _text_source_id(path, units, taken)
-                read = read_source(Source(path, doc_id, root), encoding=encoding)
-                roots.append(root)
+            metadata, _ = read_metadata(Path(options["metadata"]), encoding=options.get("encoding"))
         except CorpusError as exc:
-            raise ExchangeError(f"{exc} (while reading the inputs of {outdir} again)") from None
-        for document in read:
+            raise ExchangeError(f"{exc} (the metadata of the run {outdir})") from None
+    corpus = Corpus(
+        sources, metadata, encoding=options.get("encoding"), id_column=options.get("id_column"),
+        text_columns=tuple(options.get("text_columns") or ()), strict=True,
+    )
+    documents: list[RunDocument] = []
+    try:
+        for document in corpus.documents():
             _check_units(document, units.get(document.id, []), outdir)
-            taken.add(document.id)
             documents.append(RunDocument(document.id, document.text, document.source,
                                          document.encoding, dict(document.meta)))
-    missing = [d for d in units if d not in taken]
+    except CorpusError as exc:
+        raise ExchangeError(f"{exc} (while reading the inputs of {outdir} again)") from None
+    missing = [d for d in units if d not in {doc.id for doc in documents}]
     if missing:
         raise ExchangeError(
             f"{outdir / 'units.csv'}: documents {', '.join(missing[:3])} were not found in the "
             "inputs listed in manifest.json; run healcode code again, then export"
         )
-    metadata = _metadata_file(options, roots)
-    if metadata is not None:
-        table, _ = read_metadata(metadata, encoding=options.get("encoding"))
-        documents = [
-            RunDocument(d.id, d.text, d.source, d.encoding, {**d.meta, **table.get(d.id, {})})
-            for d in documents
-        ]
     return documents
 
 
@@ -220,74 +213,13 @@ def _check_unchanged(path: Path, entry: dict[str, Any], outdir: Path) -> None:
     except OSError as exc:
         raise ExchangeError(
             f"{path}: input of the run {outdir} cannot be read ({exc.strerror}); "
-            "run healcode export from the directory healcode code was run in"
+            "it has moved or been deleted since the run: run healcode code again"
         ) from None
     if entry.get("sha256") and hashlib.sha256(data).hexdigest() != entry["sha256"]:
         raise ExchangeError(
             f"{path}: changed since the run in {outdir} (its SHA-256 differs from "
             "manifest.json); run healcode code again, then export"
         )
-
-
-def _text_source_id(
-    path: Path, units: dict[str, list[UnitRow]], taken: set[str]
-) -> tuple[str, Path]:
-    """The document id the run gave a transcript file, and the directory it was under.
-
-    A file named on the command line has its stem as id; a file found in a directory
-    has its path relative to that directory. The run's ids tell which one it was.
-    """
-    stem = path.with_suffix("").as_posix()
-    candidates = [
-        d for d in units
-        if d not in taken and (stem == d or stem.endswith("/" + d))
-    ]
-    if not candidates:
-        return path.stem, path.parent  # a document without units
-    doc_id = max(candidates, key=len)
-    root = path
-    for _ in doc_id.split("/"):
-        root = root.parent
-    return doc_id, root
-
-
-def _table_documents(
-    path: Path,
-    encoding: str | None,
-    options: dict[str, Any],
-    units: dict[str, list[UnitRow]],
-    taken: set[str],
-) -> list[Document]:
-    """Re-read a survey table. The answer columns are the speakers of its units (each
-    answer is a turn named after its column) and the id column is the one whose values
-    are the run's document ids; both are taken from the manifest when it records them."""
-    header, _, _ = read_table(path.read_bytes(), str(path), encoding=encoding)
-    if options.get("text_columns"):
-        text_columns = list(options["text_columns"])
-    else:
-        speakers = dict.fromkeys(u.speaker for rows in units.values() for u in rows)
-        text_columns = [s for s in speakers if s in header]
-    if "id_column" in options:
-        id_candidates: list[str | None] = [options["id_column"]]
-    else:
-        id_candidates = [None, *(c for c in header if c not in text_columns)]
-    source = Source(path, path.stem, path.parent)
-    best: list[Document] = []
-    for id_column in id_candidates:
-        try:
-            documents = read_source(source, encoding=encoding, id_column=id_column,
-                                    text_columns=text_columns)
-        except CorpusError:
-            continue
-        known = [d for d in documents if d.id in units and d.id not in taken]
-        if len(known) > len([d for d in best if d.id in units]):
-            best = documents
-    if not best:
-        raise ExchangeError(
-            f"{path}: cannot find which rows and columns the run coded in this table; "
-            "run healcode code again, then export"
-        )
-    return best
 
 
 def _check_units(document: Document, units: list[UnitRow], outdir: Path) -> None:
@@ -316,17 +248,6 @@ def _check_excerpts(
                 f"{outdir / 'excerpts.csv'}:{number}: code {row.code!r} is not in the codebook; "
                 "run healcode code again, then export"
             )
-
-
-def _metadata_file(options: dict[str, Any], roots: list[Path]) -> Path | None:
-    """The metadata table the run used: the one named in the manifest, else the
-    ``metadata.csv`` beside the inputs, as ``load_corpus`` finds it."""
-    if options.get("metadata"):
-        return Path(options["metadata"])
-    for root in dict.fromkeys(roots):
-        if (root / METADATA_NAME).is_file():
-            return root / METADATA_NAME
-    return None
 
 
 def _with_run_metadata(documents: list[RunDocument], columns: list[str]) -> list[RunDocument]:
