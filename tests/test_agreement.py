@@ -9,12 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 from healcode.cli import main
 from tests.conftest import CORPUS, DATA
 
 AGREE = DATA / "agreement"
 GOLD = CORPUS / "gold.csv"
+OTHER_VOICES = CORPUS.parent / "other_voices"
 THEMES = [
     "mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
     "community_participation",
@@ -295,12 +297,23 @@ def test_cli_import_stays_light():
 # --- the bundled corpus and its gold coding ----------------------------------------
 
 
-def test_gold_codes_every_coded_unit_of_the_bundled_corpus(bundled_run):
+@pytest.fixture(scope="module")
+def other_voices_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("other_voices") / "out"
+    result = CliRunner().invoke(main, ["code", str(OTHER_VOICES), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.mark.parametrize("corpus", ["warm_heart_home", "other_voices"])
+def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
     """gold.csv is keyed by (document, unit): if the transcripts or the unit splitting
     change, this fails and the gold needs re-checking against the new units."""
-    units = {(r["document"], r["unit"]): r["text"] for r in _rows(bundled_run / "units.csv")
+    run = request.getfixturevalue("bundled_run" if corpus == "warm_heart_home"
+                                  else "other_voices_run")
+    units = {(r["document"], r["unit"]): r["text"] for r in _rows(run / "units.csv")
              if r["coded"] == "True"}
-    gold = _rows(GOLD)
+    gold = _rows(CORPUS.parent / corpus / "gold.csv")
     assert {(g["document"], g["unit"]) for g in gold} == set(units)
     assert all(g["text"] == units[(g["document"], g["unit"])] for g in gold)
     assert {g["coder"] for g in gold} == {"gold"}
