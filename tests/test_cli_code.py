@@ -254,3 +254,22 @@ def test_python_api(tmp_path: Path):
     assert result.frequencies.loc[0, "references"] == 1
     written = result.write(tmp_path / "out")
     assert {p.name for p in written} == OUTPUTS
+
+
+def test_outputs_get_ordinary_permissions(tmp_path: Path):
+    """Outputs are staged in private temporary files and directories; once in place they
+    have the modes open() and mkdir() would give them under the user's umask."""
+    import os
+
+    from healcode.export.outdir import staged_directory, staged_file
+
+    umask = os.umask(0o022)
+    try:
+        with staged_directory(tmp_path / "out", force=False) as staging:
+            (staging / "a.csv").write_text("x", encoding="utf-8")
+        with staged_file(tmp_path / "report.html") as staging:
+            staging.write_text("x", encoding="utf-8")
+    finally:
+        os.umask(umask)
+    assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644

@@ -300,7 +300,6 @@ def write_tables(
     data = _render(tables, fmt, created)
     with staged_file(path, force=True) as staging:
         staging.write_bytes(data)
-        staging.chmod(shared_file_mode())
     return TablesWritten(path, tuple(tables), run.warnings)
 
 
@@ -349,12 +348,3 @@ def reproducible_zip(data: bytes, created: str) -> bytes:
             info.external_attr = 0o644 << 16
             target.writestr(info, content)
     return buffer.getvalue()
-
-
-def shared_file_mode() -> int:
-    """0o666 less the umask, as open() would create it (a staged file starts private)."""
-    import os
-
-    umask = os.umask(0)
-    os.umask(umask)
-    return 0o666 & ~umask

@@ -43,7 +43,6 @@ def write_report(
     nothing written; each file is then moved into place whole.
     """
     from healcode.export.outdir import staged_file
-    from healcode.export.tables import shared_file_mode
     from healcode.report.html import render_report
 
     outdir = Path(outdir)
@@ -63,10 +62,8 @@ def write_report(
         for name, data in render_charts(run, formats, font=font).items():
             files[outdir / CHARTS_DIR / name] = data
     files = {outdir / REPORT_NAME: render_report(run).encode("utf-8"), **files}
-    mode = shared_file_mode()
     for path, data in files.items():
         with staged_file(path, force=True) as staging:
             staging.write_bytes(data)
-            staging.chmod(mode)  # a temporary file is private; the report is to be shared
     return ReportFiles(tuple(files), run.warnings)
 
