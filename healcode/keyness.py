@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import math
 from collections import Counter
 from collections.abc import Mapping
@@ -166,11 +165,12 @@ def suggest_terms(
     the code's own matches (a pattern that already covers every use).
     """
     from healcode.codebook import load_codebook
+    from healcode.export.run import read_manifest
     from healcode.segment import make_segmenter
     from healcode.words import content_words, load_stopwords, segment_words, transcriber_notes
 
     outdir = Path(outdir)
-    manifest = _read_manifest(outdir)
+    manifest = read_manifest(outdir)
     notes: list[str] = []
     recorded = manifest.get("codebook", {})
     path = Path(codebook_path) if codebook_path is not None else None
@@ -240,18 +240,6 @@ def suggest_terms(
         ))
     return Suggestions(code, measure, correction, target_units, len(units) - target_units,
                        suggestions, notes)
-
-
-def _read_manifest(outdir: Path) -> dict:
-    path = outdir / "manifest.json"
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise HealcodeError(
-            f"{path}: not found; OUTDIR must be the output directory of `healcode code`"
-        ) from None
-    except (OSError, ValueError) as exc:
-        raise HealcodeError(f"{path}: cannot be read ({exc})") from None
 
 
 def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:

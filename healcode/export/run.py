@@ -1,17 +1,20 @@
-"""Write a coding run: its tables (CSV) and manifest.json."""
+"""A coding run on disk: write its tables (CSV) and manifest.json, read the manifest back."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import healcode
+from healcode.errors import HealcodeError
 from healcode.export.csv import write_csv
 from healcode.export.outdir import staged_directory
 
 if TYPE_CHECKING:
+    from healcode.codebook import Codebook
     from healcode.coding import CodingResult
 
 OUTPUT_FILES = (
@@ -73,3 +76,43 @@ def build_manifest(result: CodingResult, rows: dict[str, int], *, bom: bool) -> 
         },
         "rows": rows,
     }
+
+
+def read_manifest(outdir: Path) -> dict[str, Any]:
+    """The manifest of a run's output directory; every reader of a run starts here."""
+    path = outdir / "manifest.json"
+    if not outdir.is_dir():
+        raise HealcodeError(f"{outdir}: no such directory; give the output directory of "
+                            "healcode code")
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise HealcodeError(
+            f"{path}: not found; {outdir} is not a healcode output directory (no manifest.json)"
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise HealcodeError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise HealcodeError(f"{path}: cannot be read ({exc})") from None
+    if not isinstance(manifest, dict) or "codebook" not in manifest:
+        raise HealcodeError(f"{path}: not the manifest of a healcode run; rerun healcode code")
+    return manifest
+
+
+def recorded_codebook(manifest: dict[str, Any]) -> tuple[Codebook | None, str]:
+    """The codebook the run used, if it is still where the manifest says and unchanged;
+    otherwise None and why (readers decide whether that is an error or a warning)."""
+    from healcode.codebook import load_codebook
+
+    recorded = manifest.get("codebook") or {}
+    if not recorded.get("path"):
+        return None, "manifest.json names no codebook file"
+    path = Path(str(recorded["path"]))
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None, f"codebook {path} not found"
+    expected = recorded.get("sha256")
+    if expected and hashlib.sha256(data).hexdigest() != expected:
+        return None, f"codebook {path} changed since the run (SHA-256 differs)"
+    return load_codebook(path), ""

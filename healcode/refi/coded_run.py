@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from healcode.codebook import Codebook, load_codebook
+from healcode.codebook import Codebook
 from healcode.corpus import Corpus, read_metadata
 from healcode.corpus.read import Source
-from healcode.errors import CorpusError, ExchangeError
+from healcode.errors import CorpusError, ExchangeError, HealcodeError
+from healcode.export.run import read_manifest, recorded_codebook
 from healcode.records import Document
 
 _TERM_SEPARATOR = "; "  # as tables.TERM_SEPARATOR writes them (not imported: it loads pandas)
@@ -93,39 +93,19 @@ def load_coded_run(outdir: str | Path, *, texts: bool = True) -> CodedRun:
 
 
 def _read_manifest(outdir: Path) -> dict[str, Any]:
-    path = outdir / "manifest.json"
-    if not outdir.is_dir():
-        raise ExchangeError(
-            f"{outdir}: no such directory (give the output directory of healcode code)"
-        )
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ExchangeError(
-            f"{outdir}: not a healcode output directory (no manifest.json); "
-            "give the directory written by healcode code -o"
-        ) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ExchangeError(f"{path}: cannot be read ({exc})") from None
-    if not isinstance(manifest, dict) or "codebook" not in manifest or "inputs" not in manifest:
-        raise ExchangeError(f"{path}: not a healcode run manifest (no codebook or inputs)")
+        manifest = read_manifest(outdir)
+    except HealcodeError as exc:
+        raise ExchangeError(str(exc)) from None
+    if "inputs" not in manifest:
+        raise ExchangeError(f"{outdir / 'manifest.json'}: lists no inputs; rerun healcode code")
     return manifest
 
 
 def _run_codebook(outdir: Path, manifest: dict[str, Any]) -> Codebook:
-    recorded = manifest["codebook"]
-    path = Path(recorded.get("path") or "")
-    if not path.is_file():
-        raise ExchangeError(
-            f"{path}: the codebook of the run {outdir} is not there any more; "
-            "it has moved since the run: run healcode code again"
-        )
-    codebook = load_codebook(path)
-    if recorded.get("sha256") and codebook.sha256 != recorded["sha256"]:
-        raise ExchangeError(
-            f"{path}: the codebook changed since the run in {outdir} (its SHA-256 differs "
-            "from manifest.json); run healcode code again, then export"
-        )
+    codebook, problem = recorded_codebook(manifest)
+    if codebook is None:
+        raise ExchangeError(f"{outdir}: {problem}; run healcode code again, then export")
     return codebook
 
 

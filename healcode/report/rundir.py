@@ -7,14 +7,13 @@ and only when its SHA-256 still matches the run's.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from healcode.errors import CodebookError, HealcodeError
+from healcode.export.run import read_manifest, recorded_codebook
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -110,7 +109,7 @@ def read_run_directory(outdir: str | Path, *, codebook: str | Path | None = None
         raise HealcodeError(
             f"{outdir}: not a directory; give the output directory of `healcode code`"
         )
-    manifest = _read_manifest(outdir / "manifest.json")
+    manifest = read_manifest(outdir)
     frames: dict[str, pd.DataFrame] = {}
     for name, required in _REQUIRED.items():
         frames[name] = _read_table(outdir / name, required)
@@ -123,24 +122,6 @@ def read_run_directory(outdir: str | Path, *, codebook: str | Path | None = None
         tuple(warnings), themes, codes, tuple(frames["matrix.csv"]["document"]),
         _metadata(frames["documents.csv"], columns),
     )
-
-
-def _read_manifest(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise HealcodeError(
-            f"{path}: missing; give the output directory of `healcode code`"
-        ) from None
-    except OSError as exc:
-        raise HealcodeError(f"{path}: cannot be read ({exc.strerror})") from None
-    try:
-        manifest = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise HealcodeError(f"{path}:{exc.lineno}: not valid JSON ({exc.msg})") from None
-    if not isinstance(manifest, dict):
-        raise HealcodeError(f"{path}: expected a JSON object; rerun `healcode code`")
-    return manifest
 
 
 def _read_table(path: Path, required: tuple[str, ...]) -> pd.DataFrame:
@@ -199,23 +180,11 @@ def _find_codebook(
                 f"the run used {expected[:12]}…); pass the codebook file the run used"
             )
         return book, []
-    recorded_path = recorded.get("path")
-    if not recorded_path:
-        return None, ["manifest.json names no codebook file; definitions are left out"]
-    path = Path(str(recorded_path))
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return None, [
-            f"codebook {recorded_path} not found; definitions are left out "
-            "(pass --codebook with the file the run used)"
-        ]
-    if expected and hashlib.sha256(data).hexdigest() != expected:
-        return None, [
-            f"codebook {recorded_path} changed since the run (SHA-256 differs); definitions "
-            "are left out (pass --codebook with the file the run used)"
-        ]
-    return load_codebook(path), []
+    book, problem = recorded_codebook(manifest)
+    if book is None:
+        return None, [f"{problem}; definitions are left out "
+                      "(pass --codebook with the file the run used)"]
+    return book, []
 
 
 def _code_infos(
