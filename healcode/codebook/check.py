@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from healcode.codebook.load import _line_index, _line_of, parse_codebook
+from healcode.codebook.load import _line_index, _line_of, parse_codebook, read_codebook_text
 from healcode.codebook.schema import Codebook
 from healcode.errors import CodebookError
 
@@ -58,14 +58,7 @@ def check_codebook(
 ) -> list[Finding]:
     """Every finding about the codebook at ``path`` (and its use on ``corpus``), by line."""
     name = str(path)
-    try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
-    except OSError as exc:
-        raise CodebookError(f"{name}: cannot be read ({exc.strerror})") from None
-    except UnicodeDecodeError as exc:
-        raise CodebookError(
-            f"{name}: not UTF-8 (byte {exc.start}); save the codebook as UTF-8"
-        ) from None
+    text, _ = read_codebook_text(path)
     findings: list[Finding] = []
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)

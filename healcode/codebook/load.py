@@ -27,22 +27,27 @@ _MESSAGES = {
 
 def load_codebook(path: str | Path) -> Codebook:
     """Load and validate a codebook file."""
-    path = Path(path)
     name = str(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CodebookError(f"{name}: cannot be read ({exc.strerror})") from None
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CodebookError(
-            f"{name}: not UTF-8 (byte {exc.start}); save the codebook as UTF-8"
-        ) from None
+    text, data = read_codebook_text(path)
     codebook = parse_codebook(text, name)
     codebook._path = name
     codebook._sha256 = hashlib.sha256(data).hexdigest()
     return codebook
+
+
+def read_codebook_text(path: str | Path) -> tuple[str, bytes]:
+    """The text (and bytes) of a codebook file: UTF-8, a BOM allowed."""
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+    except OSError as exc:
+        raise CodebookError(f"{name}: cannot be read ({exc.strerror})") from None
+    try:
+        return data.decode("utf-8-sig"), data
+    except UnicodeDecodeError as exc:
+        raise CodebookError(
+            f"{name}: not UTF-8 (byte {exc.start}); save the codebook as UTF-8"
+        ) from None
 
 
 def parse_codebook(text: str, name: str = "<codebook>") -> Codebook:
