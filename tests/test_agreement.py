@@ -16,7 +16,6 @@ from tests.conftest import CORPUS, DATA
 
 AGREE = DATA / "agreement"
 GOLD = CORPUS / "gold.csv"
-OTHER_VOICES = CORPUS.parent / "other_voices"
 THEMES = [
     "mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
     "community_participation",
@@ -298,19 +297,27 @@ def test_cli_import_stays_light():
 
 
 @pytest.fixture(scope="module")
-def other_voices_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("other_voices") / "out"
-    result = CliRunner().invoke(main, ["code", str(OTHER_VOICES), "-o", str(out), "-q"])
-    assert result.exit_code == 0, result.output
-    return out
+def corpus_run(tmp_path_factory):
+    """A run of one of the other bundled corpora (by directory name)."""
+
+    def run(name: str) -> Path:
+        out = tmp_path_factory.mktemp(name) / "out"
+        result = CliRunner().invoke(main, ["code", str(CORPUS.parent / name), "-o", str(out),
+                                           "-q"])
+        assert result.exit_code == 0, result.output
+        return out
+
+    return run
 
 
-@pytest.mark.parametrize("corpus", ["warm_heart_home", "other_voices"])
+@pytest.mark.parametrize("corpus", ["warm_heart_home", "other_voices", "test_voices"])
 def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
     """gold.csv is keyed by (document, unit): if the transcripts or the unit splitting
     change, this fails and the gold needs re-checking against the new units."""
-    run = request.getfixturevalue("bundled_run" if corpus == "warm_heart_home"
-                                  else "other_voices_run")
+    if corpus == "warm_heart_home":
+        run = request.getfixturevalue("bundled_run")
+    else:
+        run = request.getfixturevalue("corpus_run")(corpus)
     units = {(r["document"], r["unit"]): r["text"] for r in _rows(run / "units.csv")
              if r["coded"] == "True"}
     gold = _rows(CORPUS.parent / corpus / "gold.csv")
