@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import yaml
 
-from healcode.codebook.load import _line_index, _line_of, parse_codebook, read_codebook_text
+from healcode.codebook.load import line_index, line_of, parse_codebook, read_codebook_text
 from healcode.codebook.schema import Codebook
 from healcode.errors import CodebookError
 
@@ -65,7 +65,7 @@ def check_codebook(
         raw = yaml.safe_load(text)
     except yaml.YAMLError:
         root = raw = None
-    lines = _line_index(root) if root is not None else {}
+    lines = line_index(root) if root is not None else {}
     findings.extend(_raw_findings(raw, lines, name))
     try:
         codebook = parse_codebook(text, name)
@@ -127,14 +127,14 @@ def _raw_findings(raw: Any, lines: dict, name: str) -> Iterator[Finding]:
             values = node.get(key)
             for j, value in enumerate(values if isinstance(values, list) else []):
                 if isinstance(value, str) and not value.strip():
-                    line = _line_of(lines, (*loc, key, j))
+                    line = line_of(lines, (*loc, key, j))
                     yield Finding("error", name, line, "empty-term",
                                   f"an empty string in {key} is not a term; remove it")
         values = node.get("patterns")
         for j, pattern in enumerate(values if isinstance(values, list) else []):
             if not isinstance(pattern, str):
                 continue
-            line = _line_of(lines, (*loc, "patterns", j))
+            line = line_of(lines, (*loc, "patterns", j))
             try:
                 compiled = re.compile(pattern.strip())
             except re.error as exc:
@@ -157,7 +157,7 @@ def _entries(codebook: Codebook, lines: dict, key: str) -> Iterator[_Entry]:
                   for k, c in enumerate(theme.codes)]
         for node, path, loc in nodes:
             for j, value in enumerate(getattr(node, key)):
-                yield _Entry(path, theme.id, value, _line_of(lines, (*loc, key, j)))
+                yield _Entry(path, theme.id, value, line_of(lines, (*loc, key, j)))
 
 
 def _empty_codes(codebook: Codebook, lines: dict, name: str) -> Iterator[Finding]:
@@ -167,11 +167,11 @@ def _empty_codes(codebook: Codebook, lines: dict, name: str) -> Iterator[Finding
             if code.terms or code.patterns:
                 has_any = True
                 continue
-            yield Finding("warning", name, _line_of(lines, ("themes", i, "codes", k)),
+            yield Finding("warning", name, line_of(lines, ("themes", i, "codes", k)),
                           "empty-code", f"code {theme.id}/{code.id} has no terms or patterns, "
                           "so it can never code a unit")
         if not has_any:
-            yield Finding("warning", name, _line_of(lines, ("themes", i)), "empty-code",
+            yield Finding("warning", name, line_of(lines, ("themes", i)), "empty-code",
                           f"theme {theme.id} has no terms or patterns in it or its codes")
 
 
@@ -290,7 +290,7 @@ def _corpus_findings(
             if (node.terms or node.patterns) and path not in coded_paths:
                 what = (f"theme {path}'s own terms and patterns code" if path == theme.id
                         else f"{path} codes")
-                yield Finding("warning", name, _line_of(lines, loc), "codes-nothing",
+                yield Finding("warning", name, line_of(lines, loc), "codes-nothing",
                               f"{what} no unit in the corpus ({where})")
     negators = [n.lower() for n in codebook.negators]
     texts = [u.text for u in result.units if u.in_scope]

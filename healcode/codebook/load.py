@@ -65,7 +65,7 @@ def parse_codebook(text: str, name: str = "<codebook>") -> Codebook:
         raise CodebookError(f"{name}{where}: not valid YAML: {problem}") from None
     if not isinstance(content, dict):
         raise CodebookError(f"{name}:1: a codebook is a mapping with keys codebook, name, themes")
-    lines = _line_index(root)
+    lines = line_index(root)
     try:
         return Codebook.model_validate(content)
     except ValidationError as exc:
@@ -74,7 +74,7 @@ def parse_codebook(text: str, name: str = "<codebook>") -> Codebook:
         loc: Location = tuple(first["loc"])
         more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
         raise CodebookError(
-            f"{name}:{_line_of(lines, loc)} {_dotted(loc)}: {_message(first, loc)}{more}"
+            f"{name}:{line_of(lines, loc)} {_dotted(loc)}: {_message(first, loc)}{more}"
         ) from None
 
 
@@ -97,7 +97,7 @@ def _dotted(loc: Location) -> str:
     return out or "(top level)"
 
 
-def _line_index(node: yaml.Node | None, loc: Location = ()) -> dict[Location, int]:
+def line_index(node: yaml.Node | None, loc: Location = ()) -> dict[Location, int]:
     """1-based line of every key path in the YAML document."""
     if node is None:
         return {}
@@ -105,15 +105,15 @@ def _line_index(node: yaml.Node | None, loc: Location = ()) -> dict[Location, in
     if isinstance(node, yaml.MappingNode):
         for key, value in node.value:
             child = (*loc, key.value)
-            lines.update(_line_index(value, child))
+            lines.update(line_index(value, child))
             lines[child] = key.start_mark.line + 1
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
-            lines.update(_line_index(item, (*loc, index)))
+            lines.update(line_index(item, (*loc, index)))
     return lines
 
 
-def _line_of(lines: dict[Location, int], loc: Location) -> int:
+def line_of(lines: dict[Location, int], loc: Location) -> int:
     """Line of the deepest known part of loc (a missing key points at its parent)."""
     for size in range(len(loc), -1, -1):
         if loc[:size] in lines:

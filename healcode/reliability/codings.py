@@ -267,7 +267,7 @@ def read_codings(
         if end <= start:
             raise CodingsError(f"{path} line {line}: end {end} is not after start {start}")
         if row["document"] not in documents:
-            raise CodingsError(_unknown_document(path, line, row["document"], documents))
+            raise CodingsError(unknown_document_message(path, line, row["document"], documents))
         ranges.append(
             CodedRange(who(row), row["document"], start, end, row["code"], str(path), line)
         )
@@ -275,7 +275,7 @@ def read_codings(
     return Codings(str(path), mapping.codings, texts, len(mapping.unmatched))
 
 
-def _unknown_document(path: Path | str, line: int, document: str, known: Iterable[str]) -> str:
+def unknown_document_message(path: Path | str, line: int, document: str, known: Iterable[str]) -> str:
     names = sorted(known)
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     return (

@@ -24,7 +24,7 @@ from healcode.reliability.codings import (
     Level,
     UnitCoding,
     UnitSpan,
-    _unknown_document,
+    unknown_document_message,
     code_at_level,
     read_codings,
     read_units,
@@ -260,7 +260,7 @@ def _universe(
                         raise CodingsError(_changed_text(row, known[key].text))
                     continue
                 if row.document not in documents:
-                    raise CodingsError(_unknown_document(row.source, row.line, row.document,
+                    raise CodingsError(unknown_document_message(row.source, row.line, row.document,
                                                          documents))
                 why = ("is not coded there (coded=False: an interviewer or out-of-scope speaker)"
                        if key in known else "does not exist there")
