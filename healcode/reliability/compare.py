@@ -24,10 +24,10 @@ from healcode.reliability.codings import (
     Level,
     UnitCoding,
     UnitSpan,
-    unknown_document_message,
     code_at_level,
     read_codings,
     read_units,
+    unknown_document_message,
 )
 from healcode.reliability.measures import (
     Undefined,
