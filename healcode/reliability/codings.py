@@ -275,7 +275,9 @@ def read_codings(
     return Codings(str(path), mapping.codings, texts, len(mapping.unmatched))
 
 
-def unknown_document_message(path: Path | str, line: int, document: str, known: Iterable[str]) -> str:
+def unknown_document_message(
+    path: Path | str, line: int, document: str, known: Iterable[str]
+) -> str:
     names = sorted(known)
     shown = ", ".join(names[:6]) + (", ..." if len(names) > 6 else "")
     return (
