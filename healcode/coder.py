@@ -8,6 +8,7 @@ still decided on jieba's tokens, so 有用 is not found inside 还有/用.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from bisect import bisect_right
@@ -95,6 +96,7 @@ class Coder:
         self.codebook = codebook
         self.rules: list[Rule] = codebook.rules()
         self._rule = {rule.path: rule for rule in self.rules}
+        self._exclude = {rule.path: [w.lower() for w in rule.exclude] for rule in self.rules}
         self.nlp = nlp if nlp is not None else build_language(segmenter, codebook.terms())
         self.negators = frozenset(n.lower() for n in codebook.negators)
         self.window = codebook.negation_window if negation_window is None else negation_window
@@ -203,9 +205,9 @@ class Coder:
             by_path.setdefault(item[0], []).append(item)
         for path, items in by_path.items():
             rule = self._rule[path]
-            if any(word.lower() in lowered for word in rule.exclude):
+            if any(word in lowered for word in self._exclude[path]):
                 continue
-            for _, term, start, end, first in _longest_first(items):
+            for _, term, start, end, first in _longest_first(items) if len(items) > 1 else items:
                 negated = rule.negation != "ignore" and self._is_negated(words, first)
                 if negated and rule.negation == "exclude":
                     continue
@@ -240,6 +242,7 @@ class Coder:
         return hits
 
 
+@functools.lru_cache(maxsize=65536)  # tokens repeat; asked once per token before a hit
 def _is_punctuation(word: str) -> bool:
     """，。！？、… and the like: they end the clause a negator can reach across."""
     return all(unicodedata.category(char).startswith("P") for char in word)
