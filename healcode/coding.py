@@ -94,43 +94,43 @@ class CodingResult:
 
     @property
     def documents_table(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.documents_table(self).frame()
 
     @property
     def units_table(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.units_table(self.units).frame()
 
     @property
     def excerpts(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.excerpts_table(self).frame()
 
     @property
     def hits_table(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.hits_table(self.hits).frame()
 
     @property
     def frequencies(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.frequencies_table(self).frame()
 
     @property
     def matrix(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.matrix_table(self).frame()
 
     @property
     def cooccurrence(self) -> pd.DataFrame:
-        from healcode import tables
+        from healcode.run import tables
 
         return tables.cooccurrence_table(self).frame()
 
@@ -144,8 +144,9 @@ class CodingResult:
         return options
 
     def write(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
-        """Write the output files (export.run.OUTPUT_FILES) into ``outdir``, atomically."""
-        from healcode.export.run import write_run
+        """Write the run folder ``outdir`` (``healcode.run.RUN_FILES``), atomically; with
+        ``force`` only a run folder healcode wrote is replaced."""
+        from healcode.run import write_run
 
         return write_run(self, Path(outdir), force=force, bom=bom)
 

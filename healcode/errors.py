@@ -15,6 +15,10 @@ class CodebookError(HealcodeError):
     """A codebook file that is malformed or invalid (message names file and line)."""
 
 
+class RunError(HealcodeError):
+    """A run folder that cannot be read (not a run, incomplete, made by a newer healcode)."""
+
+
 class OutputError(HealcodeError):
     """An output location that cannot be written (e.g. exists without --force)."""
 

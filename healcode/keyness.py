@@ -11,16 +11,18 @@ q = 1 + (N/(a+b) + N/(c+d) - 1)(N/(a+c) + N/(b+d) - 1) / 6N (q = 1 if a cell is 
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from healcode.errors import HealcodeError
+from healcode.run import rows_of
+
+if TYPE_CHECKING:
+    from healcode.run import Run
 
 Measure = Literal["g2", "chi2"]
 Correction = Literal["none", "yates", "williams"]
@@ -165,18 +167,17 @@ def suggest_terms(
     the code's own matches (a pattern that already covers every use).
     """
     from healcode.codebook import load_codebook
-    from healcode.export.run import read_manifest
+    from healcode.run import Run
     from healcode.segment import make_segmenter
     from healcode.words import content_words, load_stopwords, segment_words, transcriber_notes
 
-    outdir = Path(outdir)
-    manifest = read_manifest(outdir)
+    run = Run.open(outdir)
     notes: list[str] = []
-    recorded = manifest.get("codebook", {})
+    recorded = run.manifest.get("codebook", {})
     path = Path(codebook_path) if codebook_path is not None else None
     if path is None:
         if not recorded.get("path"):
-            raise HealcodeError(f"{outdir}/manifest.json names no codebook; give one with -c")
+            raise HealcodeError(f"{outdir}: the run records no codebook; give one with -c")
         path = Path(recorded["path"])
     codebook = load_codebook(path)
     if recorded.get("sha256") and codebook.sha256 != recorded["sha256"]:
@@ -194,10 +195,10 @@ def suggest_terms(
             for term in rule.terms:
                 listed.setdefault(term.lower(), []).append(rule.path)
 
-    units = _read_units(outdir / "units.csv")
-    coded = _coded_units(outdir / "hits.csv", code)
+    units = _in_scope_units(run)
+    coded = _coded_units(run, code)
     segmenter = make_segmenter(
-        manifest.get("segmenter", {}).get("name", "jieba-rs"), codebook.terms()
+        run.segmenter, codebook.terms()
     )
     stop = load_stopwords() if stopwords is None else stopwords
     target: Counter[str] = Counter()
@@ -242,46 +243,23 @@ def suggest_terms(
                        suggestions, notes)
 
 
-def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except FileNotFoundError:
-        raise HealcodeError(
-            f"{path}: not found; OUTDIR must be the output directory of `healcode code`"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise HealcodeError(f"{path}: cannot be read ({exc})") from None
-    rows = list(csv.DictReader(io.StringIO(text)))
-    header = rows[0].keys() if rows else set()
-    missing = [c for c in columns if rows and c not in header]
-    if missing:
-        raise HealcodeError(f"{path}: missing column(s) {', '.join(missing)}")
-    return rows
-
-
-def _read_units(path: Path) -> list[_Unit]:
+def _in_scope_units(run: Run) -> list[_Unit]:
     """The in-scope units of a run, in its order."""
-    rows = _read_csv(path, ("document", "unit", "start", "coded", "text"))
-    try:
-        return [
-            _Unit(r["document"], int(r["unit"]), int(r["start"]), r["text"])
-            for r in rows
-            if r["coded"] == "True"
-        ]
-    except ValueError as exc:
-        raise HealcodeError(f"{path}: a unit number or offset is not a number ({exc})") from None
+    return [
+        _Unit(document, unit, start, text)
+        for document, unit, start, text, coded in rows_of(
+            run.units, "document", "unit", "start", "text", "coded"
+        )
+        if coded
+    ]
 
 
-def _coded_units(path: Path, code: str) -> dict[tuple[str, int], list[tuple[int, int]]]:
+def _coded_units(run: Run, code: str) -> dict[tuple[str, int], list[tuple[int, int]]]:
     """Units with a hit of ``code`` (a path or a theme) and the spans of those hits."""
-    rows = _read_csv(path, ("document", "unit", "theme", "code", "start", "end"))
     spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    try:
-        for r in rows:
-            if r["code"] == code or r["theme"] == code:
-                spans.setdefault((r["document"], int(r["unit"])), []).append(
-                    (int(r["start"]), int(r["end"])))
-    except ValueError as exc:
-        raise HealcodeError(f"{path}: a unit number or offset is not a number ({exc})") from None
+    for document, unit, theme, path, start, end in rows_of(
+        run.hits, "document", "unit", "theme", "code", "start", "end"
+    ):
+        if path == code or theme == code:
+            spans.setdefault((document, unit), []).append((start, end))
     return spans
-

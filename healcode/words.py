@@ -259,7 +259,7 @@ def write_rows_csv(
     force: bool = False,
 ) -> None:
     """A CSV as Excel on Chinese Windows reads it (UTF-8 with BOM, LF), written atomically."""
-    from healcode.export.outdir import staged_file
+    from healcode.outdir import staged_file
 
     with staged_file(path, force=force) as staging:
         with staging.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:

@@ -13,6 +13,13 @@ MINI_CODEBOOK = DATA / "mini_codebook.yaml"
 SHARED = Path(__import__("os").environ.get("HEALCODE_SHARED", ROOT.parent / "shared"))
 
 
+def listing(folder: Path) -> list[str]:
+    """The names in an output folder, without healcode's marker of the files it wrote."""
+    from healcode.outdir import MARKER
+
+    return sorted(p.name for p in folder.iterdir() if p.name != MARKER)
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()

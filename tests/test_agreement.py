@@ -14,6 +14,8 @@ from click.testing import CliRunner
 from healcode.cli import main
 from tests.conftest import CORPUS, DATA
 
+from .conftest import listing
+
 AGREE = DATA / "agreement"
 GOLD = CORPUS / "gold.csv"
 THEMES = [
@@ -96,7 +98,7 @@ def test_table_and_files(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert "rater1 ~ rater2" in result.output
     assert "0.400" in result.output and "70.0" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["agreement.csv", "disagreements.csv"]
+    assert listing(out) == ["agreement.csv", "disagreements.csv"]
     yes = _row(_rows(out / "agreement.csv"), "yes")
     # rater2 against rater1: 20 of its 30 yes are right; 20 of rater1's 25 are found.
     assert round(float(yes["precision"]), 4) == round(20 / 30, 4)
@@ -347,7 +349,7 @@ def test_evaluate_bundled_corpus(runner, bundled_run, tmp_path):
 def test_evaluate_needs_a_run_directory(runner, tmp_path):
     result = runner.invoke(main, ["evaluate", str(tmp_path), "--gold", str(GOLD)])
     assert result.exit_code == 1
-    assert "not a healcode output directory (no units.csv)" in result.output
+    assert "not a healcode output directory (no manifest.json)" in result.output
 
 
 def test_code_no_coder_used_is_reported_as_undefined():

@@ -10,7 +10,7 @@ import pytest
 
 from healcode.cli import main
 
-from .conftest import CORPUS, MINI_CODEBOOK
+from .conftest import CORPUS, MINI_CODEBOOK, listing
 
 OUTPUTS = {"documents.csv", "units.csv", "excerpts.csv", "hits.csv", "frequencies.csv", "matrix.csv",
            "cooccurrence.csv", "manifest.json"}
@@ -23,7 +23,7 @@ def _read(out: Path, name: str) -> pd.DataFrame:
 
 
 def test_bundled_run_writes_every_output_and_every_theme_has_references(bundled_run: Path):
-    assert {p.name for p in bundled_run.iterdir()} == OUTPUTS
+    assert set(listing(bundled_run)) == OUTPUTS
     frequencies = _read(bundled_run, "frequencies.csv")
     themes = frequencies[frequencies["level"] == "theme"]
     assert list(themes["theme"]) == THEMES
@@ -227,9 +227,16 @@ def test_an_existing_outdir_is_refused_without_force(runner, tmp_path: Path):
     line = _one_line_error(runner.invoke(main, args))
     assert "already exists" in line and "--force" in line
     assert [p.name for p in out.iterdir()] == ["mine.txt"]
-    assert runner.invoke(main, [*args, "--force"]).exit_code == 0
-    assert {p.name for p in out.iterdir()} == OUTPUTS
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    # --force replaces only what healcode wrote: a folder with the user's file is kept whole
+    line = _one_line_error(runner.invoke(main, [*args, "--force"]))
+    assert "holds files healcode did not write" in line and "mine.txt" in line
+    assert [p.name for p in out.iterdir()] == ["mine.txt"]
+    assert (out / "mine.txt").read_text(encoding="utf-8") == "keep me"
+    fresh = tmp_path / "fresh"
+    assert runner.invoke(main, [*args[:4], "-o", str(fresh), "-q"]).exit_code == 0
+    assert runner.invoke(main, [*args[:4], "-o", str(fresh), "-q", "--force"]).exit_code == 0
+    assert set(listing(fresh)) == OUTPUTS
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["fresh", "out"]
 
 
 def test_help_is_fast_because_heavy_libraries_load_lazily():
@@ -261,7 +268,7 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path):
     have the modes open() and mkdir() would give them under the user's umask."""
     import os
 
-    from healcode.export.outdir import staged_directory, staged_file
+    from healcode.outdir import staged_directory, staged_file
 
     umask = os.umask(0o022)
     try:

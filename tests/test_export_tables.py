@@ -18,6 +18,8 @@ from healcode.export.markdown import escape_markdown
 from healcode.export.tables import short_definition
 from tests.test_report import script_run  # noqa: F401 - a fixture used below
 
+from .conftest import listing
+
 SHEETS = ["themes", "frequencies", "matrix", "cooccurrence"]
 
 
@@ -203,7 +205,7 @@ def test_existing_table_needs_force(run_copy: Path, runner: CliRunner):
     result = runner.invoke(main, ["tables", str(run_copy), "--format", "markdown"])
     assert result.exit_code == 1 and "--force" in result.output
     _tables(runner, run_copy, "--format", "latex")  # another format is another file
-    assert sorted(p.name for p in (run_copy / "tables").iterdir()) == ["themes.md", "themes.tex"]
+    assert listing(run_copy / "tables") == ["themes.md", "themes.tex"]
 
 
 def test_counts_agree_with_the_run_tables(bundled_run: Path, tmp_path: Path, runner: CliRunner):

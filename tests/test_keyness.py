@@ -115,7 +115,7 @@ def test_suggest_errors(tmp_path: Path):
         suggest_terms(outdir, "nope")
     with pytest.raises(HealcodeError, match="no in-scope unit is coded with 'peers'"):
         suggest_terms(outdir, "peers")
-    with pytest.raises(HealcodeError, match="manifest.json: not found"):
+    with pytest.raises(HealcodeError, match=r"not a healcode output directory \(no manifest.json\)"):
         suggest_terms(tmp_path, "hope")
 
 

@@ -11,6 +11,8 @@ import pytest
 from healcode.cli import main
 from tests.conftest import DATA, SHARED
 
+from .conftest import listing
+
 REFI = DATA / "refi"
 ATLAS = SHARED / "samples" / "refi-qda" / "atlasti-8.4-empty-sources.qdpx"
 # The text of "Interview A" in the variants project, as the program stored it.
@@ -57,7 +59,7 @@ def test_atlas_ti_sample_imports_with_missing_sources_warned(runner, tmp_path):
     assert {r["document"] for r in rows} == {
         "1994 Diet Coke-Diet Coke Break", "Mabel", "Simon", "Pay de Limón con Base de Granola _ Kellogg's ®",
     }
-    assert list((out / "sources").iterdir()) == []
+    assert listing(out / "sources") == []
 
 
 def test_variants_of_real_exports_are_read(runner, variants_qdpx, tmp_path):
@@ -121,7 +123,7 @@ def test_codebook_namespace_variants(runner, tmp_path, namespace):
     out = tmp_path / "book"
     result = runner.invoke(main, ["import", str(qdc), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["codebook.yaml"]
+    assert listing(out) == ["codebook.yaml"]
     book = load_codebook(out / "codebook.yaml")
     assert [(t.id, [c.id for c in t.codes]) for t in book.themes] == [
         ("feelings", ["happiness", "happiness_2"]), ("coke_diet_coke", []), ("theme_1", []),
@@ -219,8 +221,13 @@ def test_an_existing_output_directory_needs_force(runner, variants_qdpx, tmp_pat
     result = runner.invoke(main, ["import", str(variants_qdpx), "-o", str(out)])
     assert result.exit_code == 1 and "--force" in result.output
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(out), "--force"]).exit_code == 0
-    assert sorted(p.name for p in out.iterdir()) == ["codebook.yaml", "codings.csv", "sources"]
+    forced = runner.invoke(main, ["import", str(variants_qdpx), "-o", str(out), "--force"])
+    assert forced.exit_code == 1 and "keep.txt" in forced.output  # not healcode's: kept
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    mine = tmp_path / "imported"
+    assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine)]).exit_code == 0
+    assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine), "--force"]).exit_code == 0
+    assert listing(mine) == ["codebook.yaml", "codings.csv", "sources"]
 
 
 def test_a_reviewed_project_is_one_coder_against_healcode(runner, bundled_run, tmp_path):

@@ -17,6 +17,8 @@ from healcode.cli import main
 from healcode.errors import HealcodeError
 from tests.conftest import CODEBOOK, DATA
 
+from .conftest import listing
+
 REPORT_DATA = DATA / "report"
 THEMES = ("mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
           "community_participation")
@@ -133,6 +135,12 @@ def test_existing_report_needs_force(run_copy: Path, runner: CliRunner):
     assert result.exit_code == 1
     assert "already exists; use --force" in result.output
     assert (run_copy / "report.html").read_text(encoding="utf-8") == "mine"
+    # a report changed since healcode wrote it is not replaced, even with --force
+    forced = runner.invoke(main, ["report", str(run_copy), "--force", "-q"])
+    assert forced.exit_code == 1 and "not written by healcode" in forced.output
+    assert (run_copy / "report.html").read_text(encoding="utf-8") == "mine"
+    (run_copy / "report.html").unlink()
+    assert runner.invoke(main, ["report", str(run_copy), "-q"]).exit_code == 0
     assert runner.invoke(main, ["report", str(run_copy), "--force", "-q"]).exit_code == 0
     assert (run_copy / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
@@ -236,7 +244,7 @@ def test_charts_in_three_formats_with_chinese_glyphs(run_copy: Path, runner: Cli
     assert result.exit_code == 0, result.output
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert missing == []  # a missing glyph is drawn as an empty box
-    names = sorted(p.name for p in (run_copy / "charts").iterdir())
+    names = listing(run_copy / "charts")
     assert names == sorted(f"{chart}.{fmt}" for chart in
                            ("theme_frequencies", "theme_document_heatmap", "theme_cooccurrence")
                            for fmt in ("png", "svg", "pdf"))
@@ -248,8 +256,8 @@ def test_charts_in_three_formats_with_chinese_glyphs(run_copy: Path, runner: Cli
 
 
 def test_chart_files_are_reproducible(script_run: Path, tmp_path: Path):
+    from healcode.report import read_run_directory
     from healcode.report.charts import render_charts
-    from healcode.report.rundir import read_run_directory
 
     _cjk_font_or_skip()
     run = read_run_directory(script_run)

@@ -74,11 +74,11 @@ def agree(
       healcode agree gold.csv healcode-out/excerpts.csv --reference gold -o agreement
       healcode agree coders.csv --absent missing --level code
     """
-    from healcode.export.outdir import check_writable
+    from healcode.outdir import check_writable
     from healcode.reliability import agreement
 
     if outdir is not None:
-        check_writable(outdir, force=force)
+        check_writable(outdir, force=force, inputs=[*codings, *([units] if units else [])])
     result = agreement(
         codings, units=units, level=level, reference=reference,  # type: ignore[arg-type]
         absent=absent, min_overlap=min_overlap,  # type: ignore[arg-type]
@@ -112,11 +112,11 @@ def evaluate(
       healcode code -o healcode-out
       healcode evaluate healcode-out --gold corpora/warm_heart_home/gold.csv
     """
-    from healcode.export.outdir import check_writable
+    from healcode.outdir import check_writable
     from healcode.reliability import evaluate as evaluate_run
 
     if outdir is not None:
-        check_writable(outdir, force=force)
+        check_writable(outdir, force=force, inputs=[run, gold])
     result = evaluate_run(run, gold=gold, level=level)  # type: ignore[arg-type]
     _report(result, outdir, force=force, bom=not no_bom, quiet=quiet)
 

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from healcode.cli.common import (
+    formula_notice,
     library_errors,
     parse_speakers,
+    print_note,
     speaker_options,
     stderr_console,
     stdout_console,
 )
+
+if TYPE_CHECKING:
+    from healcode.coding import CodingResult
 
 UNITS = ("sentence", "turn", "paragraph")
 
@@ -80,40 +86,48 @@ def code(
     from healcode.codebook import load_codebook
     from healcode.coding import CodingOptions, code_corpus
     from healcode.corpus import load_corpus
-    from healcode.export.outdir import check_writable
+    from healcode.outdir import staged_directory
+    from healcode.run.write import write_run_files
 
     err = stderr_console()
-    check_writable(outdir, force=force)
     if not paths:
         paths = (default_corpus_path(),)
         err.print(f"No PATHS given: coding the bundled corpus {paths[0]}", soft_wrap=True)
     if codebook is None:
         codebook = default_codebook_path()
         err.print(f"No --codebook given: using the bundled codebook {codebook}", soft_wrap=True)
-    book = load_codebook(codebook)
-    corpus = load_corpus(
-        paths, encoding=encoding, id_column=id_column, text_columns=text_columns,
-        metadata=metadata, strict=strict,
-    )
-    who = parse_speakers(speakers)
-    options = CodingOptions(unit=unit, speakers=who, interviewers=interviewers,  # type: ignore[arg-type]
-                            segmenter=segmenter, negation_window=negation_window,  # type: ignore[arg-type]
-                            fold=fold)  # type: ignore[arg-type]
-    if quiet:
-        result = code_corpus(corpus, book, options=options)
-    else:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+    inputs = [*paths, codebook, *([metadata] if metadata else [])]
+    notes: list[str] = []
+    # The output folder is checked, locked and staged before anything is read or coded.
+    with staged_directory(outdir, force=force, inputs=inputs, notes=notes) as staging:
+        book = load_codebook(codebook)
+        corpus = load_corpus(
+            paths, encoding=encoding, id_column=id_column, text_columns=text_columns,
+            metadata=metadata, strict=strict,
+        )
+        who = parse_speakers(speakers)
+        options = CodingOptions(unit=unit, speakers=who, interviewers=interviewers,  # type: ignore[arg-type]
+                                segmenter=segmenter, negation_window=negation_window,  # type: ignore[arg-type]
+                                fold=fold)  # type: ignore[arg-type]
+        if quiet:
+            result = code_corpus(corpus, book, options=options)
+        else:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-        with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.description}"), console=err, transient=True) as bar:
-            task = bar.add_task("", total=len(corpus.sources))
-            result = code_corpus(
-                corpus, book, options=options,
-                on_document=lambda d: bar.update(task, advance=1, description=d.id),
-            )
-    written = result.write(outdir, force=force, bom=not no_bom)
+            with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(),
+                          TextColumn("{task.description}"), console=err, transient=True) as bar:
+                task = bar.add_task("", total=len(corpus.sources))
+                result = code_corpus(
+                    corpus, book, options=options,
+                    on_document=lambda d: bar.update(task, advance=1, description=d.id),
+                )
+        formulas = write_run_files(result, staging, bom=not no_bom)
+    for note in notes:
+        print_note(err, note)
+    if formulas:
+        print_note(err, formula_notice(formulas))
     if not quiet:
-        _summary(result, outdir, written)
+        _summary(result, outdir)
     if result.skipped:
         for reason in result.skipped:
             err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
@@ -122,8 +136,10 @@ def code(
         )
 
 
-def _summary(result, outdir: Path, written: list[Path]) -> None:
+def _summary(result: CodingResult, outdir: Path) -> None:
     from rich.table import Table
+
+    from healcode.run import RUN_FILES
 
     frequencies = result.frequencies
     table = Table(title=f"{result.codebook.name}: {len(result.documents)} documents")
@@ -134,4 +150,4 @@ def _summary(result, outdir: Path, written: list[Path]) -> None:
         table.add_row(row.theme, row.label, str(row.references), str(row.documents))
     out = stdout_console()
     out.print(table)
-    out.print(f"Wrote {len(written)} files to {outdir}/: " + ", ".join(p.name for p in written))
+    out.print(f"Wrote {len(RUN_FILES)} files to {outdir}/: " + ", ".join(RUN_FILES))

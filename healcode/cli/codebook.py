@@ -148,7 +148,7 @@ def convert(
         click.echo(result.yaml, nl=False)
         err.print(summary, soft_wrap=True)
         return
-    from healcode.export.outdir import staged_file
+    from healcode.outdir import staged_file
 
     with staged_file(output, force=force) as staging:
         staging.write_text(result.yaml, encoding="utf-8", newline="\n")

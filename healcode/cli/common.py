@@ -16,7 +16,8 @@ R = TypeVar("R")
 
 
 def library_errors(command: Callable[P, R]) -> Callable[P, R]:
-    """A HealcodeError becomes ``Error: <message>`` on stderr and exit status 1."""
+    """A HealcodeError becomes ``Error: <message>`` on stderr and exit status 1; so does an
+    OSError the library did not foresee (a file vanished, a disk filled), naming its path."""
 
     @functools.wraps(command)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
@@ -24,8 +25,28 @@ def library_errors(command: Callable[P, R]) -> Callable[P, R]:
             return command(*args, **kwargs)
         except HealcodeError as exc:
             raise click.ClickException(str(exc)) from None
+        except OSError as exc:
+            where = exc.filename if exc.filename is not None else "a file"
+            reason = (exc.strerror or str(exc)).lower()
+            raise click.ClickException(
+                f"{where}: {reason}; check the path and its permissions"
+            ) from None
 
     return wrapper
+
+
+def print_note(console: Any, note: str) -> None:
+    console.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+def formula_notice(cells: dict[str, int]) -> str:
+    """The one line said when a CSV holds text a spreadsheet could run as a formula."""
+    where = ", ".join(f"{name} ({count})" for name, count in cells.items())
+    return (
+        f"cells starting with = + - or @ in {where} are written exactly; a spreadsheet may "
+        "take them for formulas: open the CSVs in Excel with Data > From Text/CSV (they stay "
+        "text) or read them with pandas or R"
+    )
 
 
 def stderr_console():  # -> rich.console.Console, imported lazily

@@ -194,7 +194,7 @@ def render_codebook(codebook: Codebook, fmt: Format) -> str | bytes:
 
 def write_appendix(codebook: Codebook, path: Path, fmt: Format, *, force: bool = False) -> None:
     """Write the appendix table atomically; an existing file needs ``force``."""
-    from healcode.export.outdir import staged_file
+    from healcode.outdir import staged_file
 
     content = render_codebook(codebook, fmt)
     with staged_file(path, force=force) as staging:

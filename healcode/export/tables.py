@@ -17,10 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from healcode.errors import OutputError
-
 if TYPE_CHECKING:
-    from healcode.report.rundir import CodeInfo, RunDirectory
+    from healcode.run import CodeInfo, Run
 
 TableFormat = Literal["xlsx", "markdown", "latex", "docx"]
 Level = Literal["theme", "code"]
@@ -80,7 +78,7 @@ def short_definition(text: str, *, limit: int = DEFINITION_CHARS) -> str:
 
 
 def build_paper_tables(
-    run: RunDirectory, *, level: Level = "theme", by: str | None = None
+    run: Run, *, level: Level = "theme", by: str | None = None
 ) -> list[PaperTable]:
     """The theme (or code) table, optionally broken down ``by`` document or a metadata
     column, then the frequency, matrix and co-occurrence tables."""
@@ -96,8 +94,8 @@ def build_paper_tables(
 class _Counts:
     """Coded units per theme and code path, per document, read from excerpts.csv."""
 
-    def __init__(self, run: RunDirectory) -> None:
-        from healcode.report.rundir import rows_of
+    def __init__(self, run: Run) -> None:
+        from healcode.run import rows_of
 
         units: dict[str, set[tuple[str, int]]] = defaultdict(set)
         for document, unit, theme, code in rows_of(
@@ -127,7 +125,7 @@ class _Counts:
         return len(counts) if documents is None else sum(d in counts for d in documents)
 
 
-def _rows(run: RunDirectory, level: Level, counts: _Counts) -> list[tuple[Level, CodeInfo]]:
+def _rows(run: Run, level: Level, counts: _Counts) -> list[tuple[Level, CodeInfo]]:
     """Themes, or at code level each theme followed by its codes, in codebook order.
 
     A theme's own terms form a code path of their own, listed only when they coded
@@ -157,8 +155,8 @@ def _percent(part: int, whole: int) -> float:
     return round(100 * part / whole, 1) if whole else 0.0
 
 
-def _theme_table(run: RunDirectory, counts: _Counts, level: Level, by: str | None) -> PaperTable:
-    total = len(run.documents)
+def _theme_table(run: Run, counts: _Counts, level: Level, by: str | None) -> PaperTable:
+    total = len(run.document_ids)
     groups = _groups(run, by) if by else []
     columns = ["Theme" if level == "theme" else "Theme / code", "Label", "Definition",
                "References", "Documents", "% documents"]
@@ -204,19 +202,19 @@ def _theme_table(run: RunDirectory, counts: _Counts, level: Level, by: str | Non
     )
 
 
-def _groups(run: RunDirectory, by: str) -> list[tuple[str, set[str]]]:
+def _groups(run: Run, by: str) -> list[tuple[str, set[str]]]:
     """(group name, its documents), in the order the groups first appear."""
     if by == "document":
-        return [(d, {d}) for d in run.documents]
+        return [(d, {d}) for d in run.document_ids]
     run.metadata_column(by)  # raises for a column the run does not have
     groups: dict[str, set[str]] = {}
-    for document in run.documents:
+    for document in run.document_ids:
         meta = run.metadata.get(document, {})
         groups.setdefault(meta.get(by, "") or BLANK_GROUP, set()).add(document)
     return list(groups.items())
 
 
-def _frequency_table(run: RunDirectory, level: Level) -> PaperTable:
+def _frequency_table(run: Run, level: Level) -> PaperTable:
     frame = run.frequencies
     if level == "theme":
         frame = frame[frame["level"] == "theme"]
@@ -240,13 +238,13 @@ def _frequency_table(run: RunDirectory, level: Level) -> PaperTable:
     )
 
 
-def _matrix_table(run: RunDirectory, counts: _Counts, level: Level) -> PaperTable:
+def _matrix_table(run: Run, counts: _Counts, level: Level) -> PaperTable:
     paths = [(kind, info) for kind, info in _rows(run, level, counts)
              if level == "theme" or kind == "code"]
     columns = ("Document", *(info.label for _, info in paths))
     rows = tuple(
         (document, *(counts.references(kind, info.path, {document}) for kind, info in paths))
-        for document in run.documents
+        for document in run.document_ids
     )
     return PaperTable(
         "matrix", f"References per document and {'theme' if level == 'theme' else 'code'}",
@@ -255,7 +253,7 @@ def _matrix_table(run: RunDirectory, counts: _Counts, level: Level) -> PaperTabl
     )
 
 
-def _cooccurrence_table(run: RunDirectory) -> PaperTable:
+def _cooccurrence_table(run: Run) -> PaperTable:
     frame = run.cooccurrence
     themes = [t for t in run.themes if t.path in frame.columns]
     by_theme = {row[0]: row[1:] for row in
@@ -271,7 +269,7 @@ def _cooccurrence_table(run: RunDirectory) -> PaperTable:
     )
 
 
-def _book_name(run: RunDirectory) -> str:
+def _book_name(run: Run) -> str:
     return str((run.manifest.get("codebook") or {}).get("name") or "the codebook")
 
 
@@ -285,20 +283,18 @@ def write_tables(
     codebook: str | Path | None = None,
 ) -> TablesWritten:
     """Write ``outdir/tables/<themes|codes>[_by_<column>].<ext>`` with all four tables."""
-    from healcode.export.outdir import staged_file
-    from healcode.report.rundir import read_run_directory
+    from healcode.outdir import staged_file
+    from healcode.run import Run
 
-    run = read_run_directory(outdir, codebook=codebook)
+    run = Run.open(outdir, codebook=codebook)
     tables = build_paper_tables(run, level=level, by=by)
     stem = "themes" if level == "theme" else "codes"
     if by:
         stem += "_by_" + re.sub(r"[^\w-]+", "_", by).strip("_")
     path = Path(outdir) / TABLES_DIR / f"{stem}.{EXTENSIONS[fmt]}"
-    if path.exists() and not force:
-        raise OutputError(f"{path}: already exists; use --force to replace it")
     created = _run_date(run)
     data = _render(tables, fmt, created)
-    with staged_file(path, force=True) as staging:
+    with staged_file(path, force=force) as staging:
         staging.write_bytes(data)
     return TablesWritten(path, tuple(tables), run.warnings)
 
@@ -321,7 +317,7 @@ def _render(tables: Sequence[PaperTable], fmt: TableFormat, created: str) -> byt
     return reproducible_zip(docx_document(tables), created)
 
 
-def _run_date(run: RunDirectory) -> str:
+def _run_date(run: Run) -> str:
     """The run's date as OOXML wants it (``2024-05-01T08:00:00Z``); the epoch if unknown."""
     created = str(run.manifest.get("created") or "")
     match = re.match(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})", created)

@@ -24,10 +24,11 @@ from lxml import etree
 
 import healcode
 from healcode.codebook import Codebook
-from healcode.export.outdir import staged_file
+from healcode.outdir import staged_file
 from healcode.refi.coded_run import CodedRun, ExcerptRow, RunDocument, load_coded_run
 from healcode.refi.description import format_description, format_settings
 from healcode.refi.guids import stable_guid
+from healcode.run import RUN_FILES
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
@@ -75,13 +76,16 @@ def export_run(
     outdir = Path(outdir)
     target = Path(path) if path is not None else outdir / DEFAULT_NAMES[format]
     run = load_coded_run(outdir, texts=format == "qdpx")
+    # Neither the run's inputs nor its own files may be overwritten by the export.
+    inputs = [*(str(i.get("path")) for i in run.manifest.get("inputs") or []),
+              *(outdir / name for name in RUN_FILES)]
     if format == "qdc":
         data = codebook_xml(run.codebook)
-        with staged_file(target, force=force) as staging:
+        with staged_file(target, force=force, inputs=inputs) as staging:
             staging.write_bytes(data)
         return ExportSummary(target, "qdc", _count_codes(run.codebook))
     entries, summary = project_entries(run, target)
-    with staged_file(target, force=force) as staging:
+    with staged_file(target, force=force, inputs=inputs) as staging:
         write_zip(staging, entries, date_time=_zip_date(run.created))
     return summary
 

@@ -30,7 +30,7 @@ import yaml
 from healcode.codebook import parse_codebook
 from healcode.codebook.schema import SNAKE_CASE
 from healcode.errors import CodebookError, ExchangeError
-from healcode.export.outdir import check_writable, staged_directory
+from healcode.outdir import check_writable, staged_directory
 from healcode.refi.description import parse_description, parse_settings
 from healcode.refi.positions import (
     PositionChoice,
@@ -89,7 +89,7 @@ def import_exchange(
     reviewed coding.
     """
     outdir = Path(outdir)
-    check_writable(outdir, force=force)
+    check_writable(outdir, force=force, inputs=[path])
     exchange = read_exchange(path, max_bytes=max_bytes)
     warnings = list(exchange.warnings)
     if not exchange.codes and exchange.kind == "codebook":
@@ -103,7 +103,7 @@ def import_exchange(
     if coder is not None:
         rows = [(*row[:4], coder, row[5]) for row in rows]
     metadata = _metadata_rows(exchange, documents)
-    with staged_directory(outdir, force=force) as staging:
+    with staged_directory(outdir, force=force, inputs=[path]) as staging:
         if codebook_text:
             (staging / "codebook.yaml").write_text(codebook_text, encoding="utf-8")
         if exchange.kind == "project":

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
-from healcode.errors import CodingsError
+from healcode.errors import CodingsError, RunError
 from healcode.reliability.codings import (
     Codings,
     Level,
@@ -40,6 +40,8 @@ from healcode.reliability.measures import (
 
 if TYPE_CHECKING:
     import pandas as pd
+
+    from healcode.run import Run
 
 Absent = Literal["not-coded", "missing"]
 UnitKey = tuple[str, int]
@@ -71,16 +73,15 @@ class AgreementResult:
 
     def write(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
         """Write ``agreement.csv`` and ``disagreements.csv`` into ``outdir`` (atomically)."""
-        from healcode.export.csv import write_csv
-        from healcode.export.outdir import staged_directory
-        from healcode.tables import Table
+        from healcode.outdir import staged_directory
+        from healcode.run import write_csv
 
         outdir = Path(outdir)
         with staged_directory(outdir, force=force) as staging:
             for name, frame in (("agreement.csv", self.table),
                                 ("disagreements.csv", self.disagreements)):
-                rows = list(frame.itertuples(index=False, name=None))
-                write_csv(Table(list(frame.columns), rows), staging / name, bom=bom)
+                rows = frame.itertuples(index=False, name=None)
+                write_csv(staging / name, list(frame.columns), rows, bom=bom)
         return [outdir / "agreement.csv", outdir / "disagreements.csv"]
 
 
@@ -165,14 +166,14 @@ def evaluate(run: str | Path, *, gold: str | Path, level: Level = "theme") -> Ag
     The run's ``units.csv`` is the universe and the gold coder is the reference; every
     theme (or code) of the run's codebook is reported, used or not.
     """
-    run = Path(run)
-    units_csv, excerpts_csv = run / "units.csv", run / "excerpts.csv"
-    for needed in (units_csv, excerpts_csv):
-        if not needed.is_file():
-            raise CodingsError(
-                f"{run}: not a healcode output directory (no {needed.name}); "
-                f"run `healcode code -o {run}` first"
-            )
+    from healcode.run import Run
+    from healcode.run.schema import EXCERPTS, UNITS
+
+    try:
+        opened = Run.open(run)
+    except RunError as exc:
+        raise CodingsError(str(exc)) from None
+    units_csv, excerpts_csv = opened.file(UNITS), opened.file(EXCERPTS)
     spans = read_units(units_csv)
     gold_codings = read_codings(gold, units=spans)
     gold_coders = gold_codings.coders
@@ -186,20 +187,14 @@ def evaluate(run: str | Path, *, gold: str | Path, level: Level = "theme") -> Ag
     machine = read_codings(excerpts_csv, coder=HEALCODE_CODER)
     return agreement(
         [gold_codings, machine], units=spans, level=level, reference=gold_coders[0],
-        codes=_codebook_codes(run / "frequencies.csv", level),
+        codes=_codebook_codes(opened, level),
     )
 
 
-def _codebook_codes(frequencies: Path, level: Level) -> list[str]:
-    if not frequencies.is_file():
-        return []
-    import pandas as pd
-
-    table = pd.read_csv(frequencies, encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    if not {"level", "theme", "code"} <= set(table.columns):
-        return []
-    rows = table[table["level"] == level]
-    return list(rows["theme"] if level == "theme" else rows["code"])
+def _codebook_codes(run: Run, level: Level) -> list[str]:
+    """Every theme (or code path) of the run's codebook, as its frequency table lists them."""
+    rows = run.frequencies[run.frequencies["level"] == level]
+    return [str(c) for c in (rows["theme"] if level == "theme" else rows["code"])]
 
 
 def _read_all(

@@ -8,13 +8,12 @@ from pathlib import Path
 
 from healcode.errors import OutputError
 from healcode.report.charts import CHART_FORMATS, CHART_NAMES, ChartFormat
-from healcode.report.rundir import RunDirectory, read_run_directory
+from healcode.run import Run
 
 __all__ = [
     "CHART_FORMATS",
     "ChartFormat",
     "ReportFiles",
-    "RunDirectory",
     "read_run_directory",
     "write_report",
 ]
@@ -27,6 +26,11 @@ CHARTS_DIR = "charts"
 class ReportFiles:
     paths: tuple[Path, ...]  # report.html first, then the chart files
     warnings: tuple[str, ...]  # e.g. the codebook could not be found unchanged
+
+
+def read_run_directory(outdir: str | Path, *, codebook: str | Path | None = None) -> Run:
+    """The run folder a report is made of (``healcode.run.Run``)."""
+    return Run.open(outdir, codebook=codebook)
 
 
 def write_report(
@@ -42,12 +46,12 @@ def write_report(
     Everything is rendered in memory first, so a bad input or a missing font leaves
     nothing written; each file is then moved into place whole.
     """
-    from healcode.export.outdir import staged_file
+    from healcode.outdir import staged_file
     from healcode.report.html import render_report
 
     outdir = Path(outdir)
     formats = list(dict.fromkeys(charts))
-    run = read_run_directory(outdir, codebook=codebook)
+    run = Run.open(outdir, codebook=codebook)
     targets = [outdir / REPORT_NAME] + [
         outdir / CHARTS_DIR / f"{name}.{fmt}" for name in CHART_NAMES for fmt in formats
     ]

@@ -22,7 +22,7 @@ from healcode.report.colors import theme_color
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
-    from healcode.report.rundir import RunDirectory
+    from healcode.run import Run
 
 ChartFormat = Literal["png", "svg", "pdf"]
 CHART_FORMATS: tuple[ChartFormat, ...] = ("png", "svg", "pdf")
@@ -109,7 +109,7 @@ def _has_chinese(path: str) -> bool:
 
 
 def render_charts(
-    run: RunDirectory, formats: Sequence[ChartFormat], *, font: str | Path | None = None
+    run: Run, formats: Sequence[ChartFormat], *, font: str | Path | None = None
 ) -> dict[str, bytes]:
     """``{"theme_frequencies.png": b"...", ...}`` for every chart and format."""
     import matplotlib
@@ -143,7 +143,7 @@ def _save(figure: Figure, fmt: ChartFormat) -> bytes:
     return buffer.getvalue()
 
 
-def _frequency_figure(run: RunDirectory) -> Figure:
+def _frequency_figure(run: Run) -> Figure:
     from matplotlib.figure import Figure
 
     themes = run.frequencies[run.frequencies["level"] == "theme"]
@@ -197,13 +197,13 @@ def _heat_map(
     figure.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8 if len(rows) > 8 else 1.0)
 
 
-def _document_figure(run: RunDirectory) -> Figure:
+def _document_figure(run: Run) -> Figure:
     from matplotlib.figure import Figure
 
     themes = [t for t in run.themes if t.path in run.matrix.columns]
     values = [[int(v) for v in line] for line in
               run.matrix[[t.path for t in themes]].itertuples(index=False)]
-    rows = list(run.documents)
+    rows = list(run.document_ids)
     figure = Figure(figsize=(1.9 + 0.95 * len(themes) + 0.07 * max(map(len, rows), default=0),
                              1.3 + 0.26 * len(rows)))
     _heat_map(figure, values, rows, [t.label for t in themes], diagonal=False,
@@ -212,7 +212,7 @@ def _document_figure(run: RunDirectory) -> Figure:
     return figure
 
 
-def _cooccurrence_figure(run: RunDirectory) -> Figure:
+def _cooccurrence_figure(run: Run) -> Figure:
     from matplotlib.figure import Figure
 
     co = run.cooccurrence

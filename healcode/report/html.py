@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 from healcode.report import svg
 from healcode.report.assets import CSS, JS
 from healcode.report.colors import theme_color, tint
-from healcode.report.rundir import rows_of
 from healcode.report.transcripts import DocumentView, HitView, UnitView, split_marks
+from healcode.run import rows_of
 
 if TYPE_CHECKING:
-    from healcode.report.rundir import RunDirectory
+    from healcode.run import Run
 
 # Above this much transcript text, transcripts and excerpt lists start closed, so the
 # browser lays out only what the reader opens.
@@ -40,7 +40,7 @@ class ThemeStyle:
     color: str
 
 
-def render_report(run: RunDirectory) -> str:
+def render_report(run: Run) -> str:
     """The whole report.html; the same run directory always gives the same bytes."""
     # A large corpus makes hundreds of thousands of small acyclic records; the cyclic
     # garbage collector would rescan them over and over (half the time at 1,000 documents).
@@ -53,7 +53,7 @@ def render_report(run: RunDirectory) -> str:
             gc.enable()
 
 
-def _render_report(run: RunDirectory) -> str:
+def _render_report(run: Run) -> str:
     from healcode.report.transcripts import rebuild_documents
 
     documents = rebuild_documents(run)
@@ -64,7 +64,7 @@ def _render_report(run: RunDirectory) -> str:
         **{f"code:{info.path}": info.label for info in run.codes},
         **{info.path: info.label for info in run.themes},
     }
-    anchors = {d: f"d{i}" for i, d in enumerate(run.documents)}
+    anchors = {d: f"d{i}" for i, d in enumerate(run.document_ids)}
     small = sum(d.chars for d in documents) <= OPEN_LIMIT
     page = _Page(run, documents, styles, labels, anchors, small)
     return page.render()
@@ -73,7 +73,7 @@ def _render_report(run: RunDirectory) -> str:
 class _Page:
     def __init__(
         self,
-        run: RunDirectory,
+        run: Run,
         documents: list[DocumentView],
         styles: dict[str, ThemeStyle],
         labels: dict[str, str],
@@ -238,9 +238,9 @@ class _Page:
         present = [t for t in themes if t in matrix.columns]
         values = [[int(v) for v in line] for line in matrix[present].itertuples(index=False)]
         heat = svg.heat_map(
-            list(run.documents), [self.labels[t] for t in present], values,
+            list(run.document_ids), [self.labels[t] for t in present], values,
             title="References per theme and document",
-            row_links=[f"#{self.anchors[d]}" for d in run.documents],
+            row_links=[f"#{self.anchors[d]}" for d in run.document_ids],
             column_colors=[self.styles[t].color for t in present],
         )
         co = run.cooccurrence

@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from healcode.errors import HealcodeError
-from healcode.report.rundir import rows_of
+from healcode.run import rows_of
 
 if TYPE_CHECKING:
-    from healcode.report.rundir import RunDirectory
+    from healcode.run import Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +74,7 @@ class DocumentView:
         return sum(bool(u.codings) for t in self.turns for u in t.units)
 
 
-def rebuild_documents(run: RunDirectory) -> list[DocumentView]:
+def rebuild_documents(run: Run) -> list[DocumentView]:
     """Every document of the run (those without units too), in reading order."""
     hits: dict[tuple[str, int], list[HitView]] = defaultdict(list)
     for document, unit, theme, code, term, start, end, negated in rows_of(
@@ -111,14 +111,14 @@ def rebuild_documents(run: RunDirectory) -> list[DocumentView]:
         units[document].append((speaker, role, view))
 
     views = []
-    for document in run.documents:
+    for document in run.document_ids:
         rows = sorted(units.get(document, ()), key=lambda r: r[2].index)
         views.append(DocumentView(document, tuple(_turns(rows)), run.metadata.get(document, {})))
     return views
 
 
 def _relative(
-    hit: HitView, start: int, end: int, run: RunDirectory, document: str, index: int
+    hit: HitView, start: int, end: int, run: Run, document: str, index: int
 ) -> HitView:
     if not start <= hit.start < hit.end <= end:
         raise HealcodeError(

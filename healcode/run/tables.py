@@ -1,4 +1,4 @@
-"""The tables of a coding run, and the only place that builds DataFrames from them.
+"""The tables of a coding run built from its records, in the columns of ``run.schema``.
 
 Each table is plain rows first (what the CSV writer streams, with no pandas in the way)
 and becomes a DataFrame only when the Python API asks for one.
@@ -12,6 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from healcode.records import Hit, Unit
+from healcode.run.schema import (
+    DOCUMENTS,
+    EXCERPTS,
+    FREQUENCIES,
+    HITS,
+    TERM_SEPARATOR,
+    UNITS,
+    metadata_names,
+)
 
 if TYPE_CHECKING:
     from pandas import DataFrame
@@ -32,18 +41,6 @@ class Table:
     def __len__(self) -> int:
         return len(self.rows)
 
-UNIT_COLUMNS = ["document", "unit", "speaker", "role", "start", "end", "coded", "text"]
-EXCERPT_COLUMNS = [
-    "document", "unit", "speaker", "role", "start", "end",
-    "theme", "code", "terms", "negated", "text",
-]
-DOCUMENT_COLUMNS = ["document", "source", "characters", "units", "coded_units"]
-HIT_COLUMNS = ["document", "unit", "theme", "code", "term", "start", "end", "negated"]
-FREQUENCY_COLUMNS = [
-    "level", "theme", "code", "label", "references", "documents",
-    "documents_pct", "hits", "per_10k_chars",
-]
-TERM_SEPARATOR = "; "
 
 
 def units_table(units: Sequence[Unit]) -> Table:
@@ -51,12 +48,12 @@ def units_table(units: Sequence[Unit]) -> Table:
         (u.document, u.index, u.speaker, u.role, u.start, u.end, u.in_scope, u.text)
         for u in units
     ]
-    return Table(UNIT_COLUMNS, rows)
+    return Table(UNITS.names, rows)
 
 
 def hits_table(hits: Sequence[Hit]) -> Table:
     rows = [(h.document, h.unit, h.theme, h.code, h.term, h.start, h.end, h.negated) for h in hits]
-    return Table(HIT_COLUMNS, rows)
+    return Table(HITS.names, rows)
 
 
 def excerpts_table(result: CodingResult) -> Table:
@@ -84,13 +81,7 @@ def excerpts_table(result: CodingResult) -> Table:
     order = {d.id: i for i, d in enumerate(result.documents)}
     rank = {rule.path: i for i, rule in enumerate(result.codebook.rules())}
     rows.sort(key=lambda r: (order[r[0]], r[1], rank.get(r[7], len(rank))))
-    return Table([*EXCERPT_COLUMNS, *metadata_names(columns)], rows)
-
-
-def metadata_names(columns: Sequence[str]) -> list[str]:
-    """Output names of metadata columns: ``meta_`` before one that clashes with ours."""
-    taken = set(EXCERPT_COLUMNS) | set(DOCUMENT_COLUMNS)
-    return [f"meta_{c}" if c in taken else c for c in columns]
+    return Table([*EXCERPTS.names, *metadata_names(columns)], rows)
 
 
 def documents_table(result: CodingResult) -> Table:
@@ -106,7 +97,7 @@ def documents_table(result: CodingResult) -> Table:
         [d.id, d.source, d.chars, *units[d.id], *(d.meta.get(c, "") for c in columns)]
         for d in result.documents
     ]
-    return Table([*DOCUMENT_COLUMNS, *metadata_names(columns)], rows)
+    return Table([*DOCUMENTS.names, *metadata_names(columns)], rows)
 
 
 Key = tuple[str, str]  # ("theme", theme id) or ("code", code path)
@@ -157,7 +148,7 @@ def frequencies_table(result: CodingResult) -> Table:
             round(100 * documents / total_docs, 1) if total_docs else 0.0,
             hits, round(10_000 * hits / scope_chars, 2) if scope_chars else 0.0,
         ))
-    return Table(FREQUENCY_COLUMNS, rows)
+    return Table(FREQUENCIES.names, rows)
 
 
 def matrix_table(result: CodingResult) -> Table:

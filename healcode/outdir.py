@@ -1,0 +1,432 @@
+"""Output folders and files: staged, locked, and never replacing what healcode did not write.
+
+Every command that writes goes through this module. The rules:
+
+- Output is written into a hidden staging folder (or file) beside the target and moved into
+  place only when complete: an interrupted or failed command leaves the old output or none,
+  never half of a new one. A folder is swapped in with one atomic exchange where the system
+  has one (Linux ``renameat2``), so at every moment the target holds the old or the new
+  output.
+- Every folder healcode writes holds a marker, ``.healcode-output.json``, listing the files
+  it wrote there with their SHA-256. ``force`` replaces an existing folder only when the
+  marker says healcode made it and every file in it is one healcode wrote, unchanged since;
+  a file only when the marker of its folder lists it, unchanged. Anything else is refused
+  with the names of the foreign files, and nothing is touched.
+- An output that equals, contains or lies inside an input is refused.
+- A lock file beside the target (``.NAME.lock``, created with ``O_EXCL``) keeps two commands
+  from writing the same output at once; a lock left by a process that no longer runs, and
+  staging folders of such interrupted runs, are cleaned up and reported in ``notes``.
+- Every ``OSError`` becomes an :class:`OutputError` naming the path and what to do.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from healcode.errors import OutputError
+
+MARKER = ".healcode-output.json"
+_STAGING = ".staging"
+_SHOWN = 5  # foreign files named in a refusal
+
+
+def check_not_input(target: Path, inputs: Iterable[str | Path]) -> None:
+    """Refuse an output that equals, contains or lies inside one of ``inputs``."""
+    out = _absolute(target)
+    for item in inputs:
+        source = _absolute(Path(item))
+        if out == source or out in source.parents or source in out.parents:
+            how = ("is" if out == source else "contains" if out in source.parents
+                   else "lies inside")
+            raise OutputError(
+                f"{target}: {how} the input {item}; choose an output location apart from "
+                "the inputs"
+            )
+
+
+def check_writable(outdir: Path, *, force: bool, inputs: Iterable[str | Path] = ()) -> None:
+    """Everything ``staged_directory`` checks before it writes, without writing."""
+    check_not_input(outdir, inputs)
+    _check_replaceable_directory(outdir, force=force)
+
+
+@contextmanager
+def staged_directory(
+    outdir: Path,
+    *,
+    force: bool,
+    inputs: Iterable[str | Path] = (),
+    notes: list[str] | None = None,
+) -> Iterator[Path]:
+    """Yield an empty staging folder beside ``outdir``; on success it becomes ``outdir``.
+
+    The checks, the lock and the staging folder come first, so a location that cannot be
+    written fails before any work is done. ``notes`` receives what was cleaned up.
+    """
+    check_not_input(outdir, inputs)
+    _check_replaceable_directory(outdir, force=force)
+    target = _absolute(outdir)
+    _make_parent(target.parent, outdir)
+    with _locked(target.parent, target.name, outdir, notes):
+        _remove_stale_staging(target.parent, target.name, notes)
+        staging = _make_staging(target.parent, target.name, outdir)
+        try:
+            yield staging
+            _write_markers(staging)
+            _make_public(staging)
+            # Checked again under the lock: the folder may have changed while we worked.
+            _check_replaceable_directory(outdir, force=force)
+            _swap_in(staging, outdir)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+
+
+@contextmanager
+def staged_file(
+    path: Path, *, force: bool = False, inputs: Iterable[str | Path] = ()
+) -> Iterator[Path]:
+    """Yield a staging path beside ``path``; on success it replaces ``path`` atomically.
+
+    An existing ``path`` is replaced only with ``force`` and only if healcode wrote it
+    (its folder's marker lists it, unchanged).
+    """
+    check_not_input(path, inputs)
+    _check_replaceable_file(path, force=force)
+    target = _absolute(path)
+    parent = target.parent
+    _make_parent(parent, path)
+    with _locked(parent, target.name, path, None):
+        try:
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_STAGING,
+                                            dir=parent)
+        except OSError as exc:
+            raise _output_error(exc, path) from None
+        os.close(handle)
+        staging = Path(name)
+        try:
+            yield staging
+            os.chmod(staging, 0o666 & ~_umask())  # mkstemp makes it private; outputs are not
+            _check_replaceable_file(path, force=force)
+            os.replace(staging, target)
+            _record_file(parent, target.name)
+        except BaseException:
+            staging.unlink(missing_ok=True)
+            raise
+
+
+def healcode_wrote(path: Path) -> bool:
+    """Whether ``path`` (a file or folder) is output healcode wrote, unchanged since."""
+    if path.is_dir() and not path.is_symlink():
+        return not _foreign_entries(path)
+    marker = _read_marker(path.parent)
+    return marker is not None and _listed(marker, path)
+
+
+# -- checks ------------------------------------------------------------------------------
+
+
+def _check_replaceable_directory(outdir: Path, *, force: bool) -> None:
+    try:
+        if outdir.is_symlink() or (outdir.exists() and not outdir.is_dir()):
+            raise OutputError(f"{outdir}: exists and is not a folder; choose another -o")
+        if not outdir.exists() or not any(outdir.iterdir()):
+            return
+        if not force:
+            raise OutputError(
+                f"{outdir}: already exists and is not empty; use --force to replace output "
+                "healcode wrote there, or choose another -o"
+            )
+        foreign = _foreign_entries(outdir)
+    except OSError as exc:
+        raise _output_error(exc, outdir) from None
+    if foreign:
+        shown = ", ".join(foreign[:_SHOWN]) + (", ..." if len(foreign) > _SHOWN else "")
+        raise OutputError(
+            f"{outdir}: holds files healcode did not write or that changed since ({shown}); "
+            "nothing was replaced: choose another -o"
+        )
+
+
+def _check_replaceable_file(path: Path, *, force: bool) -> None:
+    try:
+        if path.is_dir() and not path.is_symlink():
+            raise OutputError(f"{path}: is a folder; give a file name")
+        if not (path.exists() or path.is_symlink()):
+            return
+        if not force:
+            raise OutputError(f"{path}: already exists; use --force to replace it")
+        if not healcode_wrote(path) or path.is_symlink():
+            raise OutputError(
+                f"{path}: exists and was not written by healcode (or changed since); it was "
+                "left as it is: choose another file name"
+            )
+    except OSError as exc:
+        raise _output_error(exc, path) from None
+
+
+def _foreign_entries(folder: Path) -> list[str]:
+    """Entries of ``folder`` (recursively) that healcode did not write, as relative paths."""
+    marker = _read_marker(folder)
+    if marker is None or not marker.get("created"):
+        return sorted(e.name for e in folder.iterdir() if e.name != MARKER) or [MARKER]
+    foreign = []
+    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+        if entry.name == MARKER:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            if entry.name not in marker.get("folders", []):
+                foreign.append(entry.name + "/")
+            else:
+                foreign.extend(f"{entry.name}/{name}" for name in _foreign_entries(entry))
+        elif not _listed(marker, entry):
+            foreign.append(entry.name)
+    return foreign
+
+
+def _listed(marker: dict[str, object], path: Path) -> bool:
+    files = marker.get("files")
+    if not isinstance(files, dict) or path.is_symlink() or not path.is_file():
+        return False
+    expected = files.get(path.name)
+    return isinstance(expected, str) and expected == _sha256(path)
+
+
+# -- markers -----------------------------------------------------------------------------
+
+
+def _read_marker(folder: Path) -> dict[str, object] | None:
+    try:
+        data = json.loads((folder / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _write_markers(root: Path) -> None:
+    """Mark ``root`` and every folder in it as made by healcode, listing their files."""
+    for folder, subfolders, files in os.walk(root):
+        here = Path(folder)
+        marker = {
+            "healcode": _version(),
+            "created": True,
+            "folders": sorted(subfolders),
+            "files": {name: _sha256(here / name) for name in sorted(files) if name != MARKER},
+        }
+        _write_json(here / MARKER, marker)
+
+
+def _record_file(folder: Path, name: str) -> None:
+    """Add a file healcode just wrote to its folder's marker (made if missing)."""
+    with _locked(folder, MARKER, folder / MARKER, None, wait=10.0):
+        _add_to_marker(folder, name)
+
+
+def _add_to_marker(folder: Path, name: str) -> None:
+    marker = _read_marker(folder) or {"healcode": _version(), "created": False, "files": {}}
+    files = marker.get("files")
+    files = dict(files) if isinstance(files, dict) else {}
+    files[name] = _sha256(folder / name)
+    marker["files"] = dict(sorted(files.items()))
+    _write_json(folder / MARKER, marker)
+
+
+def _write_json(path: Path, data: dict[str, object]) -> None:
+    handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=_STAGING, dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
+    os.chmod(name, 0o666 & ~_umask())
+    os.replace(name, path)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("healcode")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+# -- lock, staging, swap -----------------------------------------------------------------
+
+
+@contextmanager
+def _locked(
+    parent: Path, name: str, shown: Path, notes: list[str] | None, *, wait: float = 0.0
+) -> Iterator[None]:
+    """Hold ``parent/.NAME.lock``; refuse (or, with ``wait``, retry for that many seconds)
+    while a running process holds it, take it over from one that no longer runs."""
+    lock = parent / f".{name}.lock"
+    deadline = time.monotonic() + wait
+    stale_taken = False
+    while True:
+        try:
+            handle = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _lock_holder(lock)
+            if holder is not None and not stale_taken and not _running(holder):
+                stale_taken = True
+                with contextlib.suppress(OSError):
+                    lock.unlink()
+                if notes is not None:
+                    notes.append(f"{shown}: removed the lock of an interrupted healcode run "
+                                 f"(process {holder})")
+                continue
+            if time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
+            who = f"process {holder}" if holder is not None else "another process"
+            raise OutputError(
+                f"{shown}: another healcode command ({who}) is writing it; wait for it to "
+                f"finish or choose another output (if none is running, delete {lock})"
+            ) from None
+        except OSError as exc:
+            raise _output_error(exc, shown) from None
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(json.dumps({"pid": os.getpid()}) + "\n")
+        break
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()
+
+
+def _lock_holder(lock: Path) -> int | None:
+    try:
+        pid = json.loads(lock.read_text(encoding="utf-8")).get("pid")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return pid if isinstance(pid, int) and pid > 0 else None
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _remove_stale_staging(parent: Path, name: str, notes: list[str] | None) -> None:
+    """Staging folders left by an interrupted run of the same output (we hold its lock)."""
+    stale = [
+        p for p in parent.glob(f".{_glob_escape(name)}.*{_STAGING}")
+        if p.is_dir() and not p.is_symlink()
+    ]
+    for path in stale:
+        shutil.rmtree(path, ignore_errors=True)
+    if stale and notes is not None:
+        notes.append(f"removed {len(stale)} unfinished output folder(s) of an interrupted run "
+                     f"beside {parent / name}")
+
+
+def _make_parent(parent: Path, shown: Path) -> None:
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _output_error(exc, shown) from None
+
+
+def _make_staging(parent: Path, name: str, shown: Path) -> Path:
+    try:
+        return Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=_STAGING, dir=parent))
+    except OSError as exc:
+        raise _output_error(exc, shown) from None
+
+
+def _make_public(root: Path) -> None:
+    """mkdtemp/mkstemp make private folders and files; outputs get ordinary permissions."""
+    mask = _umask()
+    for folder, _, files in os.walk(root):
+        os.chmod(folder, 0o777 & ~mask)
+        for name in files:
+            os.chmod(Path(folder) / name, 0o666 & ~mask)
+
+
+def _swap_in(staging: Path, outdir: Path) -> None:
+    """Put ``staging`` at ``outdir``; the old output, if any, is removed afterwards."""
+    target = _absolute(outdir)
+    if not target.exists():
+        os.replace(staging, target)
+        return
+    if _exchange(staging, target):
+        shutil.rmtree(staging, ignore_errors=True)  # now holds the old output
+        return
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING,
+                                  dir=target.parent))
+    os.replace(target, aside / target.name)
+    os.replace(staging, target)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False if unsupported."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        renameat2 = libc.renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
+
+
+# -- helpers -----------------------------------------------------------------------------
+
+
+def _output_error(exc: OSError, path: Path) -> OutputError:
+    reason = exc.strerror or str(exc)
+    advice = {
+        errno.EACCES: "you may not write there: choose another -o",
+        errno.EPERM: "you may not write there: choose another -o",
+        errno.EROFS: "it is on a read-only file system: choose another -o",
+        errno.ENOSPC: "the disk is full: free some space or choose another -o",
+        errno.EBUSY: "it is in use (a mount point or the current folder?): choose another -o",
+    }.get(exc.errno or 0, "choose another -o")
+    return OutputError(f"{path}: cannot be written ({reason.lower()}); {advice}")
+
+
+def _absolute(path: Path) -> Path:
+    """Absolute and with symlinks resolved, without requiring the path to exist."""
+    return Path(os.path.realpath(path))
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _glob_escape(name: str) -> str:
+    import glob
+
+    return glob.escape(name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
