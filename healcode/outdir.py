@@ -106,7 +106,7 @@ def staged_file(
     _check_replaceable_file(path, force=force)
     target = _absolute(path)
     parent = target.parent
-    _make_parent(parent, path)
+    _make_parent(parent, path, record=True)
     with _locked(parent, target.name, path, None):
         try:
             handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_STAGING,
@@ -233,12 +233,16 @@ def _record_file(folder: Path, name: str) -> None:
         _add_to_marker(folder, name)
 
 
-def _add_to_marker(folder: Path, name: str) -> None:
+def _add_to_marker(folder: Path, name: str, *, folder_entry: bool = False) -> None:
     marker = _read_marker(folder) or {"healcode": _version(), "created": False, "files": {}}
-    files = marker.get("files")
-    files = dict(files) if isinstance(files, dict) else {}
-    files[name] = _sha256(folder / name)
-    marker["files"] = dict(sorted(files.items()))
+    if folder_entry:
+        folders = marker.get("folders")
+        marker["folders"] = sorted({*(folders if isinstance(folders, list) else []), name})
+    else:
+        files = marker.get("files")
+        files = dict(files) if isinstance(files, dict) else {}
+        files[name] = _sha256(folder / name)
+        marker["files"] = dict(sorted(files.items()))
     _write_json(folder / MARKER, marker)
 
 
@@ -337,9 +341,22 @@ def _remove_stale_staging(parent: Path, name: str, notes: list[str] | None) -> N
                      f"beside {parent / name}")
 
 
-def _make_parent(parent: Path, shown: Path) -> None:
+def _make_parent(parent: Path, shown: Path, *, record: bool = False) -> None:
+    """Make the folder an output goes into; with ``record``, each folder made here is
+    marked as healcode's (and listed in its parent's marker), like a run's ``tables/``."""
+    missing = []
+    folder = parent
+    while not folder.exists() and folder != folder.parent:
+        missing.append(folder)
+        folder = folder.parent
     try:
-        parent.mkdir(parents=True, exist_ok=True)
+        for made in reversed(missing):
+            made.mkdir()
+            if record:
+                _write_json(made / MARKER, {"healcode": _version(), "created": True,
+                                            "folders": [], "files": {}})
+                with _locked(made.parent, MARKER, made.parent / MARKER, None, wait=10.0):
+                    _add_to_marker(made.parent, made.name, folder_entry=True)
     except OSError as exc:
         raise _output_error(exc, shown) from None
 

@@ -80,6 +80,7 @@ def read_source(
     text_columns: Sequence[str] = (),
 ) -> list[Document]:
     """Read one source: a transcript gives one Document, a table one per row."""
+    _check_name(source)
     suffix = source.path.suffix.lower()
     if suffix in UNSUPPORTED_SUFFIXES:
         raise CorpusError(f"{source.path}: {UNSUPPORTED_SUFFIXES[suffix]}")
@@ -100,6 +101,25 @@ def read_source(
     else:
         raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}")
     return [Document(source.id, text, name, used, digest)]
+
+
+def _check_name(source: Source) -> None:
+    """A document id comes from the file name and goes into every table: it must be text
+    that UTF-8 can write and a CSV row can hold."""
+    shown = repr(str(source.path))[1:-1]  # undecodable bytes and control characters escaped
+    try:
+        source.id.encode("utf-8")
+    except UnicodeEncodeError:
+        raise CorpusError(
+            f"{shown}: the file name is not valid UTF-8 (a zip or disk from a system with "
+            "another encoding, e.g. GBK from Chinese Windows); rename it, e.g. with "
+            "`convmv -f gbk -t utf-8 --notest FILE`"
+        ) from None
+    if any(ord(char) < 32 or ord(char) == 127 for char in source.id):
+        raise CorpusError(
+            f"{shown}: the file name holds a control character (a line break or tab); "
+            "rename it"
+        )
 
 
 def _docx_text(data: bytes, source: str) -> str:
@@ -194,7 +214,11 @@ def _xlsx_rows(data: bytes, source: str) -> tuple[list[str], list[dict[str, str]
 def _rows_from_records(
     records: list[list[str]], source: str
 ) -> tuple[list[str], list[dict[str, str]]]:
-    records = [r for r in records if any(cell.strip() for cell in r)]
+    # A cell's line breaks become LF as in transcripts (an Excel cell may hold CR).
+    records = [
+        [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in r]
+        for r in records if any(cell.strip() for cell in r)
+    ]
     if not records:
         raise CorpusError(f"{source}: the table is empty")
     header = [cell.strip() for cell in records[0]]
