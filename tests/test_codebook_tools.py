@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from healcode.check import check_codebook
 from healcode.cli import main
 from healcode.codebook import load_codebook
-from healcode.codebook.check import check_codebook
 from healcode.codebook.convert import convert_dictionary, glob_to_pattern
 from healcode.codebook.show import render_docx, render_latex, render_markdown
 from healcode.errors import CodebookError

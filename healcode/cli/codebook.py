@@ -51,7 +51,7 @@ def check(
       healcode codebook check my_codebook.yaml
       healcode codebook check codebooks/social_healing.yaml corpora/warm_heart_home --all
     """
-    from healcode.codebook.check import check_codebook, has_errors
+    from healcode.check import check_codebook, has_errors
     from healcode.coding import CodingOptions
 
     options = CodingOptions(speakers=parse_speakers(speakers), interviewers=interviewers,

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from healcode.errors import HealcodeError
 from healcode.run import rows_of
+from healcode.run.schema import HITS, UNITS
 
 if TYPE_CHECKING:
     from healcode.run import Run
@@ -98,7 +99,7 @@ def rebuild_documents(run: Run) -> list[DocumentView]:
         start, end = int(start), int(end)
         if end - start != len(text):
             raise HealcodeError(
-                f"{run.path / 'units.csv'}:{number}: offsets {start}-{end} do not match the "
+                f"{run.file(UNITS)}:{number}: offsets {start}-{end} do not match the "
                 "length of the text; the output directory was edited, rerun `healcode code`"
             )
         found = hits.get((document, index))
@@ -122,7 +123,7 @@ def _relative(
 ) -> HitView:
     if not start <= hit.start < hit.end <= end:
         raise HealcodeError(
-            f"{run.path / 'hits.csv'}: hit {hit.start}-{hit.end} of {document} unit {index} "
+            f"{run.file(HITS)}: hit {hit.start}-{hit.end} of {document} unit {index} "
             f"lies outside the unit ({start}-{end}); rerun `healcode code`"
         )
     return HitView(hit.theme, hit.code, hit.term, hit.start - start, hit.end - start,
