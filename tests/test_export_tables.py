@@ -176,6 +176,39 @@ def test_docx_three_line_tables(run_copy: Path, runner: CliRunner):
     assert 'w:top w:val="single"' in borders and 'w:insideV w:val="nil"' in borders
 
 
+def _sections(document) -> list[tuple[str, float, float]]:
+    return [(str(s.orientation).split(".")[-1].split()[0].lower(), round(s.page_width.mm),
+             round(s.page_height.mm)) for s in document.sections]
+
+
+def test_docx_pages_are_a4_and_a_table_too_wide_turns_landscape(run_copy: Path, runner: CliRunner):
+    import docx
+
+    from healcode.export.docx import natural_width
+    from healcode.export.tables import build_paper_tables
+    from healcode.run import Run
+
+    _tables(runner, run_copy, "--format", "docx")
+    narrow = docx.Document(str(run_copy / "tables" / "themes.docx"))
+    assert _sections(narrow) == [("portrait", 210, 297)]
+    # every table repeats its header row on each page it runs onto
+    assert all('<w:tblHeader w:val="true"/>' in t.rows[0]._tr.xml for t in narrow.tables)
+
+    wide_tables = build_paper_tables(Run.open(run_copy), level="code", by="role")
+    widths = [natural_width(t) for t in wide_tables]
+    assert widths[0] > 595.3 - 144  # wider than A4's portrait text width
+    _tables(runner, run_copy, "--format", "docx", "--level", "code", "--by", "role")
+    wide = docx.Document(str(run_copy / "tables" / "codes_by_role.docx"))
+    # the wide first table gets a landscape section; the narrower ones go back to portrait
+    assert _sections(wide)[0] == ("landscape", 297, 210)
+    assert ("portrait", 210, 297) in _sections(wide)[1:]
+    assert 'w:type="pct"' in wide.tables[0]._tbl.tblPr.xml  # the table fills the page width
+
+    _tables(runner, run_copy, "--format", "docx", "--paper", "letter", "--force")
+    letter = docx.Document(str(run_copy / "tables" / "themes.docx"))
+    assert _sections(letter) == [("portrait", 216, 279)]
+
+
 # ---------------------------------------------------------------------------- options
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 import click
 
 from healcode.cli.common import library_errors, stderr_console, stdout_console
-
-CHART_FORMATS = ("png", "svg", "pdf")  # healcode.report.CHART_FORMATS, without importing it
+from healcode.report.charts import CHART_FORMATS
 
 
 @click.command()

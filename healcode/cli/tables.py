@@ -7,20 +7,21 @@ from pathlib import Path
 import click
 
 from healcode.cli.common import library_errors, stderr_console, stdout_console
-
-FORMATS = ("xlsx", "markdown", "latex", "docx")  # healcode.export.tables.TABLE_FORMATS
-LEVELS = ("theme", "code")
+from healcode.export.docx import PAPERS
+from healcode.export.tables import LEVELS, TABLE_FORMATS
 
 
 @click.command()
 @click.argument("outdir", type=click.Path(path_type=Path), default=Path("healcode-out"),
                 required=False)
-@click.option("-f", "--format", "fmt", type=click.Choice(FORMATS), required=True,
+@click.option("-f", "--format", "fmt", type=click.Choice(TABLE_FORMATS), required=True,
               help="xlsx (a sheet per table), markdown, latex (booktabs) or docx.")
 @click.option("--level", type=click.Choice(LEVELS), default="theme", show_default=True,
               help="Rows: themes, or themes with their codes.")
 @click.option("--by", default=None, metavar="document|COLUMN",
               help="Break the theme table down by document or a metadata column (role, gender).")
+@click.option("--paper", type=click.Choice(PAPERS), default="a4", show_default=True,
+              help="Page size of a Word document (a table too wide turns landscape).")
 @click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
               help="The codebook the run used, if it has moved (for the definitions).")
 @click.option("--force", is_flag=True, help="Replace an existing table file.")
@@ -31,6 +32,7 @@ def tables(
     fmt: str,
     level: str,
     by: str | None,
+    paper: str,
     codebook: Path | None,
     force: bool,
     quiet: bool,
@@ -49,7 +51,7 @@ def tables(
     from healcode.export.tables import write_tables
 
     written = write_tables(outdir, fmt=fmt, level=level, by=by, force=force,  # type: ignore[arg-type]
-                           codebook=codebook)
+                           codebook=codebook, paper=paper)  # type: ignore[arg-type]
     if not quiet:
         err = stderr_console()
         for warning in written.warnings:

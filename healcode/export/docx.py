@@ -1,21 +1,35 @@
-"""Paper tables as a Word document: captions, three-line tables (三线表) and notes."""
+"""Paper tables as a Word document: captions, three-line tables (三线表) and notes.
+
+Pages are A4 (or US Letter) portrait; a table too wide for the portrait text width gets a
+landscape section of its own, and every table repeats its header row on each page.
+"""
 
 from __future__ import annotations
 
 import io
+import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from healcode.export.tables import PaperTable
 
+Paper = Literal["a4", "letter"]
+PAPERS: tuple[Paper, ...] = ("a4", "letter")
 LATIN_FONT = "Times New Roman"
 EAST_ASIAN_FONT = "SimSun"  # 宋体, the usual body font of Chinese journals
 RULE_HEAVY, RULE_LIGHT = "12", "6"  # eighths of a point: 1.5 pt and 0.75 pt
+TABLE_POINTS = 9  # font size in tables
+# Page sizes and margin in points; the margin is Word's default (2.54 cm).
+_PAGE_POINTS: dict[Paper, tuple[float, float]] = {"a4": (595.3, 841.9), "letter": (612.0, 792.0)}
+_MARGIN_POINTS = 72.0
+_CELL_PADDING_POINTS = 11.5  # Word's default left + right cell margins (0.08 in each)
+_WRAPPED_EMS = 14  # a column of long text is set about this wide and wraps
 
 
-def docx_document(tables: Sequence[PaperTable]) -> bytes:
+def docx_document(tables: Sequence[PaperTable], *, paper: Paper = "a4") -> bytes:
     from docx import Document
+    from docx.enum.section import WD_SECTION
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Pt
@@ -25,7 +39,15 @@ def docx_document(tables: Sequence[PaperTable]) -> bytes:
     document.core_properties.last_modified_by = "healcode"
     document.core_properties.revision = 1
     _set_fonts(document)
+    portrait_width = _PAGE_POINTS[paper][0] - 2 * _MARGIN_POINTS
+    landscape: bool | None = None
     for number, table in enumerate(tables, start=1):
+        wide = natural_width(table) > portrait_width
+        if landscape is None:
+            _set_page(document.sections[0], paper, landscape=wide)
+        elif wide != landscape:
+            _set_page(document.add_section(WD_SECTION.NEW_PAGE), paper, landscape=wide)
+        landscape = wide
         caption = document.add_paragraph()
         caption.add_run(f"Table {number}. ").bold = True
         caption.add_run(table.caption)
@@ -38,6 +60,9 @@ def docx_document(tables: Sequence[PaperTable]) -> bytes:
                 _fill(grid.cell(r + 1, c), table.text(r, c), bold=table.is_strong(r),
                       right=table.is_numeric(c), size=Pt(9))
         _three_lines(grid)
+        _repeat_header(grid)
+        if wide:
+            _fit_page_width(grid)
         if table.note:
             note = document.add_paragraph()
             note.add_run("Note. ").italic = True
@@ -47,6 +72,61 @@ def docx_document(tables: Sequence[PaperTable]) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def natural_width(table: PaperTable) -> float:
+    """Points a table needs unwrapped at TABLE_POINTS (long text columns wrap at
+    _WRAPPED_EMS), cell margins included: what decides portrait or landscape."""
+    total = 0.0
+    for c, name in enumerate(table.columns):
+        texts = [name, *(table.text(r, c) for r in range(len(table.rows)))]
+        ems = max(_ems(text) for text in texts)
+        if table.wraps(c):
+            ems = min(ems, _WRAPPED_EMS)
+        total += ems * TABLE_POINTS + _CELL_PADDING_POINTS
+    return total
+
+
+def _ems(text: str) -> float:
+    """Width of a line in ems: a Chinese character is one, a Latin letter or digit half."""
+    return sum(1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.5 for ch in text)
+
+
+def _set_page(section, paper: Paper, *, landscape: bool) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Pt
+
+    width, height = _PAGE_POINTS[paper]
+    if landscape:
+        width, height = height, width
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = Pt(width), Pt(height)
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Pt(_MARGIN_POINTS))
+
+
+def _repeat_header(grid) -> None:
+    """The header row repeats at the top of each page the table runs onto."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    header = OxmlElement("w:tblHeader")
+    header.set(qn("w:val"), "true")
+    grid.rows[0]._tr.get_or_add_trPr().append(header)
+
+
+def _fit_page_width(grid) -> None:
+    """A wide table takes the whole text width and lets Word wrap its cells."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = grid._tbl.tblPr
+    for old in properties.findall(qn("w:tblW")):
+        properties.remove(old)
+    width = OxmlElement("w:tblW")
+    width.set(qn("w:type"), "pct")
+    width.set(qn("w:w"), "5000")  # fiftieths of a percent: 100 %
+    properties.append(width)
 
 
 def _set_fonts(document) -> None:

@@ -18,10 +18,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from healcode.export.docx import Paper
     from healcode.run import CodeInfo, Run
 
 TableFormat = Literal["xlsx", "markdown", "latex", "docx"]
 Level = Literal["theme", "code"]
+LEVELS: tuple[Level, ...] = ("theme", "code")
 TABLE_FORMATS: tuple[TableFormat, ...] = ("xlsx", "markdown", "latex", "docx")
 EXTENSIONS: dict[TableFormat, str] = {"xlsx": "xlsx", "markdown": "md", "latex": "tex",
                                       "docx": "docx"}
@@ -281,8 +283,10 @@ def write_tables(
     by: str | None = None,
     force: bool = False,
     codebook: str | Path | None = None,
+    paper: Paper = "a4",
 ) -> TablesWritten:
-    """Write ``outdir/tables/<themes|codes>[_by_<column>].<ext>`` with all four tables."""
+    """Write ``outdir/tables/<themes|codes>[_by_<column>].<ext>`` with all four tables
+    (``paper``: the page size of a Word document)."""
     from healcode.outdir import staged_file
     from healcode.run import Run
 
@@ -293,13 +297,13 @@ def write_tables(
         stem += "_by_" + re.sub(r"[^\w-]+", "_", by).strip("_")
     path = Path(outdir) / TABLES_DIR / f"{stem}.{EXTENSIONS[fmt]}"
     created = _run_date(run)
-    data = _render(tables, fmt, created)
+    data = _render(tables, fmt, created, paper)
     with staged_file(path, force=force) as staging:
         staging.write_bytes(data)
     return TablesWritten(path, tuple(tables), run.warnings)
 
 
-def _render(tables: Sequence[PaperTable], fmt: TableFormat, created: str) -> bytes:
+def _render(tables: Sequence[PaperTable], fmt: TableFormat, created: str, paper: Paper) -> bytes:
     if fmt == "markdown":
         from healcode.export.markdown import markdown_tables
 
@@ -314,7 +318,7 @@ def _render(tables: Sequence[PaperTable], fmt: TableFormat, created: str) -> byt
         return reproducible_zip(xlsx_workbook(tables), created)
     from healcode.export.docx import docx_document
 
-    return reproducible_zip(docx_document(tables), created)
+    return reproducible_zip(docx_document(tables, paper=paper), created)
 
 
 def _run_date(run: Run) -> str:
