@@ -310,7 +310,9 @@ def corpus_run(tmp_path_factory):
     return run
 
 
-@pytest.mark.parametrize("corpus", ["warm_heart_home", "other_voices", "test_voices"])
+@pytest.mark.parametrize(
+    "corpus", ["warm_heart_home", "other_voices", "family_voices", "test_voices"]
+)
 def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
     """gold.csv is keyed by (document, unit): if the transcripts or the unit splitting
     change, this fails and the gold needs re-checking against the new units."""
