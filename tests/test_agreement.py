@@ -313,7 +313,8 @@ def corpus_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "corpus", ["warm_heart_home", "other_voices", "community_voices", "test_voices"]
+    "corpus", ["warm_heart_home", "other_voices", "community_voices", "family_voices",
+               "test_voices"]
 )
 def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
     """gold.csv is keyed by (document, unit): if the transcripts or the unit splitting
