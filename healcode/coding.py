@@ -12,7 +12,7 @@ from healcode.corpus import Corpus, InputFile, UnitKind, find_turns, split_units
 from healcode.corpus.turns import INTERVIEWER_MARKERS
 from healcode.errors import CorpusError
 from healcode.fold import FoldMode, code_folded_units, should_fold, traditional_forms
-from healcode.records import Document, Hit, Turn, Unit
+from healcode.records import Coding, Document, Hit, Turn, Unit
 from healcode.segment import SegmenterName
 
 if TYPE_CHECKING:
@@ -57,6 +57,7 @@ class DocumentCoding:
     turns: list[Turn]
     units: list[Unit]
     hits: list[Hit]
+    codings: list[Coding]
 
 
 def code_document(document: Document, coder: Coder, options: CodingOptions) -> DocumentCoding:
@@ -73,7 +74,23 @@ def code_document(document: Document, coder: Coder, options: CodingOptions) -> D
     units = split_units(document, turns, unit=options.unit, in_scope=options.in_scope)
     hits = code_folded_units(coder, units) if fold else coder.code_units(units)
     info = DocumentInfo(document.id, document.source, len(document.text), dict(document.meta))
-    return DocumentCoding(info, turns, units, hits)
+    return DocumentCoding(info, turns, units, hits, codings_of(hits, coder.codebook))
+
+
+def codings_of(hits: list[Hit], codebook: Codebook) -> list[Coding]:
+    """The codings of one document's hits: one per unit and code path, in reading order and
+    then codebook order; ``negated`` when every hit of the code in the unit is negated."""
+    grouped: dict[tuple[int, str], list[Hit]] = {}
+    for hit in hits:
+        grouped.setdefault((hit.unit, hit.code), []).append(hit)
+    rank = {rule.path: i for i, rule in enumerate(codebook.rules())}
+    codings = [
+        Coding(found[0].document, unit, found[0].theme, code,
+               tuple(dict.fromkeys(h.term for h in found)), all(h.negated for h in found))
+        for (unit, code), found in grouped.items()
+    ]
+    codings.sort(key=lambda c: (c.unit, rank.get(c.code, len(rank))))
+    return codings
 
 
 @dataclass
@@ -87,6 +104,7 @@ class CodingResult:
     documents: list[DocumentInfo] = field(default_factory=list)
     units: list[Unit] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
+    codings: list[Coding] = field(default_factory=list)
     metadata_columns: list[str] = field(default_factory=list)
     inputs: list[InputFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
@@ -170,6 +188,7 @@ def code_corpus(
         result.documents.append(coded.document)
         result.units.extend(coded.units)
         result.hits.extend(coded.hits)
+        result.codings.extend(coded.codings)
         if on_document is not None:
             on_document(coded.document)
     if isinstance(corpus, Corpus):

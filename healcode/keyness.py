@@ -255,11 +255,11 @@ def _in_scope_units(run: Run) -> list[_Unit]:
 
 
 def _coded_units(run: Run, code: str) -> dict[tuple[str, int], list[tuple[int, int]]]:
-    """Units with a hit of ``code`` (a path or a theme) and the spans of those hits."""
+    """Units with a (not negated) hit of ``code`` (a path or a theme) and their spans."""
     spans: dict[tuple[str, int], list[tuple[int, int]]] = {}
-    for document, unit, theme, path, start, end in rows_of(
-        run.hits, "document", "unit", "theme", "code", "start", "end"
+    for document, unit, theme, path, start, end, negated in rows_of(
+        run.hits, "document", "unit", "theme", "code", "start", "end", "negated"
     ):
-        if path == code or theme == code:
+        if (path == code or theme == code) and not negated:
             spans.setdefault((document, unit), []).append((start, end))
     return spans

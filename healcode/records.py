@@ -55,3 +55,19 @@ class Hit:
     end: int
     text: str  # the matched text, document.text[start:end]
     negated: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Coding:
+    """A unit coded with a code path: one row of excerpts.csv.
+
+    A coding whose every dictionary hit is negated (没有希望) is kept and marked
+    ``negated``, but it is not a reference of the code: tables do not count it.
+    """
+
+    document: str
+    unit: int
+    theme: str
+    code: str  # full path ("theme/code", or "theme" for the theme's own terms)
+    terms: tuple[str, ...]  # the codebook terms and patterns that matched, in order
+    negated: bool

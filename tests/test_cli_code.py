@@ -68,7 +68,7 @@ def test_csvs_have_a_bom_and_the_documented_columns(bundled_run: Path):
         "document", "unit", "speaker", "role", "start", "end", "coded", "text"]
     assert list(_read(bundled_run, "frequencies.csv").columns) == [
         "level", "theme", "code", "label", "references", "documents", "documents_pct", "hits",
-        "per_10k_chars"]
+        "per_10k_chars", "negated"]
 
 
 def test_same_inputs_give_byte_identical_tables(runner, bundled_run: Path, tmp_path: Path):
@@ -97,17 +97,21 @@ def test_frequencies_count_units_documents_and_hits(runner, tmp_path: Path):
     out = tmp_path / "out"
     freq = _read(out, "frequencies.csv")
     themes = freq[freq["level"] == "theme"].set_index("theme")
-    assert themes.loc["hope", "references"] == 3  # 2 units in a, 1 in b
-    assert themes.loc["hope", "documents"] == 2
-    assert themes.loc["hope", "hits"] == 4  # 希望 x3 and 盼头
+    # b's 没有希望 is a negated coding: listed in excerpts.csv, counted apart, no reference
+    assert themes.loc["hope", "references"] == 2  # 2 units in a
+    assert themes.loc["hope", "documents"] == 1
+    assert themes.loc["hope", "negated"] == 1  # b
+    assert themes.loc["hope", "hits"] == 3  # 希望 x2 and 盼头, not the negated 希望
     assert themes.loc["mutual", "documents_pct"] == 50.0
     codes = freq[freq["level"] == "code"].set_index("code")
     assert codes.loc["hope/future_plans", "references"] == 1
-    assert codes.loc["hope", "hits"] == 3  # the theme's own term
+    assert codes.loc["hope", "hits"] == 2  # the theme's own term
+    assert codes.loc["hope", "negated"] == 1
     matrix = _read(out, "matrix.csv").set_index("document")
     assert matrix.loc["a", "hope"] == 2 and matrix.loc["a", "hope/future_plans"] == 1
+    assert matrix.loc["b", "hope"] == 0
     cooc = _read(out, "cooccurrence.csv").set_index("theme")
-    assert cooc.loc["hope", "mutual"] == 0 and cooc.loc["hope", "hope"] == 3
+    assert cooc.loc["hope", "mutual"] == 0 and cooc.loc["hope", "hope"] == 2
     excerpts = _read(out, "excerpts.csv")
     negated = excerpts[excerpts["document"] == "b"]
     assert list(negated["negated"]) == [True]

@@ -51,10 +51,10 @@ def test_xlsx_has_a_sheet_per_table_with_the_values(run_copy: Path, runner: CliR
     assert themes["Theme"].tolist() == ["Care & support", "Pain"]
     assert themes["Label"].tolist() == ["=SUM(1,2) 关怀", "伤痛"]
     assert themes["Definition"].tolist() == ["别人对受访者的关心与陪伴。", "悲伤、哭泣和孤单。"]
-    assert themes["References"].tolist() == [3, 3]
+    assert themes["References"].tolist() == [3, 2]  # a negated pain coding is no reference
     assert themes["% documents"].tolist() == [66.7, 66.7]
     assert sheets["matrix"].to_dict("list") == {
-        "Document": ["t01", "t02", "t03"], "=SUM(1,2) 关怀": [2, 1, 0], "伤痛": [2, 1, 0],
+        "Document": ["t01", "t02", "t03"], "=SUM(1,2) 关怀": [2, 1, 0], "伤痛": [1, 1, 0],
     }
 
 
@@ -218,7 +218,7 @@ def test_by_metadata_column_uses_the_meta_prefixed_column(run_copy: Path, runner
     _tables(runner, run_copy, "--format", "xlsx", "--by", "role")
     themes = pd.read_excel(run_copy / "tables" / "themes_by_role.xlsx", sheet_name="themes")
     assert themes[["parent refs", "parent docs", "volunteer refs", "volunteer docs"]].values.tolist() == [
-        [2, 1, 1, 1], [2, 1, 1, 1],
+        [2, 1, 1, 1], [1, 1, 1, 1],
     ]
     # the note names the group sizes, counting t03, a parent with no coded excerpt
     _tables(runner, run_copy, "--format", "markdown", "--by", "role")

@@ -28,7 +28,7 @@ CHAN = (
     "访谈者：陳太太，您好😊。最近怎麼樣？\n"
     "受访者：還好😊😊。我每個禮拜都去暖心家園，跟姐妹們聊天🙏，心裡舒服多了。\n"
     "访谈者：以前呢？\n"
-    "受访者：以前很孤單。現在不再孤單了𠀋。\n"
+    "受访者：以前很孤單。現在有姐妹們陪了𠀋。\n"
     "访谈者：以後有什麼打算？\n"
     "受访者：明年想去旅遊🌸，我們有盼頭了。\n"
 )
@@ -126,7 +126,13 @@ def test_every_selection_reads_back_as_its_unit_text(mini_run, tmp_path, runner)
                 after_astral += any(ord(c) > 0xFFFF for c in text[:start])
     assert found == expected
     assert after_astral >= 3  # the test can tell code points from UTF-16 units
-    assert any(ord(c) > 0xFFFF for c in found[("t01_chan", 84, 93)])  # 現在不再孤單了𠀋。
+    assert any(ord(c) > 0xFFFF for c in found[("t01_chan", 84, 94)])  # 現在有姐妹們陪了𠀋。
+
+
+def export_run_path(run: Path, target: Path) -> Path:
+    from healcode.refi.export import export_run
+
+    return export_run(run, path=target).path
 
 
 def test_source_files_are_the_document_text_in_utf8_with_lf(mini_run, tmp_path):
@@ -171,10 +177,22 @@ def test_codings_are_by_the_healcode_user_and_describe_the_match(mini_run, tmp_p
     refs = [c.find("q:CodeRef", NS).get("targetGUID") for c in selection.findall("q:Coding", NS)]
     assert refs == [guid_of["互助"], guid_of["姐妹"]]  # the theme's own term, then the code's
     assert "姐妹 (mutual/peers): matched 姐妹們, 聊天" in selection.find("q:Description", NS).text
-    negated = root.find(".//q:PlainTextSelection[@startPosition='84']", NS)
-    assert "negated" in negated.find("q:Description", NS).text
+    later = root.find(".//q:PlainTextSelection[@startPosition='84']", NS)
+    assert "姐妹 (mutual/peers): matched 姐妹們" in later.find("q:Description", NS).text
     assert "negated" not in root.find(".//q:PlainTextSelection[@startPosition='78']", NS).find(
         "q:Description", NS).text
+
+
+def test_negated_codings_are_not_exported_as_codings(runner, tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "t.txt").write_text("受访者：我不孤單。\n受访者：我很孤單。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    _run_code(runner, corpus, out)
+    assert _excerpts(out)[0]["negated"] == "True"
+    root = _qde(export_run_path(out, tmp_path / "p.qdpx"))
+    starts = [s.get("startPosition") for s in root.iterfind(".//q:PlainTextSelection", NS)]
+    assert starts == [str(len("受访者：我不孤單。\n受访者："))]
 
 
 def test_metadata_becomes_cases_with_typed_variables(mini_run, tmp_path):

@@ -94,15 +94,17 @@ def build_paper_tables(
 
 
 class _Counts:
-    """Coded units per theme and code path, per document, read from excerpts.csv."""
+    """Coded units per theme and code path, per document (negated codings left out)."""
 
     def __init__(self, run: Run) -> None:
         from healcode.run import rows_of
 
         units: dict[str, set[tuple[str, int]]] = defaultdict(set)
-        for document, unit, theme, code in rows_of(
-            run.excerpts, "document", "unit", "theme", "code"
+        for document, unit, theme, code, negated in rows_of(
+            run.excerpts, "document", "unit", "theme", "code", "negated"
         ):
+            if negated:
+                continue
             units[f"theme:{theme}"].add((document, int(unit)))
             units[f"code:{code}"].add((document, int(unit)))
         # per path: document -> coded units, so a breakdown costs one look-up a cell

@@ -120,7 +120,8 @@ def project_entries(run: CodedRun, target: Path) -> tuple[list[tuple[str, bytes]
     sources = etree.SubElement(root, f"{{{ns}}}Sources")
     by_unit: dict[tuple[str, int], list[ExcerptRow]] = defaultdict(list)
     for row in run.excerpts:
-        by_unit[(row.document, row.unit)].append(row)
+        if not row.negated:  # a negated coding (没有希望) is not a coding of the code
+            by_unit[(row.document, row.unit)].append(row)
     selections_of: dict[str, list[list[ExcerptRow]]] = defaultdict(list)
     for (document, _), rows in by_unit.items():
         selections_of[document].append(rows)
@@ -189,9 +190,8 @@ def _append_selection(
         selection.set("creationDateTime", created)
     lines = [f"healcode unit {first.unit} ({first.speaker or 'no speaker'})"]
     for row in rows:
-        negated = "; negated (every match has a negator before it)" if row.negated else ""
         label = labels.get(row.code, row.code)
-        lines.append(f"{label} ({row.code}): matched {', '.join(row.terms)}{negated}")
+        lines.append(f"{label} ({row.code}): matched {', '.join(row.terms)}")
     _text(selection, ns, "Description", "\n".join(lines))
     for row in rows:
         coding = etree.SubElement(selection, f"{{{ns}}}Coding")

@@ -80,6 +80,7 @@ FREQUENCIES = TableSpec(
     "frequencies.csv",
     _columns("level", "theme", "code", "label", "references:int", "documents:int",
              "documents_pct:float", "hits:int", "per_10k_chars:float"),
+    optional=_columns("negated:int"),  # runs of format 2 on
 )
 MATRIX = TableSpec("matrix.csv", _columns("document"), extra="counts")
 COOCCURRENCE = TableSpec("cooccurrence.csv", _columns("theme"), extra="counts")

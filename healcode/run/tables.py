@@ -57,30 +57,24 @@ def hits_table(hits: Sequence[Hit]) -> Table:
 
 
 def excerpts_table(result: CodingResult) -> Table:
-    """One row per coded unit and code path; ``negated`` when every hit of it is negated.
+    """One row per coding (a unit and code path); ``negated`` when every hit is negated.
 
     Metadata columns follow; one whose name is already an excerpt column (e.g. a
     participant ``role``) is prefixed with ``meta_``.
     """
     units = {(u.document, u.index): u for u in result.units}
-    grouped: dict[tuple[str, int, str], list[Hit]] = defaultdict(list)
-    for hit in result.hits:
-        grouped[(hit.document, hit.unit, hit.code)].append(hit)
     meta = {d.id: d.meta for d in result.documents}
     columns = result.metadata_columns
     rows = []
-    for (document, index, code), hits in grouped.items():
-        unit = units[(document, index)]
-        terms = TERM_SEPARATOR.join(dict.fromkeys(h.term for h in hits))
+    for coding in result.codings:
+        unit = units[(coding.document, coding.unit)]
         row = [
-            document, index, unit.speaker, unit.role, unit.start, unit.end,
-            hits[0].theme, code, terms, all(h.negated for h in hits), unit.text,
+            coding.document, coding.unit, unit.speaker, unit.role, unit.start, unit.end,
+            coding.theme, coding.code, TERM_SEPARATOR.join(coding.terms), coding.negated,
+            unit.text,
         ]
-        row.extend(meta[document].get(c, "") for c in columns)
+        row.extend(meta[coding.document].get(c, "") for c in columns)
         rows.append(row)
-    order = {d.id: i for i, d in enumerate(result.documents)}
-    rank = {rule.path: i for i, rule in enumerate(result.codebook.rules())}
-    rows.sort(key=lambda r: (order[r[0]], r[1], rank.get(r[7], len(rank))))
     return Table([*EXCERPTS.names, *metadata_names(columns)], rows)
 
 
@@ -104,15 +98,27 @@ Key = tuple[str, str]  # ("theme", theme id) or ("code", code path)
 
 
 def _references(result: CodingResult) -> dict[Key, set[tuple[str, int]]]:
-    """Coded units of every theme and code path (a theme counts its codes' units too).
+    """Units coded with every theme and code path (a theme counts its codes' units too).
 
-    Keys carry the level because a theme's own terms code the path "theme" itself.
+    Keys carry the level because a theme's own terms code the path "theme" itself. A
+    negated coding (没有希望) is not a reference.
     """
     refs: dict[Key, set[tuple[str, int]]] = defaultdict(set)
-    for hit in result.hits:
-        refs[("code", hit.code)].add((hit.document, hit.unit))
-        refs[("theme", hit.theme)].add((hit.document, hit.unit))
+    for coding in result.codings:
+        if not coding.negated:
+            refs[("code", coding.code)].add((coding.document, coding.unit))
+            refs[("theme", coding.theme)].add((coding.document, coding.unit))
     return refs
+
+
+def _negated(result: CodingResult, refs: dict[Key, set[tuple[str, int]]]) -> dict[Key, int]:
+    """Units whose every coding of a theme or code is negated: said, but denied."""
+    units: dict[Key, set[tuple[str, int]]] = defaultdict(set)
+    for coding in result.codings:
+        if coding.negated:
+            units[("code", coding.code)].add((coding.document, coding.unit))
+            units[("theme", coding.theme)].add((coding.document, coding.unit))
+    return {key: len(found - refs.get(key, set())) for key, found in units.items()}
 
 
 def _levels(result: CodingResult) -> list[tuple[str, str, str, str]]:
@@ -130,12 +136,15 @@ def _levels(result: CodingResult) -> list[tuple[str, str, str, str]]:
 
 def frequencies_table(result: CodingResult) -> Table:
     """References (coded units), documents (as NVivo's Files), hits, and hits per 10,000
-    characters of in-scope speech, for every theme and code."""
+    characters of in-scope speech, for every theme and code; negated hits and codings are
+    left out of these and counted in ``negated`` (units coded only by negated hits)."""
     refs = _references(result)
+    negated = _negated(result, refs)
     hit_counts: dict[Key, int] = defaultdict(int)
     for hit in result.hits:
-        hit_counts[("code", hit.code)] += 1
-        hit_counts[("theme", hit.theme)] += 1
+        if not hit.negated:
+            hit_counts[("code", hit.code)] += 1
+            hit_counts[("theme", hit.theme)] += 1
     total_docs = len(result.documents)
     scope_chars = sum(len(u.text) for u in result.units if u.in_scope)
     rows = []
@@ -147,8 +156,9 @@ def frequencies_table(result: CodingResult) -> Table:
             level, theme, "" if level == "theme" else path, label, len(units), documents,
             round(100 * documents / total_docs, 1) if total_docs else 0.0,
             hits, round(10_000 * hits / scope_chars, 2) if scope_chars else 0.0,
+            negated.get((level, path), 0),
         ))
-    return Table(FREQUENCIES.names, rows)
+    return Table([*FREQUENCIES.names, *(c.name for c in FREQUENCIES.optional)], rows)
 
 
 def matrix_table(result: CodingResult) -> Table:
@@ -170,8 +180,9 @@ def cooccurrence_table(result: CodingResult) -> Table:
     """Themes x themes: units coded with both (the diagonal: units coded with the theme)."""
     themes = [t.id for t in result.codebook.themes]
     by_unit: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for hit in result.hits:
-        by_unit[(hit.document, hit.unit)].add(hit.theme)
+    for coding in result.codings:
+        if not coding.negated:
+            by_unit[(coding.document, coding.unit)].add(coding.theme)
     counts: dict[tuple[str, str], int] = defaultdict(int)
     for coded in by_unit.values():
         for a in coded:
