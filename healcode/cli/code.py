@@ -33,7 +33,8 @@ UNITS = ("sentence", "turn", "paragraph")
               help="Match traditional-character text through a simplified copy (OpenCC t2s); "
                    "auto: documents that are mostly traditional, when the codebook is simplified.")
 @click.option("--encoding", default=None,
-              help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, GB18030).")
+              help="Encoding of text files (e.g. big5, gb18030, utf-16-le). Default: detected "
+                   "(UTF-8, UTF-16, GB18030, Big5; uncertain cases are warned).")
 @click.option("--id-column", default=None, help="Tables: the column with each row's id.")
 @click.option("--text-column", "text_columns", multiple=True,
               help="Tables: a column of answers to code (repeatable; each is a turn).")
@@ -114,6 +115,8 @@ def code(
     written = result.write(outdir, force=force, bom=not no_bom)
     if not quiet:
         _summary(result, outdir, written)
+    for warning in corpus.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     if result.skipped:
         for reason in result.skipped:
             err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
