@@ -246,8 +246,9 @@ def _with_nul_bytes(data: bytes, source: str) -> tuple[str, str]:
     if len(data) % 2 == 0:
         for codec in ("utf-16-le", "utf-16-be"):
             candidate = _try(data, (codec,))
+            # Stricter than for files without NUL bytes: binary data is full of them.
             if candidate and candidate.found.garbage <= 0.01 \
-                    and candidate.found.common >= PLAUSIBLE \
+                    and candidate.found.common >= CONVINCING \
                     and (best is None or candidate.found.score > best.found.score):
                 best = candidate
     if best is not None:
@@ -292,8 +293,8 @@ def _legacy(
         warnings.append(
             f"{source}: the encoding is uncertain: read as {_label(best.codec)} "
             f"({best.found.common:.0%} of its characters are common ones), but read as "
-            f"{_label(other.codec)} {other.found.common:.0%} are; if the text looks wrong, "
-            f"give --encoding {other.codec}"
+            f"{_label(other.codec)}, {other.found.common:.0%} are as well; if the text looks "
+            f"wrong, give --encoding {other.codec}"
         )
     elif warnings is not None and best is extra:
         warnings.append(
