@@ -123,7 +123,7 @@ def test_codebook_namespace_variants(runner, tmp_path, namespace):
     out = tmp_path / "book"
     result = runner.invoke(main, ["import", str(qdc), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert listing(out) == ["codebook.yaml"]
+    assert listing(out) == ["codebook.yaml", "import.json"]
     book = load_codebook(out / "codebook.yaml")
     assert [(t.id, [c.id for c in t.codes]) for t in book.themes] == [
         ("feelings", ["happiness", "happiness_2"]), ("coke_diet_coke", []), ("theme_1", []),
@@ -206,10 +206,10 @@ def test_taguette_positions_are_read_as_utf8_bytes(tmp_path):
 </Project>"""
     (tmp_path / "t.qde").write_text(qde, encoding="utf-8")
     summary = import_exchange(tmp_path / "t.qde", tmp_path / "auto")
-    assert summary.positions == "utf8"
+    assert summary.readings() == {"doc": "utf8"}
     assert [(r["start"], r["end"], r["text"]) for r in _codings(tmp_path / "auto")] == [("2", "4", "孤單")]
     forced = import_exchange(tmp_path / "t.qde", tmp_path / "cp", positions="codepoints")
-    assert forced.positions == "codepoints"
+    assert forced.readings() == {"doc": "codepoints"}
     assert _codings(tmp_path / "cp") == []  # 6-12 does not fit 11 characters
     assert any("at 6-12 does not fit the text of 11 characters" in w for w in forced.warnings)
 
@@ -227,7 +227,7 @@ def test_an_existing_output_directory_needs_force(runner, variants_qdpx, tmp_pat
     mine = tmp_path / "imported"
     assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine)]).exit_code == 0
     assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine), "--force"]).exit_code == 0
-    assert listing(mine) == ["codebook.yaml", "codings.csv", "sources"]
+    assert listing(mine) == ["codebook.yaml", "codings.csv", "import.json", "sources"]
 
 
 def test_a_reviewed_project_is_one_coder_against_healcode(runner, bundled_run, tmp_path):
@@ -286,3 +286,192 @@ def test_a_reviewed_project_is_one_coder_against_healcode(runner, bundled_run, t
     assert table["hope"]["coder_a"] == "reviewer"
     assert float(table["hope"]["cohen_kappa"]) < 1.0
     assert float(table["(mean)"]["cohen_kappa"]) < 1.0
+
+
+# ---------------------------------------------------------------- positions from other programs
+
+FIXTURES = {  # fixture -> how its program counts positions, as --positions names it
+    "nvivo_windows": "utf16", "qualcoder": "utf16-lf", "taguette": "utf8", "codepoints": "codepoints",
+}
+
+
+def _project(name: str):
+    from tests.data.refi import position_fixtures
+
+    return next(p for p in position_fixtures.PROJECTS if p.file == f"{name}.qdpx")
+
+
+def _imported_texts(out: Path) -> list[tuple[str, str, str]]:
+    """(document, code label, text) of every imported coding."""
+    from healcode.codebook import load_codebook
+
+    book = load_codebook(out / "codebook.yaml")
+    labels = {t.id: t.label for t in book.themes}
+    return sorted((r["document"], labels[r["code"]], r["text"]) for r in _codings(out))
+
+
+def _expected_texts(project) -> list[tuple[str, str, str]]:
+    from healcode.refi.importing import document_id
+    from tests.data.refi.position_fixtures import expected_codings
+
+    return sorted((document_id(source), code, text) for source, code, text in expected_codings(project))
+
+
+def test_the_fixtures_are_what_their_script_writes():
+    from tests.data.refi.position_fixtures import PROJECTS, archive_bytes
+
+    for project in PROJECTS:
+        assert (REFI / project.file).read_bytes() == archive_bytes(project), project.file
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_each_program_s_positions_land_on_what_the_coder_selected(runner, tmp_path, name):
+    import json
+
+    out = tmp_path / name
+    result = runner.invoke(main, ["import", str(REFI / f"{name}.qdpx"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    project = _project(name)
+    assert _imported_texts(out) == _expected_texts(project)
+    reading = FIXTURES[name]
+    sources = len(project.sources)
+    assert f"positions: {reading} (" in result.output
+    assert f"in {sources} source{'s' if sources > 1 else ''}, chosen from where the selections fall" in result.output
+    assert f"exported by {project.origin}" in result.output
+    record = json.loads((out / "import.json").read_text(encoding="utf-8"))
+    assert record["origin"] == project.origin
+    assert record["program"] == {"nvivo_windows": "NVivo", "qualcoder": "QualCoder", "taguette": "Taguette",
+                                 "codepoints": "MAXQDA"}[name]
+    assert record["options"]["positions"] == "auto"
+    assert [(s["positions"], s["decided"], s["alternatives"]) for s in record["sources"]] == \
+        [(reading, "evidence", [])] * sources
+    texts = {s["document"]: (out / "sources" / f"{s['document']}.txt").read_text(encoding="utf-8")
+             for s in record["sources"]}
+    for row in _codings(out):
+        assert texts[row["document"]][int(row["start"]):int(row["end"])] == row["text"]
+
+
+@pytest.mark.parametrize("name", sorted(FIXTURES))
+def test_the_evidence_alone_decides_without_origin_or_selection_names(tmp_path, name):
+    """What the program is known to write, and selection names that repeat the text
+    (QualCoder), help; the boundaries of the selections alone must be enough."""
+    import re
+
+    from healcode.refi import import_exchange
+    from tests.data.refi.position_fixtures import project_files
+
+    files = project_files(_project(name))
+    qde = files["project.qde"].decode("utf-8")
+    qde = re.sub(r' origin="[^"]*"', ' origin=""', qde)
+    qde = re.sub(r' name="[^"]*" startPosition', " startPosition", qde)
+    files["project.qde"] = qde.encode("utf-8")
+    bare = tmp_path / "bare.qdpx"
+    with zipfile.ZipFile(bare, "w") as archive:
+        for entry, data in files.items():
+            archive.writestr(entry, data)
+    summary = import_exchange(bare, tmp_path / "out")
+    assert set(summary.readings().values()) == {FIXTURES[name]}
+    assert not summary.warnings
+    assert _imported_texts(tmp_path / "out") == _expected_texts(_project(name))
+
+
+def test_nvivo_read_as_code_points_lands_elsewhere(tmp_path):
+    """What --positions auto did before it looked at the evidence: every coding after the
+    first emoji is on other text (the reason for deciding per source)."""
+    from healcode.refi import import_exchange
+
+    project = _project("nvivo_windows")
+    import_exchange(REFI / project.file, tmp_path / "out", positions="codepoints")
+    wrong = set(_imported_texts(tmp_path / "out")) - set(_expected_texts(project))
+    assert len(wrong) >= 10
+
+
+def test_a_relative_plain_text_path_is_read_from_the_archive(tmp_path):
+    from healcode.refi import import_exchange
+    from tests.data.refi.position_fixtures import project_files
+
+    files = project_files(_project("qualcoder"))
+    assert b"internal://" not in files["project.qde"]  # as older QualCoder versions write it
+    summary = import_exchange(REFI / "qualcoder.qdpx", tmp_path / "out")
+    assert summary.sources == 2 and not summary.warnings
+    del files[next(name for name in files if name.startswith("sources/"))]
+    partial = tmp_path / "partial.qdpx"
+    with zipfile.ZipFile(partial, "w") as archive:
+        for entry, data in files.items():
+            archive.writestr(entry, data)
+    summary = import_exchange(partial, tmp_path / "partial")
+    assert summary.sources == 1
+    assert any("1 text source(s) are referenced but missing from the archive ('p07_zhao.txt')" in w
+               for w in summary.warnings)
+
+
+def _one_selection_qde(origin: str, text: str = "受访者：那时候😊我天天在家哭后来慢慢好了",
+                       phrase: str = "天天在家哭") -> str:
+    """A source with one selection of ``phrase``, positions in UTF-16 units.
+
+    By default a line of Chinese without punctuation near the selection, after an
+    emoji: read as UTF-16 units or as code points it starts and ends inside the same
+    run of characters, so both readings are as plausible, and they select other text."""
+    start = len(text[: text.index(phrase)].encode("utf-16-le")) // 2
+    end = start + len(phrase.encode("utf-16-le")) // 2
+    return f"""<?xml version="1.0" encoding="utf-8"?>
+<Project xmlns="urn:QDA-XML:project:1.0" name="a" origin="{origin}">
+  <CodeBook><Codes><Code guid="c0de0001-0000-4000-8000-000000000001" name="sad" isCodable="true"/></Codes></CodeBook>
+  <Sources><TextSource guid="50000001-0000-4000-8000-000000000001" name="访谈09">
+    <PlainTextContent>{text}</PlainTextContent>
+    <PlainTextSelection guid="5e100001-0000-4000-8000-000000000001" startPosition="{start}" endPosition="{end}">
+      <Coding guid="c0d10001-0000-4000-8000-000000000001"><CodeRef targetGUID="c0de0001-0000-4000-8000-000000000001"/></Coding>
+    </PlainTextSelection>
+  </TextSource></Sources>
+</Project>"""
+
+
+@pytest.mark.parametrize(
+    ("origin", "chosen", "text", "other"),
+    [("", "codepoints", "天在家哭后", "utf16"),  # the standard's reading is taken
+     ("NVivo 12", "utf16", "天天在家哭", "codepoints")],  # what NVivo writes is taken
+)
+def test_equally_plausible_readings_are_warned_with_the_option(runner, tmp_path, origin, chosen, text, other):
+    import json
+
+    qde = tmp_path / "a.qde"
+    qde.write_text(_one_selection_qde(origin), encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["import", str(qde), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    warning = next(line for line in result.output.splitlines() if line.startswith("warning:"))
+    assert "访谈09: its selection positions are ambiguous" in warning
+    assert f"read as {chosen}" in warning and f"--positions {other}" in warning
+    assert f"positions: {chosen} (" in result.output and "UNCERTAIN" in result.output
+    assert [r["text"] for r in _codings(out)] == [text]
+    (source,) = json.loads((out / "import.json").read_text(encoding="utf-8"))["sources"]
+    assert (source["positions"], source["decided"], source["alternatives"]) == (chosen, "uncertain", [other])
+    forced = tmp_path / "forced"
+    result = runner.invoke(main, ["import", str(qde), "-o", str(forced), "--positions", other])
+    assert "warning" not in result.output and f"positions: {other} (" in result.output
+    assert "as given with --positions" in result.output
+
+
+def test_readings_that_coincide_need_no_warning(runner, tmp_path):
+    qde = tmp_path / "a.qde"
+    qde.write_text(_one_selection_qde("", "受访者：那时候，我天天在家哭后来慢慢好了"), encoding="utf-8")
+    result = runner.invoke(main, ["import", str(qde), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    # No emoji: code points and UTF-16 units agree, UTF-8 bytes do not fit.
+    assert "positions: codepoints (code points) in 1 source, chosen from where" in result.output
+    assert [r["text"] for r in _codings(tmp_path / "out")] == ["天天在家哭"]
+    qde.write_text(_one_selection_qde("", "P: then I cried at home", "cried"), encoding="utf-8")
+    result = runner.invoke(main, ["import", str(qde), "-o", str(tmp_path / "ascii")])
+    assert result.exit_code == 0, result.output
+    assert "warning" not in result.output
+    assert "positions: codepoints (code points) in 1 source, every reading gives the same selections" in result.output
+    assert [r["text"] for r in _codings(tmp_path / "ascii")] == ["cried"]
+
+
+def test_the_command_s_position_choices_are_the_library_s():
+    from healcode.cli.refi import POSITIONS
+    from healcode.refi.positions import POSITION_CHOICES
+
+    assert POSITIONS == POSITION_CHOICES

@@ -188,11 +188,15 @@ def test_crlf_positions_move_onto_the_lf_text():
 
 
 @pytest.mark.parametrize(
-    ("origin", "choice", "unit"),
-    [("ATLAS.ti 8.4", "auto", "codepoints"), ("Taguette 1.4", "auto", "utf8"),
-     ("QualCoder 3.5", "auto", "utf16"), ("Taguette 1.4", "codepoints", "codepoints")],
+    ("origin", "program", "reading"),
+    [("ATLAS.ti 8.4.0 573 , macOS", "ATLAS.ti", None), ("Taguette 1.4.1", "Taguette", "utf8"),
+     ("QualCoder 3.5", "QualCoder", "utf16-lf"), ("NVivo for Windows 12.6", "NVivo", "utf16"),
+     ("healcode 0.1.0", "healcode", "codepoints"), ("Other QDA 1.0", "", None), ("", "", None)],
 )
-def test_position_units_follow_the_writer(origin, choice, unit):
-    from healcode.refi.positions import resolve_unit
+def test_the_writer_is_named_and_its_counting_known(origin, program, reading):
+    """What a program is known to write only breaks ties between readings (see test_refi_import)."""
+    from healcode.refi.positions import known_reading, writer_program
 
-    assert resolve_unit(choice, origin) == unit
+    assert writer_program(origin) == program
+    known = known_reading(origin)
+    assert (known.name if known else None) == reading

@@ -39,7 +39,8 @@ UNITS = ("sentence", "turn", "paragraph")
               help="Match traditional-character text through a simplified copy (OpenCC t2s); "
                    "auto: documents that are mostly traditional, when the codebook is simplified.")
 @click.option("--encoding", default=None,
-              help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, GB18030).")
+              help="Encoding of text files (e.g. big5, gb18030, utf-16-le). Default: detected "
+                   "(UTF-8, UTF-16, GB18030, Big5; uncertain cases are warned).")
 @click.option("--id-column", default=None, help="Tables: the column with each row's id.")
 @click.option("--text-column", "text_columns", multiple=True,
               help="Tables: a column of answers to code (repeatable; each is a turn).")
@@ -124,6 +125,8 @@ def code(
         formulas = write_run_files(result, staging, bom=not no_bom)
     for note in notes:
         print_note(err, note)
+    for warning in corpus.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     if formulas:
         print_note(err, formula_notice(formulas))
     if not quiet:

@@ -10,7 +10,9 @@ import click
 from healcode.cli.common import library_errors, stderr_console
 
 FORMATS = ("qdpx", "qdc")
-POSITIONS = ("auto", "codepoints", "utf16", "utf8")
+# The same as healcode.refi.positions.POSITION_CHOICES (a test checks), kept here so that
+# loading the command does not load the library.
+POSITIONS = ("auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf")
 
 
 @click.command()
@@ -53,8 +55,10 @@ def export(outdir: Path, format_: str, output: Path | None, force: bool) -> None
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
               help="Directory for codebook.yaml, sources/ and codings.csv.")
 @click.option("--positions", type=click.Choice(POSITIONS), default="auto", show_default=True,
-              help="How the file counts selection positions. auto: Unicode code points as "
-                   "the standard says, UTF-8 bytes for Taguette, UTF-16 units for QualCoder.")
+              help="How the file counts selection positions: Unicode code points (the "
+                   "standard), UTF-16 units (NVivo, QualCoder) or UTF-8 bytes (Taguette), on "
+                   "the text as stored or, with -lf, with CRLF counted as one. auto: decided "
+                   "per source by where the selections fall; ambiguous cases are warned.")
 @click.option("--coder", default=None, metavar="NAME",
               help="Coder of every coding, e.g. the reviewer of a project healcode exported "
                    "(it mixes kept healcode codings and the reviewer's). Default: the user "
@@ -69,9 +73,10 @@ def import_exchange(
     """Import a REFI-QDA project (.qdpx) or codebook (.qdc) from another QDA program.
 
     Writes OUTDIR/codebook.yaml (a healcode codebook; codes from other programs have no
-    terms yet), OUTDIR/sources/*.txt (the texts, ready for healcode code) and
+    terms yet), OUTDIR/sources/*.txt (the texts, ready for healcode code),
     OUTDIR/codings.csv (document, start, end, code, coder, text: every human coding),
-    which healcode agree compares with healcode's own coding.
+    which healcode agree compares with healcode's own coding, and OUTDIR/import.json
+    (the file's origin, and how each source's positions were read).
 
     \b
     Examples:
@@ -79,6 +84,7 @@ def import_exchange(
       healcode agree reviewed/codings.csv healcode-out/excerpts.csv --units healcode-out/units.csv
       healcode import codebook.qdc -o imported-codebook
     """
+    from healcode.refi.importing import RECORD_NAME, positions_report
     from healcode.refi.importing import import_exchange as run_import
 
     summary = run_import(file, outdir, force=force, positions=positions,  # type: ignore[arg-type]
@@ -86,12 +92,13 @@ def import_exchange(
     err = stderr_console()
     for warning in summary.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
-    if summary.positions != "codepoints":
-        err.print(f"note: positions were read as {summary.positions} units "
-                  f"(origin {summary.origin!r}); use --positions to change this",
-                  markup=False, highlight=False, soft_wrap=True)
+    source = f"exported by {summary.origin}" if summary.origin else "(its origin is not given)"
+    click.echo(f"Read {file.name}: a {summary.kind} {source}")
+    for line in positions_report(summary):
+        click.echo(line)
     written = ["codebook.yaml"] if summary.codes else []
     if summary.kind == "project":
         written += [f"sources/ ({summary.sources} texts)",
                     f"codings.csv ({summary.codings} codings)"]
+    written.append(RECORD_NAME)
     click.echo(f"Wrote {summary.outdir}/: {summary.codes} codes; " + ", ".join(written))

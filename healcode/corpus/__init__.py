@@ -30,8 +30,11 @@ class InputFile:
 class Corpus:
     """The documents to code, read lazily one file at a time.
 
-    Iterating ``documents()`` fills ``inputs`` (files read) and ``skipped`` (one
-    message per file that could not be read; with ``strict`` the first one raises).
+    Iterating ``documents()`` fills ``inputs`` (files read), ``skipped`` (one message
+    per file that could not be read; with ``strict`` the first one raises) and
+    ``warnings`` (one message per file that was read but may be read wrong, such as an
+    uncertain encoding, naming the file and the option to pass; warnings about the
+    metadata file come first).
     """
 
     sources: list[Source]
@@ -44,10 +47,13 @@ class Corpus:
     strict: bool = False
     inputs: list[InputFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    metadata_warnings: tuple[str, ...] = ()
 
     def documents(self) -> Iterator[Document]:
         self.inputs.clear()
         self.skipped.clear()
+        self.warnings[:] = self.metadata_warnings
         seen: dict[str, str] = {}
         for source in self.sources:
             try:
@@ -56,6 +62,7 @@ class Corpus:
                     encoding=self.encoding,
                     id_column=self.id_column,
                     text_columns=self.text_columns,
+                    warnings=self.warnings,
                 )
             except CorpusError as exc:
                 if self.strict:
@@ -122,8 +129,9 @@ def load_corpus(
     metadata_path = Path(metadata) if metadata else _metadata_beside(roots)
     table: dict[str, dict[str, str]] = {}
     columns: list[str] = []
+    warnings: list[str] = []
     if metadata_path is not None:
-        table, columns = read_metadata(metadata_path, encoding=encoding)
+        table, columns = read_metadata(metadata_path, encoding=encoding, warnings=warnings)
     return Corpus(
         sources,
         table,
@@ -133,6 +141,8 @@ def load_corpus(
         id_column,
         tuple(text_columns),
         strict,
+        metadata_warnings=tuple(warnings),
+        warnings=list(warnings),
     )
 
 
@@ -145,14 +155,14 @@ def _metadata_beside(roots: Sequence[Path]) -> Path | None:
 
 
 def read_metadata(
-    path: Path, *, encoding: str | None = None
+    path: Path, *, encoding: str | None = None, warnings: list[str] | None = None
 ) -> tuple[dict[str, dict[str, str]], list[str]]:
     """Participant attributes keyed by document id, and their column names in order."""
     try:
         data = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"{path}: cannot be read ({exc.strerror})") from None
-    header, rows, _ = read_table(data, str(path), encoding=encoding)
+    header, rows, _ = read_table(data, str(path), encoding=encoding, warnings=warnings)
     key = next((c for c in ("document", "id") if c in header), header[0])
     columns = [c for c in header if c != key]
     table: dict[str, dict[str, str]] = {}

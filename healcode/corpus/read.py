@@ -78,8 +78,13 @@ def read_source(
     encoding: str | None = None,
     id_column: str | None = None,
     text_columns: Sequence[str] = (),
+    warnings: list[str] | None = None,
 ) -> list[Document]:
-    """Read one source: a transcript gives one Document, a table one per row."""
+    """Read one source: a transcript gives one Document, a table one per row.
+
+    Messages about a file that was read but may be read wrong (an uncertain encoding)
+    are appended to ``warnings``.
+    """
     _check_name(source)
     suffix = source.path.suffix.lower()
     if suffix in UNSUPPORTED_SUFFIXES:
@@ -91,13 +96,12 @@ def read_source(
     digest = hashlib.sha256(data).hexdigest()
     name = str(source.path)
     if suffix in TABLE_SUFFIXES:
-        return list(
-            _table_documents(data, source, digest, encoding, id_column, tuple(text_columns))
-        )
+        return list(_table_documents(data, source, digest, encoding, id_column,
+                                     tuple(text_columns), warnings))
     if suffix == ".docx":
         text, used = _docx_text(data, name), "docx"
     elif suffix in TEXT_SUFFIXES:
-        text, used = decode_bytes(data, name, encoding=encoding)
+        text, used = decode_bytes(data, name, encoding=encoding, warnings=warnings)
     else:
         raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}")
     return [Document(source.id, text, name, used, digest)]
@@ -142,9 +146,10 @@ def _table_documents(
     encoding: str | None,
     id_column: str | None,
     text_columns: tuple[str, ...],
+    warnings: list[str] | None,
 ) -> Iterator[Document]:
     name = str(source.path)
-    header, rows, used = read_table(data, name, encoding=encoding)
+    header, rows, used = read_table(data, name, encoding=encoding, warnings=warnings)
     if not text_columns:
         raise CorpusError(
             f"{name}: a table needs --text-column naming the answer column(s); "
@@ -180,14 +185,15 @@ def _table_documents(
 
 
 def read_table(
-    data: bytes, source: str, *, encoding: str | None = None
+    data: bytes, source: str, *, encoding: str | None = None,
+    warnings: list[str] | None = None,
 ) -> tuple[list[str], list[dict[str, str]], str]:
     """Header, rows (all values as strings) and encoding of a .csv or .xlsx file."""
     if source.lower().endswith(".xlsx"):
         return (*_xlsx_rows(data, source), "xlsx")
     import csv
 
-    text, used = decode_bytes(data, source, encoding=encoding)
+    text, used = decode_bytes(data, source, encoding=encoding, warnings=warnings)
     try:
         records = list(csv.reader(io.StringIO(text)))
     except csv.Error as exc:

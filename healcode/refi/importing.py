@@ -13,20 +13,25 @@ Writes into one directory (atomically, nothing on error):
   ``sources/metadata.csv`` with the case and source variables, if there are any.
 - ``codings.csv``: ``document, start, end, code, coder, text``, one row per human
   coding of text, positions in code points into the written text.
+- ``import.json``: what was read and how: the file (path, SHA-256), the program that
+  wrote it (from its ``origin``), the options, and per source how its positions were
+  counted and why (see ``positions.py``), and the warnings.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
 import unicodedata
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+import healcode
 from healcode.codebook import parse_codebook
 from healcode.codebook.schema import SNAKE_CASE
 from healcode.errors import CodebookError, ExchangeError
@@ -34,20 +39,33 @@ from healcode.outdir import check_writable, staged_directory
 from healcode.refi.description import parse_description, parse_settings
 from healcode.refi.positions import (
     PositionChoice,
-    PositionUnit,
-    normalise_line_ends,
-    position_converter,
-    resolve_unit,
+    PositionDecision,
+    Reading,
+    Selection,
+    SourceText,
+    decide_reading,
+    known_reading,
+    writer_program,
 )
 from healcode.refi.read import Exchange, ExchangeCode, ExchangeSource, read_exchange
 from healcode.refi.safety import MAX_READ_BYTES
 
 CODING_COLUMNS = ("document", "start", "end", "code", "coder", "text")
+RECORD_NAME = "import.json"
 _EXTENSIONS = frozenset({".txt", ".docx", ".doc", ".rtf", ".odt", ".pdf", ".md", ".html", ".htm"})
 _UNSAFE_CHARS = re.compile(r'[<>:"|?*\x00-\x1f\\]')
 # File names that healcode code would pass over as documentation, not transcripts.
 _SKIPPED_STEMS = ("readme", "license", "licence", "metadata")
 _NEGATION = ("flag", "exclude", "ignore")
+
+
+@dataclass(frozen=True, slots=True)
+class SourcePositions:
+    """How the positions of one source were read."""
+
+    document: str  # the document id it was written as
+    source: str  # its name in the project
+    decision: PositionDecision | None  # None: its text is missing, positions kept as given
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,17 +76,20 @@ class ImportSummary:
     codes: int
     sources: int  # text files written
     codings: int  # rows of codings.csv
-    positions: PositionUnit
+    positions: tuple[SourcePositions, ...]
     warnings: tuple[str, ...]
+    program: str = ""  # the program named by ``origin`` ("NVivo", "QualCoder" ...)
+
+    def readings(self) -> dict[str, str]:
+        """Document id -> the ``--positions`` value its positions were read with."""
+        return {p.document: p.decision.reading.name for p in self.positions if p.decision}
 
 
 @dataclass(frozen=True, slots=True)
 class _Document:
     id: str
     source: ExchangeSource
-    text: str | None  # with LF line ends
-    # From a position in the source file's text to one in ``text``.
-    shift: Callable[[int], int] = lambda p: p
+    text: SourceText | None
 
 
 def import_exchange(
@@ -90,6 +111,7 @@ def import_exchange(
     """
     outdir = Path(outdir)
     check_writable(outdir, force=force, inputs=[path])
+    given = None if positions == "auto" else Reading.parse(positions)
     exchange = read_exchange(path, max_bytes=max_bytes)
     warnings = list(exchange.warnings)
     if not exchange.codes and exchange.kind == "codebook":
@@ -97,12 +119,16 @@ def import_exchange(
     codebook_text, paths = build_codebook(exchange) if exchange.codes else ("", {})
     if not exchange.codes:
         warnings.append("the project has no codes: codebook.yaml is not written")
-    unit = resolve_unit(positions, exchange.origin)
     documents = _documents(exchange.sources)
-    rows = _coding_rows(exchange, documents, paths, unit, warnings)
+    decisions = _decide_positions(exchange, documents, given, warnings)
+    rows = _coding_rows(exchange, documents, paths, decisions, warnings)
     if coder is not None:
         rows = [(*row[:4], coder, row[5]) for row in rows]
     metadata = _metadata_rows(exchange, documents)
+    summary_positions = tuple(
+        SourcePositions(d.id, d.source.name, decisions.get(guid))
+        for guid, d in documents.items()
+    )
     with staged_directory(outdir, force=force, inputs=[path]) as staging:
         if codebook_text:
             (staging / "codebook.yaml").write_text(codebook_text, encoding="utf-8")
@@ -111,8 +137,14 @@ def import_exchange(
             _write_csv(staging / "codings.csv", CODING_COLUMNS, rows, bom=bom)
         else:
             written = 0
-    return ImportSummary(outdir, exchange.kind, exchange.origin, len(paths), written, len(rows),
-                         unit, tuple(warnings))
+        summary = ImportSummary(outdir, exchange.kind, exchange.origin, len(paths), written,
+                                len(rows), summary_positions, tuple(warnings),
+                                writer_program(exchange.origin))
+        record = import_record(exchange, summary, positions=positions, coder=coder, bom=bom)
+        (staging / RECORD_NAME).write_text(
+            json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
+        )
+    return summary
 
 
 # ---------------------------------------------------------------- codebook
@@ -259,6 +291,75 @@ def snake_case_id(name: str) -> str:
     return ident
 
 
+# ---------------------------------------------------------------- the record
+
+
+def import_record(
+    exchange: Exchange, summary: ImportSummary, *, positions: str, coder: str | None, bom: bool,
+) -> dict[str, Any]:
+    """What ``import.json`` holds: enough to see what was read and how, and to redo it."""
+    digest = hashlib.sha256()
+    with exchange.path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return {
+        "healcode": healcode.__version__,
+        "file": {"path": str(exchange.path.resolve()), "sha256": digest.hexdigest()},
+        "kind": exchange.kind,
+        "name": exchange.name,
+        "origin": exchange.origin,
+        "program": summary.program,
+        "options": {"positions": positions, "coder": coder, "bom": bom},
+        "sources": [_source_record(p) for p in summary.positions],
+        "counts": {"codes": summary.codes, "sources": summary.sources,
+                   "codings": summary.codings},
+        "warnings": list(summary.warnings),
+    }
+
+
+def _source_record(positions: SourcePositions) -> dict[str, Any]:
+    decision = positions.decision
+    record: dict[str, Any] = {"document": positions.document, "name": positions.source}
+    if decision is None:
+        return {**record, "positions": None, "decided": "no text"}
+    return {
+        **record,
+        "positions": decision.reading.name,
+        "decided": decision.how,
+        "selections": decision.selections,
+        "alternatives": [r.name for r in decision.rivals],
+        "scores": decision.scores,
+    }
+
+
+_HOW = {
+    "given": "as given with --positions",
+    "evidence": "chosen from where the selections fall",
+    "uncertain": "UNCERTAIN (see the warning)",
+    "agree": "every reading gives the same selections",
+    "no selections": "no selections to place",
+}
+
+
+def positions_report(summary: ImportSummary, *, limit: int = 8) -> list[str]:
+    """One line per way positions were read, naming the sources read that way."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for item in summary.positions:
+        if item.decision is None or item.decision.how == "no selections":
+            continue
+        decision = item.decision
+        label = f"{decision.reading.name} ({decision.reading.describe()})"
+        groups.setdefault((label, _HOW[decision.how]), []).append(item.document)
+    lines = []
+    for (label, how), names in groups.items():
+        shown = ", ".join(repr(n) for n in names[:limit])
+        if len(names) > limit:
+            shown += f" and {len(names) - limit} more (listed in {RECORD_NAME})"
+        count = f"{len(names)} source{'s' if len(names) != 1 else ''}"
+        lines.append(f"positions: {label} in {count}, {how}: {shown}")
+    return lines
+
+
 # ---------------------------------------------------------------- sources and codings
 
 
@@ -274,10 +375,8 @@ def _documents(sources: list[ExchangeSource]) -> dict[str, _Document]:
         while candidate.casefold() in taken:  # file names clash case-insensitively on Windows/macOS
             candidate, number = f"{base} ({number})", number + 1
         taken.add(candidate.casefold())
-        if source.text is None:
-            documents[source.guid] = _Document(candidate, source, None)
-        else:
-            documents[source.guid] = _Document(candidate, source, *normalise_line_ends(source.text))
+        text = SourceText(source.text) if source.text is not None else None
+        documents[source.guid] = _Document(candidate, source, text)
     return documents
 
 
@@ -305,15 +404,55 @@ def document_id(name: str) -> str:
     return "/".join(parts)
 
 
+def _decide_positions(
+    exchange: Exchange, documents: dict[str, _Document], given: Reading | None,
+    warnings: list[str],
+) -> dict[str, PositionDecision]:
+    """How each source with text counts its positions (source GUID -> decision)."""
+    selections: dict[str, dict[Selection, None]] = {}
+    for coding in exchange.codings:
+        if coding.start is not None and coding.end is not None:
+            selections.setdefault(coding.source, {})[
+                Selection(coding.start, coding.end, coding.name)] = None
+    decisions = {}
+    for guid, document in documents.items():
+        if document.text is None:
+            continue
+        decision = decide_reading(document.text, list(selections.get(guid, ())),
+                                  origin=exchange.origin, given=given)
+        decisions[guid] = decision
+        if decision.rivals:
+            warnings.append(_ambiguity_warning(document.id, decision, exchange.origin))
+    return decisions
+
+
+def _ambiguity_warning(document: str, decision: PositionDecision, origin: str) -> str:
+    chosen, rival = decision.reading, decision.rivals[0]
+    program = writer_program(origin)
+    prior = known_reading(origin)
+    if prior is not None and prior.unit == chosen.unit and program:
+        why = f"what {program} writes"
+    elif chosen == Reading("codepoints"):
+        why = "what the standard says"
+    else:
+        why = "the best fit, by a small margin"
+    others = " or ".join(repr(r.name) for r in decision.rivals)
+    return (
+        f"{document}: its selection positions are ambiguous: read as {chosen.name} "
+        f"({chosen.describe()}; {why}), but {others} gives other selections that fit the "
+        f"text about as well; check the texts in codings.csv, and if they are wrong import "
+        f"again with --positions {rival.name}"
+    )
+
+
 def _coding_rows(
     exchange: Exchange,
     documents: dict[str, _Document],
     paths: dict[str, str],
-    unit: PositionUnit,
+    decisions: dict[str, PositionDecision],
     warnings: list[str],
 ) -> list[tuple[str, int, int, str, str, str]]:
     unknown_codes: set[str] = set()
-    converters: dict[str, Callable[[int], int | None]] = {}
     order = {d.id: index for index, d in enumerate(documents.values())}
     rows = []
     for coding in exchange.codings:
@@ -327,33 +466,30 @@ def _coding_rows(
             continue
         if document is None:
             continue
-        raw = document.source.text
+        source = document.text
         coder = exchange.users.get(coding.user or "", coding.user or "")
         if coding.start is None or coding.end is None:  # the whole source is coded
-            if raw is None:
+            if source is None:
                 warnings.append(f"{document.id}: a coding of the whole source with {path} is "
                                 "skipped (its text is missing)")
                 continue
-            start, end = 0, len(raw)
-        elif raw is None:
+            start, end = 0, len(source.text)
+        elif source is None:
             start, end = coding.start, coding.end  # no text to check or convert them against
         else:
-            if coding.source not in converters:
-                converters[coding.source] = position_converter(raw, unit)
-            convert = converters[coding.source]
-            first, last = convert(coding.start), convert(coding.end)
-            if first is None or last is None or first >= last:
+            reading = decisions[coding.source].reading
+            first = source.locate(reading, coding.start)
+            last = source.locate(reading, coding.end)
+            if first is None or last is None or first[0] >= last[0]:
                 warnings.append(
                     f"{document.id}: selection {coding.selection!r} at "
-                    f"{coding.start}-{coding.end} does not fit the text of {len(raw)} "
-                    f"characters ({unit}); its coding with {path} is skipped"
+                    f"{coding.start}-{coding.end} does not fit the text of "
+                    f"{len(source.stored)} characters ({reading.describe()}); its coding "
+                    f"with {path} is skipped"
                 )
                 continue
-            start, end = first, last
-        text = ""
-        if document.text is not None:
-            start, end = document.shift(start), document.shift(end)
-            text = document.text[start:end]
+            start, end = first[0], last[0]
+        text = source.text[start:end] if source is not None else ""
         rows.append((document.id, start, end, path, coder, text))
     if exchange.missing:
         coded = sum(1 for c in exchange.codings if c.source in documents
@@ -387,12 +523,12 @@ def _write_sources(
     for document in documents.values():
         if document.text is None:
             continue
-        if not document.text.strip():
+        if not document.text.text.strip():
             warnings.append(f"{document.id}: the source is empty; no text file written")
             continue
         target = folder / f"{document.id}.txt"
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(document.text.encode("utf-8"))
+        target.write_bytes(document.text.text.encode("utf-8"))
         written += 1
     if metadata:
         columns = list(dict.fromkeys(key for row in metadata for key in row))

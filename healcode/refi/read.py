@@ -4,7 +4,8 @@ Real exports differ from the standard in small ways, and all of these are read: 
 codebook namespaces of NVivo for Mac and ATLAS.ti (``urn:QDA-XML:codebook:1:0``,
 ``:0:4``; elements are matched by local name, whatever the namespace), GUIDs in upper
 case or in braces, a ``Sources/`` folder in either case, a ``.qde`` with another name
-than ``project.qde``, a BOM at the start of a source, and sources referenced but not
+than ``project.qde``, a BOM at the start of a source, a ``plainTextPath`` without
+``internal://`` that names a file in the archive (QualCoder), and sources referenced but not
 in the archive (a warning; their codings are still listed). Only text is read: codings
 of pictures, PDF regions, audio and video are counted and reported, not imported.
 """
@@ -12,6 +13,7 @@ of pictures, PDF regions, audio and video are counted and reported, not imported
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -25,6 +27,9 @@ from healcode.refi.safety import MAX_READ_BYTES, SafeArchive, open_archive, pars
 
 ExchangeKind = Literal["project", "codebook"]
 _MEDIA = ("PictureSource", "AudioSource", "VideoSource")
+# A path that points outside the archive: a URL scheme (relative://, absolute://,
+# file://), an absolute POSIX path, or a Windows drive or network path.
+_EXTERNAL = re.compile(r"^(?:[a-z][a-z0-9+.-]*://|/|[a-z]:[\\/]|\\\\)", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,7 @@ class ExchangeCoding:
     code: str  # GUID of the code
     user: str | None  # GUID of the user who coded
     selection: str  # name or GUID of the selection, for messages
+    name: str = ""  # the selection's name (some programs write the selected text)
 
 
 @dataclass
@@ -205,7 +211,8 @@ def _read_text_source(
             continue
         user = normalise_guid(selection.get("creatingUser")) or source_user
         for coding in _children(selection, "Coding"):
-            _add_coding(exchange, coding, guid, start, end, user, label)
+            _add_coding(exchange, coding, guid, start, end, user, label,
+                        selection.get("name") or "")
     values = _variable_values(element, exchange)
     if values:
         exchange.variables.setdefault(guid, {}).update(values)
@@ -213,7 +220,7 @@ def _read_text_source(
 
 def _add_coding(
     exchange: Exchange, coding: etree._Element, source: str, start: int | None,
-    end: int | None, user: str | None, selection: str,
+    end: int | None, user: str | None, selection: str, name: str = "",
 ) -> None:
     ref = _child(coding, "CodeRef")
     code = normalise_guid(ref.get("targetGUID")) if ref is not None else None
@@ -221,7 +228,7 @@ def _add_coding(
         exchange.warnings.append(f"a coding of {selection!r} names no code; skipped")
         return
     coder = normalise_guid(coding.get("creatingUser")) or user
-    exchange.codings.append(ExchangeCoding(source, start, end, code, coder, selection))
+    exchange.codings.append(ExchangeCoding(source, start, end, code, coder, selection, name))
 
 
 def _source_text(
@@ -230,17 +237,20 @@ def _source_text(
     inline = _child(element, "PlainTextContent")
     if inline is not None:
         return (inline.text or "").removeprefix("\ufeff")
-    location = element.get("plainTextPath") or ""
+    location = (element.get("plainTextPath") or "").strip()
     if not location:
         exchange.warnings.append(f"source {name!r} has no plain text; its codings have no text")
         return None
-    if not location.lower().startswith("internal://"):
+    if location.lower().startswith("internal://"):
+        location = location[len("internal://"):]
+    elif _EXTERNAL.match(location):
         exchange.warnings.append(
             f"source {name!r} is an external file ({location}), which is not read; "
             "its codings are listed without text"
         )
         return None
-    entry = _source_entry(archive, location[len("internal://"):]) if archive else None
+    # A bare relative path (QualCoder writes them) names a file inside the archive.
+    entry = _source_entry(archive, location) if archive else None
     if entry is None:
         exchange.missing.append(name)
         return None
@@ -248,8 +258,13 @@ def _source_text(
 
 
 def _source_entry(archive: SafeArchive, filename: str) -> str | None:
-    """The archive entry of an internal source, matching folder and GUID case-insensitively."""
-    wanted = filename.strip().strip("/").lower().replace("{", "").replace("}", "")
+    """The archive entry of an internal source, matching folder and GUID case-insensitively.
+
+    Only the file name counts (``x.txt``, ``sources/x.txt`` and ``Sources\\x.txt`` name
+    the same entry); one in a ``sources`` folder is preferred.
+    """
+    wanted = PurePosixPath(filename.strip().replace("\\", "/")).name
+    wanted = wanted.lower().replace("{", "").replace("}", "")
     fallback = None
     for name in archive.names():
         parts = PurePosixPath(name.replace("\\", "/")).parts
