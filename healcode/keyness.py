@@ -18,9 +18,12 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from healcode.errors import HealcodeError
+
+if TYPE_CHECKING:
+    from healcode.scope import Scope
 
 Measure = Literal["g2", "chi2"]
 Correction = Literal["none", "yates", "williams"]
@@ -142,6 +145,8 @@ class _Unit:
     index: int
     start: int
     text: str
+    speaker: str = ""
+    role: str = ""
 
 
 def suggest_terms(
@@ -154,6 +159,7 @@ def suggest_terms(
     min_count: int = 3,
     codebook_path: str | Path | None = None,
     stopwords: frozenset[str] | None = None,
+    scope: Scope | None = None,
 ) -> Suggestions:
     """Words typical of the units coded with ``code`` (a code path or a theme) in a run.
 
@@ -163,6 +169,10 @@ def suggest_terms(
     notes are left out. Candidates are words over-represented in the target, used at
     least ``min_count`` times there, not yet terms of the code, and not always inside
     the code's own matches (a pattern that already covers every use).
+
+    The run decided which speech is in scope; ``scope`` narrows it further (the same
+    roles, speakers and ``where`` conditions as coding, ``where`` read from the run's
+    documents.csv), e.g. to compare the parents' units only.
     """
     from healcode.codebook import load_codebook
     from healcode.export.run import read_manifest
@@ -195,6 +205,8 @@ def suggest_terms(
                 listed.setdefault(term.lower(), []).append(rule.path)
 
     units = _read_units(outdir / "units.csv")
+    if scope is not None:
+        units = _narrowed(units, scope, outdir, manifest)
     coded = _coded_units(outdir / "hits.csv", code)
     segmenter = make_segmenter(
         manifest.get("segmenter", {}).get("name", "jieba-rs"), codebook.terms()
@@ -226,7 +238,7 @@ def suggest_terms(
             f"{outdir}: no in-scope unit is coded with {code!r}; nothing to compare"
         )
     correction = correction or DEFAULT_CORRECTION[measure]
-    suggestions = []
+    suggestions: list[Suggestion] = []
     for k in score_words(target, reference, measure=measure, correction=correction):
         if k.score <= 0 or len(suggestions) >= top:
             break
@@ -261,15 +273,38 @@ def _read_csv(path: Path, columns: tuple[str, ...]) -> list[dict[str, str]]:
 
 def _read_units(path: Path) -> list[_Unit]:
     """The in-scope units of a run, in its order."""
-    rows = _read_csv(path, ("document", "unit", "start", "coded", "text"))
+    rows = _read_csv(path, ("document", "unit", "speaker", "role", "start", "coded", "text"))
     try:
         return [
-            _Unit(r["document"], int(r["unit"]), int(r["start"]), r["text"])
+            _Unit(r["document"], int(r["unit"]), int(r["start"]), r["text"], r["speaker"],
+                  r["role"])
             for r in rows
             if r["coded"] == "True"
         ]
     except ValueError as exc:
         raise HealcodeError(f"{path}: a unit number or offset is not a number ({exc})") from None
+
+
+def _narrowed(
+    units: list[_Unit], scope: Scope, outdir: Path, manifest: Mapping[str, Any]
+) -> list[_Unit]:
+    """The units whose speaker and document ``scope`` selects."""
+    if scope.where:
+        from healcode.tables import DOCUMENT_COLUMNS, metadata_names
+
+        rows = _read_csv(outdir / "documents.csv", ("document",))
+        columns = [str(c) for c in manifest.get("metadata_columns", [])]
+        names = dict(zip(columns, metadata_names(columns), strict=True))
+        header = list(rows[0])[len(DOCUMENT_COLUMNS):] if rows else []
+        fields = {f.removeprefix("header_"): f for f in header if f not in names.values()}
+        scope.check_columns([*columns, *fields])
+        selected = {
+            row["document"] for row in rows
+            if scope.selects({**{f: row[c] for f, c in fields.items()},
+                              **{c: row.get(names[c], "") for c in columns}})
+        }
+        units = [u for u in units if u.document in selected]
+    return [u for u in units if scope.includes(u.speaker, u.role)]
 
 
 def _coded_units(path: Path, code: str) -> dict[tuple[str, int], list[tuple[int, int]]]:
