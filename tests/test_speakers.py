@@ -273,33 +273,40 @@ def test_a_marker_alone_on_its_line_owns_the_next_paragraph():
 # ------------------------------------------------------------------ roles and where
 
 
-def test_roles_speakers_and_where_in_code(runner, tmp_path):
-    base = ["code", str(MIXED), "-c", str(MINI_CODEBOOK), "-q"]
+def test_roles_speakers_and_where(mini_coder):
+    documents = list(load_corpus([MIXED]).documents())
 
-    def coded(*extra: str) -> set[tuple[str, str]]:
-        out = tmp_path / "out"
-        result = runner.invoke(main, [*base, "-o", str(out), "--force", *extra])
-        assert result.exit_code == 0, result.output
-        return {(r["document"], r["role"]) for r in _csv(out / "units.csv") if r["coded"] == "True"}
+    def coded(**options: object) -> set[tuple[str, str]]:
+        chosen = CodingOptions(**options)  # type: ignore[arg-type]
+        return {(u.document, u.role) for d in documents
+                for u in code_document(d, mini_coder, chosen).units if u.in_scope}
 
     assert {role for _, role in coded()} == {"participant"}
-    assert {role for _, role in coded("--roles", "interviewer")} == {"interviewer"}
-    assert {role for _, role in coded("--roles", "interviewer,participant")} == {
+    assert {role for _, role in coded(roles="interviewer")} == {"interviewer"}
+    assert {role for _, role in coded(roles="interviewer,participant")} == {
         "interviewer", "participant"}
-    assert coded("--roles", "all") == coded("--speakers", "all")
-    assert {d for d, _ in coded("--where", "role=parent")} == {"s1_simplified",
-                                                               "s2_traditional_markers"}
-    assert {d for d, _ in coded("--where", "role!=parent")} == {"t1_traditional"}
-    assert {d for d, _ in coded("--where", "role=parent", "--where", "role=social_worker")} == {
+    assert coded(roles="all") == coded(speakers="all")
+    assert {d for d, _ in coded(where=("role=parent",))} == {"s1_simplified",
+                                                             "s2_traditional_markers"}
+    assert {d for d, _ in coded(where=("role!=parent",))} == {"t1_traditional"}
+    assert {d for d, _ in coded(where=("role=parent", "role=social_worker"))} == {
         "s1_simplified", "s2_traditional_markers", "t1_traditional"}
-    assert {d for d, _ in coded("--speakers", "受訪者")} == {"s2_traditional_markers",
-                                                            "t1_traditional"}
-    bad = runner.invoke(main, [*base, "-o", str(tmp_path / "x"), "--roles", "cadre"])
+    assert {d for d, _ in coded(speakers="受訪者")} == {"s2_traditional_markers",
+                                                       "t1_traditional"}
+
+
+def test_where_in_code_leaves_documents_out_or_says_why_not(runner, tmp_path):
+    base = ["code", str(MIXED), "-c", str(MINI_CODEBOOK), "-q", "-o"]
+    result = runner.invoke(main, [*base, str(tmp_path / "out"), "--where", "role=parent"])
+    assert result.exit_code == 0, result.output
+    assert [r["document"] for r in _csv(tmp_path / "out" / "documents.csv")] == [
+        "s1_simplified", "s2_traditional_markers"]
+    bad = runner.invoke(main, [*base, str(tmp_path / "x"), "--roles", "cadre"])
     assert bad.exit_code == 2 and "interviewer, participant or all" in bad.output
-    typo = runner.invoke(main, [*base, "-o", str(tmp_path / "x"), "--where", "rol!=parent"])
+    typo = runner.invoke(main, [*base, str(tmp_path / "x"), "--where", "rol!=parent"])
     assert typo.exit_code == 1 and "no document has this metadata column" in typo.output
     assert "role" in typo.output and not (tmp_path / "x").exists()
-    none = runner.invoke(main, [*base, "-o", str(tmp_path / "x"), "--where", "role=cadre"])
+    none = runner.invoke(main, [*base, str(tmp_path / "x"), "--where", "role=cadre"])
     assert none.exit_code == 1 and "select none of the 3 documents" in none.output
 
 
