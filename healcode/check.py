@@ -22,6 +22,7 @@ from healcode.errors import CodebookError
 
 if TYPE_CHECKING:
     from healcode.coding import CodingOptions
+    from healcode.corpus import Corpus
 
 Severity = Literal["error", "warning", "info"]
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
@@ -52,11 +53,16 @@ class _Entry:
 
 def check_codebook(
     path: str | Path,
-    corpus: Sequence[str | Path] = (),
+    corpus: Corpus | Sequence[str | Path] = (),
     *,
     options: CodingOptions | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Finding]:
-    """Every finding about the codebook at ``path`` (and its use on ``corpus``), by line."""
+    """Every finding about the codebook at ``path`` (and its use on ``corpus``), by line.
+
+    ``corpus`` is a ``load_corpus`` result (read as ``healcode code`` reads it) or paths
+    (text files, read strictly); ``options`` decide which speech is coded, as in a
+    coding run, and the coding's warnings are appended to ``warnings``."""
     name = str(path)
     text, _ = read_codebook_text(path)
     findings: list[Finding] = []
@@ -91,7 +97,9 @@ def check_codebook(
     exclusions = {rule.path: [e.lower() for e in rule.exclude] for rule in codebook.rules()}
     findings.extend(_contained_terms(entries, name, negators, exclusions))
     if corpus:
-        findings.extend(_corpus_findings(codebook, entries, patterns, lines, corpus, options))
+        findings.extend(
+            _corpus_findings(codebook, entries, patterns, lines, corpus, options, warnings)
+        )
     return _sorted(findings)
 
 
@@ -267,16 +275,21 @@ def _corpus_findings(
     entries: list[_Entry],
     patterns: list[_Entry],
     lines: dict,
-    paths: Sequence[str | Path],
+    corpus: Corpus | Sequence[str | Path],
     options: CodingOptions | None,
+    warnings: list[str] | None,
 ) -> Iterator[Finding]:
     from healcode.coding import CodingOptions, code_corpus
-    from healcode.corpus import load_corpus
+    from healcode.corpus import Corpus, load_corpus
     from healcode.segment import make_segmenter
 
     name = codebook.path or "<codebook>"
     options = options or CodingOptions()
-    result = code_corpus(load_corpus(paths, strict=True), codebook, options=options)
+    if not isinstance(corpus, Corpus):
+        corpus = load_corpus(corpus, strict=True)
+    result = code_corpus(corpus, codebook, options=options)
+    if warnings is not None:
+        warnings.extend(result.warnings)
     where = f"{len(result.documents)} documents"
     hits: dict[tuple[str, str], int] = defaultdict(int)
     for hit in result.hits:

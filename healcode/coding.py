@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from healcode.codebook import Codebook
-from healcode.corpus import Corpus, InputFile, UnitKind, find_turns, split_units
-from healcode.corpus.turns import INTERVIEWER_MARKERS
-from healcode.errors import CorpusError
-from healcode.fold import FoldMode, code_folded_units, should_fold, traditional_forms
-from healcode.records import Coding, Document, Hit, Turn, Unit
-from healcode.segment import SegmenterName
+from healcode.corpus import Corpus, InputFile, UnitKind, split_units
+from healcode.corpus.turns import UNMARKED, Unmarked
+from healcode.corpus.units import UNIT_KINDS
+from healcode.errors import CorpusError, HealcodeError
+from healcode.fold import FOLD_MODES, FoldMode, code_folded_units, should_fold
+from healcode.records import ROLES, Coding, Document, Hit, Role, Turn, Unit
+from healcode.scope import Scope
+from healcode.segment import SEGMENTERS, SegmenterName
+
+__all__ = [
+    "FOLD_MODES", "ROLES", "SEGMENTERS", "UNIT_KINDS", "UNMARKED", "CodingOptions",
+    "CodingResult", "DocumentCoding", "DocumentInfo", "code_corpus", "code_document",
+]
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,22 +31,51 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CodingOptions:
+    """How a corpus is coded; checked and normalised when made (a wrong value is a
+    HealcodeError naming the valid ones)."""
+
     unit: UnitKind = "sentence"
-    # "participants" (default), "all", or speaker names whose turns are coded.
-    speakers: str | tuple[str, ...] = "participants"
+    # Speaker names whose turns are coded, whatever their role (a string is split at
+    # commas). "participants" and "all" are accepted as roles=("participant",) / all roles.
+    speakers: str | tuple[str, ...] = ()
     interviewers: tuple[str, ...] = ()
     segmenter: SegmenterName = "jieba-rs"
     negation_window: int | None = None  # None: the codebook's
     # Traditional text against a simplified codebook: "auto" folds documents detected as
     # mostly traditional, "traditional" folds every document, "none" never (healcode.fold).
     fold: FoldMode = "auto"
+    roles: str | tuple[Role, ...] = ("participant",)  # or "all", "interviewer,participant"
+    where: tuple[str, ...] = ()  # "column=value" / "column!=value" on document metadata
+    unmarked: Unmarked = "auto"  # who speaks in unmarked paragraphs (corpus.turns)
+
+    def __post_init__(self) -> None:
+        _check_choice("unit", self.unit, UNIT_KINDS)
+        _check_choice("fold", self.fold, FOLD_MODES)
+        _check_choice("segmenter", self.segmenter, SEGMENTERS)
+        window = self.negation_window
+        if window is not None and (not isinstance(window, int) or window < 0):
+            raise HealcodeError(f"negation_window={window!r}: use a whole number >= 0, or None")
+        set_ = functools.partial(object.__setattr__, self)
+        if self.speakers in ("participants", "all"):
+            set_("roles", ROLES if self.speakers == "all" else ("participant",))
+            set_("speakers", ())
+        scope = self.scope  # checks roles, speakers, where, unmarked
+        for name in ("roles", "speakers", "where", "unmarked", "interviewers"):
+            set_(name, getattr(scope, name))
+
+    @functools.cached_property
+    def scope(self) -> Scope:
+        """Which turns and documents are coded: the one decision every command uses."""
+        return Scope(self.roles, self.speakers, self.where, self.unmarked,  # type: ignore[arg-type]
+                     self.interviewers)
 
     def in_scope(self, turn: Turn) -> bool:
-        if self.speakers == "all":
-            return True
-        if self.speakers == "participants":
-            return turn.role == "participant"
-        return turn.speaker in self.speakers
+        return self.scope.turn_in_scope(turn)
+
+
+def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
+    if value not in choices:
+        raise HealcodeError(f"{name}={value!r}: use one of {', '.join(choices)}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,6 +86,8 @@ class DocumentInfo:
     source: str
     chars: int
     meta: dict[str, str]
+    # Fields of the transcript's header (访谈时间, Date, Participant ID ...), not speech.
+    header: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,24 +96,23 @@ class DocumentCoding:
     turns: list[Turn]
     units: list[Unit]
     hits: list[Hit]
-    codings: list[Coding]
+    codings: list[Coding] = field(default_factory=list)
+    selected: bool = True  # False: left out by the ``where`` conditions (nothing coded)
+    warnings: list[str] = field(default_factory=list)
 
 
 def code_document(document: Document, coder: Coder, options: CodingOptions) -> DocumentCoding:
     """The whole per-document step as a pure function: a document in, its rows out."""
+    scoped = options.scope.read(document)
+    info = DocumentInfo(document.id, document.source, len(document.text), dict(document.meta),
+                        dict(scoped.header))
+    if not scoped.selected:
+        return DocumentCoding(info, scoped.turns, [], [], selected=False)
+    units = split_units(document, scoped.turns, unit=options.unit, in_scope=scoped.in_scope)
     fold = should_fold(document.text, coder.codebook, options.fold)
-    interviewers = options.interviewers
-    if fold:  # 訪談者 is the interviewer as much as 访谈者
-        interviewers += traditional_forms((*sorted(INTERVIEWER_MARKERS), *interviewers))
-    turns = (
-        list(document.turns)
-        if document.turns is not None
-        else find_turns(document.text, interviewers=interviewers)
-    )
-    units = split_units(document, turns, unit=options.unit, in_scope=options.in_scope)
     hits = code_folded_units(coder, units) if fold else coder.code_units(units)
-    info = DocumentInfo(document.id, document.source, len(document.text), dict(document.meta))
-    return DocumentCoding(info, turns, units, hits, codings_of(hits, coder.codebook))
+    return DocumentCoding(info, scoped.turns, units, hits, codings_of(hits, coder.codebook),
+                          warnings=options.scope.warnings(scoped, units))
 
 
 def codings_of(hits: list[Hit], codebook: Codebook) -> list[Coding]:
@@ -109,6 +147,16 @@ class CodingResult:
     inputs: list[InputFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     reading: dict[str, object] = field(default_factory=dict)  # Corpus.reading_options()
+    # Documents not coded because the ``where`` conditions do not select them.
+    excluded: list[str] = field(default_factory=list)
+    # What may not be what the researcher meant (a document with nothing in scope, most
+    # of a document read as a header, a named speaker found nowhere); one line each.
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def header_columns(self) -> list[str]:
+        """Header fields of the documents (访谈时间, Date ...), in order of appearance."""
+        return list(dict.fromkeys(k for d in self.documents for k in d.header))
 
     @property
     def documents_table(self) -> pd.DataFrame:
@@ -183,12 +231,20 @@ def code_corpus(
     coder = Coder(codebook, segmenter=options.segmenter, negation_window=options.negation_window)
     result = CodingResult(codebook, options, coder.segmenter.name, coder.segmenter.version)
     documents = corpus.documents() if isinstance(corpus, Corpus) else corpus
+    columns: dict[str, None] = {}
+    speakers: set[str] = set()
     for document in documents:
         coded = code_document(document, coder, options)
-        result.documents.append(coded.document)
-        result.units.extend(coded.units)
-        result.hits.extend(coded.hits)
-        result.codings.extend(coded.codings)
+        columns.update(dict.fromkeys([*coded.document.meta, *coded.document.header]))
+        speakers.update(t.speaker for t in coded.turns)
+        if coded.selected:
+            result.documents.append(coded.document)
+            result.units.extend(coded.units)
+            result.hits.extend(coded.hits)
+            result.codings.extend(coded.codings)
+            result.warnings.extend(coded.warnings)
+        else:
+            result.excluded.append(coded.document.id)
         if on_document is not None:
             on_document(coded.document)
     if isinstance(corpus, Corpus):
@@ -196,8 +252,16 @@ def code_corpus(
         result.inputs = list(corpus.inputs)
         result.skipped = list(corpus.skipped)
         result.reading = corpus.reading_options()
+        # what reading a file made healcode unsure of (an encoding) comes first
+        result.warnings[:0] = corpus.warnings
+        columns.update(dict.fromkeys(corpus.metadata_columns))
+    options.scope.check_columns(columns)
+    result.warnings.extend(options.scope.unseen_speakers(speakers))
     if not result.documents:
         reasons = "; ".join(result.skipped) if result.skipped else "no documents"
+        if result.excluded:
+            reasons = (f"the --where conditions ({', '.join(options.where)}) select none of "
+                       f"the {len(result.excluded)} documents")
         raise CorpusError(f"nothing to code: {reasons}")
     return result
 

@@ -24,6 +24,9 @@ from healcode.run import rows_of
 if TYPE_CHECKING:
     from healcode.run import Run
 
+if TYPE_CHECKING:
+    from healcode.scope import Scope
+
 Measure = Literal["g2", "chi2"]
 Correction = Literal["none", "yates", "williams"]
 MEASURES: tuple[Measure, ...] = ("g2", "chi2")
@@ -144,6 +147,8 @@ class _Unit:
     index: int
     start: int
     text: str
+    speaker: str = ""
+    role: str = ""
 
 
 def suggest_terms(
@@ -156,6 +161,7 @@ def suggest_terms(
     min_count: int = 3,
     codebook_path: str | Path | None = None,
     stopwords: frozenset[str] | None = None,
+    scope: Scope | None = None,
 ) -> Suggestions:
     """Words typical of the units coded with ``code`` (a code path or a theme) in a run.
 
@@ -165,6 +171,10 @@ def suggest_terms(
     notes are left out. Candidates are words over-represented in the target, used at
     least ``min_count`` times there, not yet terms of the code, and not always inside
     the code's own matches (a pattern that already covers every use).
+
+    The run decided which speech is in scope; ``scope`` narrows it further (the same
+    roles, speakers and ``where`` conditions as coding, ``where`` read from the run's
+    documents.csv), e.g. to compare the parents' units only.
     """
     from healcode.codebook import load_codebook
     from healcode.run import Run
@@ -196,6 +206,8 @@ def suggest_terms(
                 listed.setdefault(term.lower(), []).append(rule.path)
 
     units = _in_scope_units(run)
+    if scope is not None:
+        units = _narrowed(units, scope, run)
     coded = _coded_units(run, code)
     segmenter = make_segmenter(
         run.segmenter, codebook.terms()
@@ -227,7 +239,7 @@ def suggest_terms(
             f"{outdir}: no in-scope unit is coded with {code!r}; nothing to compare"
         )
     correction = correction or DEFAULT_CORRECTION[measure]
-    suggestions = []
+    suggestions: list[Suggestion] = []
     for k in score_words(target, reference, measure=measure, correction=correction):
         if k.score <= 0 or len(suggestions) >= top:
             break
@@ -246,12 +258,23 @@ def suggest_terms(
 def _in_scope_units(run: Run) -> list[_Unit]:
     """The in-scope units of a run, in its order."""
     return [
-        _Unit(document, unit, start, text)
-        for document, unit, start, text, coded in rows_of(
-            run.units, "document", "unit", "start", "text", "coded"
+        _Unit(document, unit, start, text, speaker, role)
+        for document, unit, start, text, speaker, role, coded in rows_of(
+            run.units, "document", "unit", "start", "text", "speaker", "role", "coded"
         )
         if coded
     ]
+
+
+def _narrowed(units: list[_Unit], scope: Scope, run: Run) -> list[_Unit]:
+    """The units whose speaker and document ``scope`` selects (``where`` on the run's
+    document metadata and transcript header fields)."""
+    if scope.where:
+        fields = run.document_fields
+        scope.check_columns([*run.metadata_columns, *run.header_columns])
+        selected = {document for document, values in fields.items() if scope.selects(values)}
+        units = [u for u in units if u.document in selected]
+    return [u for u in units if scope.includes(u.speaker, u.role)]
 
 
 def _coded_units(run: Run, code: str) -> dict[tuple[str, int], list[tuple[int, int]]]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["interviewer", "participant"]
+ROLES: tuple[Role, ...] = ("interviewer", "participant")
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,18 +11,20 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from healcode.errors import HealcodeError
-from healcode.records import Document, Role, Turn
+from healcode.records import Document, Role
 from healcode.segment import Segmenter, SegmenterName
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook
+    from healcode.corpus import Corpus
+    from healcode.scope import Scope
 
 STOPWORDS_FILE = "stopwords_zh.txt"
 # Characters that, with digits, make up a number token such as 5.5% or 1,200.
@@ -77,54 +79,61 @@ def segment_passages(
     documents: Iterable[Document],
     segmenter: Segmenter,
     *,
-    in_scope: Callable[[Turn], bool],
-    interviewers: Sequence[str] = (),
+    scope: Scope | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[Passage]:
-    """The speaker turns whose speaker is in scope, segmented, in reading order."""
-    from healcode.corpus import find_turns
+    """The speaker turns in ``scope`` (participants by default), segmented, in reading
+    order; documents the scope's ``where`` leaves out give none. What may not be meant
+    (a document with nothing in scope ...) is appended to ``warnings``."""
+    from healcode.scope import Scope
 
+    scope = scope or Scope()
+    columns: dict[str, None] = {}
+    speakers: set[str] = set()
     for document in documents:
-        turns = (
-            document.turns
-            if document.turns is not None
-            else find_turns(document.text, interviewers=interviewers)
-        )
+        scoped = scope.read(document)
+        columns.update(dict.fromkeys([*scoped.header, *document.meta]))
+        speakers.update(t.speaker for t in scoped.turns)
+        turns = scoped.turns_in_scope()
+        if warnings is not None and scoped.selected:
+            warnings.extend(scope.warnings(scoped))
+        fields = {**scoped.header, **document.meta}
         for turn in turns:
-            if not in_scope(turn):
-                continue
             text = document.text[turn.start : turn.end]
             yield Passage(
                 document.id, turn.speaker, turn.role, turn.start, turn.end, text,
-                segment_words(text, segmenter, offset=turn.start), dict(document.meta),
+                segment_words(text, segmenter, offset=turn.start), fields,
             )
+    scope.check_columns(columns)
+    if warnings is not None:
+        warnings.extend(scope.unseen_speakers(speakers))
 
 
 def read_passages(
-    paths: Sequence[str | Path],
+    corpus: Corpus | Sequence[str | Path],
     codebook: Codebook,
     *,
     words: Iterable[str] = (),
-    speakers: str | tuple[str, ...] = "participants",
-    interviewers: tuple[str, ...] = (),
+    scope: Scope | None = None,
     segmenter: SegmenterName | Segmenter = "jieba-rs",
     encoding: str | None = None,
+    warnings: list[str] | None = None,
 ) -> Iterator[Passage]:
     """Segmented passages of a corpus, with the codebook's terms (and ``words``) in the
-    dictionary and the same choice of speakers as ``healcode code``. ``segmenter`` may
-    also be a ready segmenter, whose dictionary is then used as it is."""
-    from healcode.coding import CodingOptions
-    from healcode.corpus import load_corpus
+    dictionary and the same choice of speech as ``healcode code`` (``scope``; participants
+    by default). ``corpus`` is a ``load_corpus`` result (tables, metadata and encodings
+    read as ``code`` reads them) or paths, read strictly with ``encoding``. ``segmenter``
+    may also be a ready segmenter, whose dictionary is then used as it is."""
+    from healcode.corpus import Corpus, load_corpus
     from healcode.segment import make_segmenter
 
-    corpus = load_corpus(paths, encoding=encoding, strict=True)  # a bad file is an error
+    if not isinstance(corpus, Corpus):
+        corpus = load_corpus(corpus, encoding=encoding, strict=True)  # a bad file is an error
     backend = (
         make_segmenter(segmenter, [*codebook.terms(), *words])
         if isinstance(segmenter, str) else segmenter
     )
-    scope = CodingOptions(speakers=speakers, interviewers=interviewers)
-    yield from segment_passages(
-        corpus.documents(), backend, in_scope=scope.in_scope, interviewers=interviewers
-    )
+    yield from segment_passages(corpus.documents(), backend, scope=scope, warnings=warnings)
 
 
 def is_countable(word: str) -> bool:

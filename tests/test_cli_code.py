@@ -61,8 +61,9 @@ def test_csvs_have_a_bom_and_the_documented_columns(bundled_run: Path):
     documents = _read(bundled_run, "documents.csv")
     assert list(documents.columns) == [
         "document", "source", "characters", "units", "coded_units", "meta_role", "gender",
-        "age_group", "years_in_programme"]
+        "age_group", "years_in_programme", "访谈编号", "日期", "地点", "时长"]  # then the header
     assert documents.set_index("document").loc["g01_group_interview", "meta_role"] == "group"
+    assert documents.set_index("document").loc["p05_zhang_mother", "访谈编号"] == "P05"
     assert documents["coded_units"].sum() == _read(bundled_run, "units.csv")["coded"].sum()
     assert list(_read(bundled_run, "units.csv").columns) == [
         "document", "unit", "speaker", "role", "start", "end", "coded", "text"]

@@ -31,8 +31,7 @@ def _find(terms=(), patterns=(), window=3, extra=()):
     words = [*terms, *extra]
     segmenter = make_segmenter("jieba-rs", words)
     document = Document("d", TEXT, "d.txt", "utf-8", "0" * 64)
-    passages = segment_passages([document], segmenter,
-                                in_scope=lambda turn: turn.role == "participant")
+    passages = segment_passages([document], segmenter)  # participants
     return keyword_in_context(passages, segmenter=segmenter, terms=terms, patterns=patterns,
                               window=window)
 

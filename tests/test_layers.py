@@ -20,7 +20,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("healcode.errors", "healcode.records", "healcode.outdir", "healcode.bundled"),
     ("healcode.corpus", "healcode.codebook", "healcode.segment", "healcode.fold",
      "healcode.prefilter"),
-    ("healcode.coder",),
+    ("healcode.coder", "healcode.scope"),
     ("healcode.model",),
     ("healcode.run",),
     ("healcode.coding",),

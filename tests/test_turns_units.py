@@ -104,22 +104,27 @@ def test_speaker_scope_options():
     assert [named.in_scope(t) for t in turns] == [True, False]
 
 
-# Generated transcripts: markers, timestamps, punctuation, blank lines, emoji, CR/LF mix.
+# Generated transcripts: markers, timestamps, links, labels, header fields, punctuation,
+# blank lines, emoji, CR/LF mix.
 _pieces = st.sampled_from([
-    "访谈者：", "受访者：", "张阿姨：", "Q: ", "A: ", "[00:01:02] 答：", "\n", "\n\n", "。", "！",
-    "？”", "……", "；", " ", "\u3000", "希望", "没有盼头", "同命人", "我们", "Hello. ", "😊", "𠀀",
-    "暖心家園", ":", "：",
+    "访谈者：", "受访者：", "张阿姨：", "Q: ", "A: ", "[00:01:02] 答：", "00:01 ", "[0:1] ",
+    "(00:01) ", "訪談者：", "Moderator: ", "https://example.org/x", "标题：", "日期：2019年",
+    "访谈对象：", "\n", "\n\n", "。", "！", "？”", "……", "；", " ", "\u3000", "希望", "没有盼头",
+    "同命人", "我们", "Hello. ", "😊", "𠀀", "暖心家園", ":", "：",
 ])
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_pieces, max_size=40), st.sampled_from(["sentence", "turn", "paragraph"]))
-def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str):
+@given(st.lists(_pieces, max_size=40), st.sampled_from(["sentence", "turn", "paragraph"]),
+       st.sampled_from(["auto", "participant", "interviewer", "header"]))
+def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str, unmarked: str):
     text = "".join(pieces)
     document = _doc(text)
-    turns = find_turns(text)
+    turns = find_turns(text, unmarked=unmarked)  # type: ignore[arg-type]
+    previous_turn_end = 0
     for turn in turns:
-        assert 0 <= turn.start <= turn.end <= len(text)
+        assert previous_turn_end <= turn.start <= turn.end <= len(text)
+        previous_turn_end = turn.end
     units = split_units(document, turns, unit=unit,  # type: ignore[arg-type]
                         in_scope=CodingOptions(speakers="all").in_scope)
     previous_end = 0

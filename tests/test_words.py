@@ -89,8 +89,7 @@ def test_transcriber_notes_are_not_speech():
 def _passages(texts: dict[str, str], meta: dict[str, dict[str, str]] | None = None):
     documents = [Document(d, t, f"{d}.txt", "utf-8", "0" * 64, (meta or {}).get(d, {}))
                  for d, t in texts.items()]
-    return list(segment_passages(documents, make_segmenter("jieba-rs", ["暖心家园"]),
-                                 in_scope=lambda turn: turn.role == "participant"))
+    return list(segment_passages(documents, make_segmenter("jieba-rs", ["暖心家园"])))
 
 
 def test_word_frequencies_by_speaker_and_metadata_skip_interviewers_and_stop_words():

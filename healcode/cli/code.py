@@ -8,19 +8,20 @@ from typing import TYPE_CHECKING
 import click
 
 from healcode.cli.common import (
+    Inputs,
     formula_notice,
+    input_options,
     library_errors,
-    parse_speakers,
     print_note,
-    speaker_options,
+    print_warnings,
     stderr_console,
     stdout_console,
 )
+from healcode.corpus.units import UNIT_KINDS
+from healcode.fold import FOLD_MODES
 
 if TYPE_CHECKING:
     from healcode.coding import CodingResult
-
-UNITS = ("sentence", "turn", "paragraph")
 
 
 @click.command()
@@ -29,24 +30,15 @@ UNITS = ("sentence", "turn", "paragraph")
               help="Codebook YAML. Default: the bundled social-healing codebook.")
 @click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("healcode-out"),
               show_default=True, help="Directory for the output tables.")
-@click.option("--unit", type=click.Choice(UNITS), default="sentence", show_default=True,
+@click.option("--unit", type=click.Choice(UNIT_KINDS), default="sentence", show_default=True,
               help="What is coded: sentences, whole speaker turns, or paragraphs (lines).")
-@speaker_options("coded")
+@input_options("coded")
 @click.option("--negation-window", type=click.IntRange(0, 20), default=None,
               help="Tokens before a term searched for a negator. Default: the codebook's (3).")
-@click.option("--fold", type=click.Choice(("auto", "traditional", "none")), default="auto",
+@click.option("--fold", type=click.Choice(FOLD_MODES), default="auto",
               show_default=True,
               help="Match traditional-character text through a simplified copy (OpenCC t2s); "
                    "auto: documents that are mostly traditional, when the codebook is simplified.")
-@click.option("--encoding", default=None,
-              help="Encoding of text files (e.g. big5, gb18030, utf-16-le). Default: detected "
-                   "(UTF-8, UTF-16, GB18030, Big5; uncertain cases are warned).")
-@click.option("--id-column", default=None, help="Tables: the column with each row's id.")
-@click.option("--text-column", "text_columns", multiple=True,
-              help="Tables: a column of answers to code (repeatable; each is a turn).")
-@click.option("--metadata", type=click.Path(path_type=Path), default=None,
-              help="CSV of document attributes keyed by document id. "
-                   "Default: metadata.csv in the corpus directory.")
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
 @click.option("--no-bom", is_flag=True,
               help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
@@ -58,15 +50,9 @@ def code(
     codebook: Path | None,
     outdir: Path,
     unit: str,
-    speakers: str,
-    interviewers: tuple[str, ...],
-    segmenter: str,
+    inputs: Inputs,
     negation_window: int | None,
     fold: str,
-    encoding: str | None,
-    id_column: str | None,
-    text_columns: tuple[str, ...],
-    metadata: Path | None,
     strict: bool,
     no_bom: bool,
     force: bool,
@@ -85,8 +71,7 @@ def code(
     """
     from healcode.bundled import default_codebook_path, default_corpus_path
     from healcode.codebook import load_codebook
-    from healcode.coding import CodingOptions, code_corpus
-    from healcode.corpus import load_corpus
+    from healcode.coding import code_corpus
     from healcode.outdir import staged_directory
     from healcode.run.write import write_run_files
 
@@ -97,19 +82,13 @@ def code(
     if codebook is None:
         codebook = default_codebook_path()
         err.print(f"No --codebook given: using the bundled codebook {codebook}", soft_wrap=True)
-    inputs = [*paths, codebook, *([metadata] if metadata else [])]
+    sources = [*paths, codebook, *([inputs.metadata] if inputs.metadata else [])]
     notes: list[str] = []
     # The output folder is checked, locked and staged before anything is read or coded.
-    with staged_directory(outdir, force=force, inputs=inputs, notes=notes) as staging:
+    with staged_directory(outdir, force=force, inputs=sources, notes=notes) as staging:
         book = load_codebook(codebook)
-        corpus = load_corpus(
-            paths, encoding=encoding, id_column=id_column, text_columns=text_columns,
-            metadata=metadata, strict=strict,
-        )
-        who = parse_speakers(speakers)
-        options = CodingOptions(unit=unit, speakers=who, interviewers=interviewers,  # type: ignore[arg-type]
-                                segmenter=segmenter, negation_window=negation_window,  # type: ignore[arg-type]
-                                fold=fold)  # type: ignore[arg-type]
+        corpus = inputs.corpus(paths, strict=strict)
+        options = inputs.coding_options(unit=unit, negation_window=negation_window, fold=fold)
         if quiet:
             result = code_corpus(corpus, book, options=options)
         else:
@@ -125,12 +104,14 @@ def code(
         formulas = write_run_files(result, staging, bom=not no_bom)
     for note in notes:
         print_note(err, note)
-    for warning in corpus.warnings:
-        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     if formulas:
         print_note(err, formula_notice(formulas))
     if not quiet:
         _summary(result, outdir)
+    print_warnings(err, result.warnings)
+    if result.excluded:
+        err.print(f"{len(result.excluded)} document(s) left out by --where "
+                  f"{' '.join(options.where)}", markup=False, highlight=False, soft_wrap=True)
     if result.skipped:
         for reason in result.skipped:
             err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from healcode.cli.common import library_errors, parse_speakers, speaker_options, stderr_console
+from healcode.cli.common import (
+    Inputs,
+    input_options,
+    library_errors,
+    print_warnings,
+    stderr_console,
+)
 
 
 @click.group()
@@ -27,15 +33,13 @@ def codebook() -> None:
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--all", "show_all", is_flag=True,
               help="Also list the notes (info), e.g. terms that never occur in the corpus.")
-@speaker_options("coded (with PATHS)")
+@input_options("coded (with PATHS)")
 @library_errors
 def check(
     codebook_file: Path,
     paths: tuple[Path, ...],
     show_all: bool,
-    speakers: str,
-    interviewers: tuple[str, ...],
-    segmenter: str,
+    inputs: Inputs,
 ) -> None:
     """Check CODEBOOK, and with PATHS how it meets that corpus.
 
@@ -52,11 +56,12 @@ def check(
       healcode codebook check codebooks/social_healing.yaml corpora/warm_heart_home --all
     """
     from healcode.check import check_codebook, has_errors
-    from healcode.coding import CodingOptions
 
-    options = CodingOptions(speakers=parse_speakers(speakers), interviewers=interviewers,
-                            segmenter=segmenter)  # type: ignore[arg-type]
-    findings = check_codebook(codebook_file, paths, options=options)
+    warnings: list[str] = []
+    corpus = inputs.corpus(paths, strict=True) if paths else ()
+    findings = check_codebook(codebook_file, corpus, options=inputs.coding_options(),
+                              warnings=warnings)
+    print_warnings(stderr_console(), warnings)
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     for finding in findings:
         if show_all or finding.severity != "info":

@@ -1,15 +1,20 @@
-"""What the commands share: turning library errors into one-line messages, consoles."""
+"""What the commands share: turning library errors into one-line messages, consoles, and
+the options of every command that reads transcripts."""
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ParamSpec, TypeVar
 
 import click
 
+from healcode.corpus.turns import UNMARKED
 from healcode.errors import HealcodeError
+from healcode.records import ROLES
+from healcode.segment import SEGMENTERS
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -55,35 +60,175 @@ def stderr_console():  # -> rich.console.Console, imported lazily
     return Console(stderr=True)
 
 
+def print_warnings(console: Any, warnings: Sequence[str]) -> None:
+    """One line per warning on the given (stderr) console, text as it is."""
+    for warning in warnings:
+        console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+
+
 def stdout_console():
     from rich.console import Console
 
     return Console()
 
 
-SEGMENTERS = ("jieba-rs", "jieba")
+@dataclass(frozen=True)
+class Inputs:
+    """How transcripts are read and whose speech counts, as every command that reads a
+    corpus takes them (``input_options``)."""
+
+    encoding: str | None = None
+    id_column: str | None = None
+    text_columns: tuple[str, ...] = ()
+    metadata: Path | None = None
+    roles: str = "participant"
+    speakers: str | None = None
+    where: tuple[str, ...] = ()
+    unmarked: str = "auto"
+    interviewers: tuple[str, ...] = ()
+    segmenter: str = "jieba-rs"
+
+    def corpus(self, paths: Sequence[Path], *, strict: bool = False):  # -> Corpus
+        from healcode.corpus import load_corpus
+
+        return load_corpus(paths, encoding=self.encoding, id_column=self.id_column,
+                           text_columns=self.text_columns, metadata=self.metadata,
+                           strict=strict)
+
+    def scope(self):  # -> healcode.scope.Scope
+        from healcode.scope import Scope
+
+        roles, speakers = _roles_and_speakers(self.roles, self.speakers)
+        return Scope(roles, speakers, self.where, self.unmarked,  # type: ignore[arg-type]
+                     self.interviewers)
+
+    def coding_options(self, **more: Any):  # -> healcode.coding.CodingOptions
+        from healcode.coding import CodingOptions
+
+        roles, speakers = _roles_and_speakers(self.roles, self.speakers)
+        return CodingOptions(roles=roles, speakers=speakers, where=self.where,
+                             unmarked=self.unmarked, interviewers=self.interviewers,  # type: ignore[arg-type]
+                             segmenter=self.segmenter, **more)  # type: ignore[arg-type]
 
 
-def speaker_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """--speakers, --interviewer and --segmenter: how transcripts are read and cut."""
+def _roles_and_speakers(roles: str, speakers: str | None) -> tuple[str, tuple[str, ...]]:
+    """``--speakers participants|all`` as the roles they always meant; names otherwise."""
+    if speakers in ("participants", "all"):
+        return ("participant" if speakers == "participants" else "all"), ()
+    return roles, parse_speakers(speakers or "")
 
-    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed((
-            click.option("--speakers", default="participants", show_default=True,
-                         metavar="WHO",
-                         help=f"Whose speech is {verb}: participants, all, or names "
-                              "(张阿姨,P03)."),
-            click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-                         help="Another speaker marker that means the interviewer "
-                              "(repeatable)."),
-            click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs",
-                         show_default=True,
-                         help="jieba-rs (Rust port, fast) or jieba (Python reference)."),
-        )):
-            command = option(command)
-        return command
+
+def _check_roles(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None:
+        return None
+    from healcode.scope import parse_roles
+
+    try:
+        parse_roles(value)
+    except HealcodeError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+def _check_where(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+    from healcode.scope import parse_condition
+
+    try:
+        for condition in value:
+            parse_condition(condition)
+    except HealcodeError as exc:
+        raise click.BadParameter(str(exc)) from None
+    return value
+
+
+_ROLES_HELP = f"{', '.join(ROLES)} (comma-separated), or all"
+
+
+def selection_options(verb: str, *, roles: str = "participant") -> list[Callable[..., Any]]:
+    """--roles, --speakers and --where: whose speech, in which documents, counts."""
+    return [
+        click.option("--roles", default=roles, show_default=True, metavar="ROLES",
+                     callback=_check_roles,
+                     help=f"Whose speech is {verb}: {_ROLES_HELP}."),
+        click.option("--speakers", default=None, metavar="NAMES",
+                     help="Only these speakers, as named in the transcripts (张阿姨,P03), "
+                          "whatever their role."),
+        click.option("--where", multiple=True, metavar="COLUMN=VALUE", callback=_check_where,
+                     help="Only documents whose metadata (metadata.csv, table columns or "
+                          "transcript header fields) has this value; COLUMN!=VALUE leaves "
+                          "them out. Repeatable: values of one column are alternatives, "
+                          "different columns must all match."),
+    ]
+
+
+def input_options(verb: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """The options of every command that reads transcripts as ``healcode code`` does
+    (reading: --encoding, --id-column, --text-column, --metadata; speech: --roles,
+    --speakers, --where, --unmarked, --interviewer; --segmenter). The command receives
+    them as one ``inputs: Inputs`` argument."""
+    options = [
+        *selection_options(verb),
+        click.option("--unmarked", type=click.Choice(UNMARKED), default="auto",
+                     show_default=True,
+                     help="Who speaks in paragraphs without a speaker marker: participant, "
+                          "interviewer, header (before the first marker: not coded; after "
+                          "it: the turn before), or auto (as header, but the participant "
+                          "after an interviewer's turn when only interviewer markers occur)."),
+        click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
+                     help="Another speaker marker that means the interviewer (repeatable)."),
+        click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs",
+                     show_default=True,
+                     help="jieba-rs (Rust port, fast) or jieba (Python reference)."),
+        click.option("--encoding", default=None,
+                     help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, "
+                          "GB18030)."),
+        click.option("--id-column", default=None, help="Tables: the column with each row's id."),
+        click.option("--text-column", "text_columns", multiple=True,
+                     help="Tables: a column of answers (repeatable; each is a turn)."),
+        click.option("--metadata", type=click.Path(path_type=Path), default=None,
+                     help="CSV of document attributes keyed by document id. "
+                          "Default: metadata.csv in the corpus directory."),
+    ]
+    return _gathered(options, "inputs", Inputs)
+
+
+def scope_options(verb: str, *, roles: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """--roles, --speakers and --where alone, received as one ``scope: Scope`` argument."""
+
+    def build(roles: str, speakers: str | None, where: tuple[str, ...]):  # -> Scope
+        return Inputs(roles=roles, speakers=speakers, where=where).scope()
+
+    return _gathered(selection_options(verb, roles=roles), "scope", build)
+
+
+def _gathered(
+    options: list[Callable[..., Any]], name: str, build: Callable[..., Any]
+) -> Callable[[Callable[..., R]], Callable[..., R]]:
+    """Add ``options`` to a command and hand their values to it as one argument ``name``,
+    made by ``build`` from them (keyword arguments named as the options' parameters)."""
+    names = [_parameter_name(option) for option in options]
+
+    def decorate(command: Callable[..., R]) -> Callable[..., R]:
+        @functools.wraps(command)
+        def wrapper(*args: Any, **kwargs: Any) -> R:
+            values = {n: kwargs.pop(n) for n in names}
+            return command(*args, **{name: build(**values)}, **kwargs)
+
+        decorated: Callable[..., R] = wrapper
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated
 
     return decorate
+
+
+def _parameter_name(option: Callable[..., Any]) -> str:
+    """The Python name a click.option decorator gives its value."""
+
+    def probe() -> None: ...
+
+    option(probe)
+    return probe.__click_params__[-1].name  # type: ignore[attr-defined]
 
 
 def csv_output_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -103,11 +248,9 @@ def csv_output_options(what: str) -> Callable[[Callable[..., Any]], Callable[...
     return decorate
 
 
-def parse_speakers(speakers: str) -> str | tuple[str, ...]:
-    """``participants`` / ``all`` as they are; otherwise comma-separated speaker names."""
-    if speakers in ("participants", "all"):
-        return speakers
-    return tuple(s.strip() for s in speakers.split(",") if s.strip())
+def parse_speakers(speakers: str) -> tuple[str, ...]:
+    """Comma-separated speaker names."""
+    return tuple(s.strip() for s in speakers.replace("，", ",").split(",") if s.strip())
 
 
 def corpus_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:

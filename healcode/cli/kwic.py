@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from healcode.cli.common import (
+    Inputs,
     codebook_or_bundled,
     corpus_paths,
     csv_output_options,
+    input_options,
     library_errors,
-    parse_speakers,
-    speaker_options,
+    print_warnings,
     stderr_console,
     stdout_console,
 )
@@ -53,8 +54,7 @@ def split_terms_and_paths(
               help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
 @click.option("--code", "code_path", default=None, metavar="PATH",
               help="Also list every term and pattern of this code (theme/code) or theme.")
-@speaker_options("searched")
-@click.option("--encoding", default=None, help="Encoding of text files. Default: detected.")
+@input_options("searched")
 @csv_output_options("the occurrences")
 @library_errors
 def kwic(
@@ -63,10 +63,7 @@ def kwic(
     regex: bool,
     codebook: Path | None,
     code_path: str | None,
-    speakers: str,
-    interviewers: tuple[str, ...],
-    segmenter: str,
-    encoding: str | None,
+    inputs: Inputs,
     output: Path | None,
     force: bool,
     no_bom: bool,
@@ -101,14 +98,16 @@ def kwic(
         code_words, code_patterns = code_terms(book, code_path)
         words += code_words
         patterns += code_patterns
-    backend = make_segmenter(segmenter, [*book.terms(), *words])  # type: ignore[arg-type]
+    backend = make_segmenter(inputs.segmenter, [*book.terms(), *words])  # type: ignore[arg-type]
+    warnings: list[str] = []
     passages = read_passages(
-        corpus_paths(tuple(paths)), book, speakers=parse_speakers(speakers),
-        interviewers=interviewers, segmenter=backend, encoding=encoding,
+        inputs.corpus(corpus_paths(tuple(paths)), strict=True), book, scope=inputs.scope(),
+        segmenter=backend, warnings=warnings,
     )
     found = keyword_in_context(
         passages, segmenter=backend, terms=words, patterns=patterns, window=window
     )
+    print_warnings(stderr_console(), warnings)
     documents = len({o.document for o in found})
     summary = f"{len(found)} occurrences in {documents} documents"
     header = ["document", "speaker", "start", "end", "left", "keyword", "right", "term"]

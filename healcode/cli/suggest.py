@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from healcode.cli.common import library_errors, stderr_console, stdout_console
+from healcode.cli.common import library_errors, scope_options, stderr_console, stdout_console
+
+if TYPE_CHECKING:
+    from healcode.scope import Scope
 
 
 @click.command()
@@ -30,6 +34,7 @@ from healcode.cli.common import library_errors, stderr_console, stdout_console
               help="Write the candidates to this CSV instead of printing them.")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @click.option("--no-bom", is_flag=True, help="Write the CSV as plain UTF-8 (default: with a BOM).")
+@scope_options("compared (within what the run coded)", roles="all")
 @library_errors
 def suggest(
     outdir: Path,
@@ -44,6 +49,7 @@ def suggest(
     output: Path | None,
     force: bool,
     no_bom: bool,
+    scope: Scope,
 ) -> None:
     """Suggest terms for a code from a coding run in OUTDIR.
 
@@ -53,7 +59,9 @@ def suggest(
     their counts and an example. `target`/`ref`: uses in the code's units / in the
     others; `units`: code units using it; `matched`: uses already inside one of the
     code's matches (a word always inside them is not listed). Read each in context
-    with `healcode kwic WORD` before adding it to the codebook.
+    with `healcode kwic WORD` before adding it to the codebook. The run decided whose
+    speech is in scope; --roles, --speakers and --where narrow the comparison (e.g.
+    --where role=parent compares within the parents' documents).
 
     \b
     Examples:
@@ -72,6 +80,7 @@ def suggest(
     result = suggest_terms(
         outdir, code_path, measure=measure, correction=correction,  # type: ignore[arg-type]
         top=top, min_count=min_count, codebook_path=codebook, stopwords=stopwords,
+        scope=scope,
     )
     err = stderr_console()
     for note in result.notes:

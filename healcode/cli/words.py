@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from healcode.cli.common import (
+    Inputs,
     codebook_or_bundled,
     corpus_paths,
     csv_output_options,
+    input_options,
     library_errors,
-    parse_speakers,
-    speaker_options,
+    print_warnings,
     stderr_console,
     stdout_console,
 )
@@ -35,8 +36,7 @@ TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not give
               help="Also count words in transcriber's notes such as （笑） or （停顿）.")
 @click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
               help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
-@speaker_options("counted")
-@click.option("--encoding", default=None, help="Encoding of text files. Default: detected.")
+@input_options("counted")
 @csv_output_options("the word list")
 @library_errors
 def words(
@@ -48,10 +48,7 @@ def words(
     no_stopwords: bool,
     keep_notes: bool,
     codebook: Path | None,
-    speakers: str,
-    interviewers: tuple[str, ...],
-    segmenter: str,
-    encoding: str | None,
+    inputs: Inputs,
     output: Path | None,
     force: bool,
     no_bom: bool,
@@ -68,7 +65,8 @@ def words(
     Examples:
       healcode words --top 20
       healcode words interviews/ --by gender --min-count 3 -o words.csv
-      healcode words --by speaker --no-stopwords --speakers all
+      healcode words --by speaker --no-stopwords --roles all
+      healcode words survey.xlsx --id-column 编号 --text-column 回答 --where role=parent
     """
     from healcode.words import load_stopwords, read_passages, word_frequencies
 
@@ -78,15 +76,17 @@ def words(
         raise click.ClickException(f"{output}: already exists; use --force to replace it")
     stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     book = codebook_or_bundled(codebook)
+    warnings: list[str] = []
     passages = read_passages(
-        corpus_paths(paths), book, speakers=parse_speakers(speakers),
-        interviewers=interviewers, segmenter=segmenter, encoding=encoding,  # type: ignore[arg-type]
+        inputs.corpus(corpus_paths(paths), strict=True), book, scope=inputs.scope(),
+        segmenter=inputs.segmenter, warnings=warnings,  # type: ignore[arg-type]
     )
     limit = top if top is not None or output is not None else TERMINAL_TOP
     rows = word_frequencies(
         passages, by=by, stopwords=stopwords, keep_notes=keep_notes, top=limit,
         min_count=min_count,
     )
+    print_warnings(stderr_console(), warnings)
     header = ["word", "count", "rank", "documents"]
     if by is not None:
         header.insert(0, "group")

@@ -10,6 +10,7 @@ from healcode.corpus.turns import line_spans, trim_end
 from healcode.records import Document, Turn, Unit
 
 UnitKind = Literal["sentence", "turn", "paragraph"]
+UNIT_KINDS: tuple[UnitKind, ...] = ("sentence", "turn", "paragraph")
 
 # A sentence ends after 。！？；!?… (and any closing quotes or brackets after them),
 # after an ASCII full stop followed by a space, and at every line break.

@@ -31,6 +31,7 @@ from healcode.run.schema import (
     RUN_FORMAT,
     UNITS,
     TableSpec,
+    header_names,
     metadata_names,
 )
 
@@ -154,6 +155,25 @@ class Run:
             f"{self.file(EXCERPTS)}: no metadata column {name!r}; use 'document' or one of: "
             f"{known}"
         )
+
+    @property
+    def header_columns(self) -> list[str]:
+        return [str(c) for c in self.manifest.get("header_columns") or []]
+
+    @cached_property
+    def document_fields(self) -> dict[str, dict[str, str]]:
+        """Metadata and transcript header fields of every document, by their own names
+        (what ``--where`` selects on)."""
+        documents = self.documents
+        metadata = self.metadata_columns
+        headers = self.header_columns
+        names = header_names(headers, metadata_names(metadata))
+        fields = {document: dict(values) for document, values in self.metadata.items()}
+        for field, name in zip(headers, names, strict=True):
+            if name in documents.columns:
+                for document, value in rows_of(documents, "document", name):
+                    fields[str(document)][field] = str(value)
+        return fields
 
     @cached_property
     def document_ids(self) -> tuple[str, ...]:

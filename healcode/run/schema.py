@@ -19,6 +19,7 @@ MANIFEST = "manifest.json"
 RUN_FORMAT = 2
 TERM_SEPARATOR = "; "  # between the terms of an excerpt's ``terms`` cell
 METADATA_PREFIX = "meta_"  # before a metadata column whose name is one of ours
+HEADER_PREFIX = "header_"  # before a transcript header field whose name is taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,3 +94,11 @@ def metadata_names(columns: list[str] | tuple[str, ...]) -> list[str]:
     """Output names of metadata columns: ``meta_`` before one that clashes with ours."""
     taken = set(EXCERPTS.names) | set(DOCUMENTS.names) | {c.name for c in EXCERPTS.optional}
     return [f"{METADATA_PREFIX}{c}" if c in taken else c for c in columns]
+
+
+def header_names(fields: list[str] | tuple[str, ...], taken: list[str] | tuple[str, ...] = ()
+                 ) -> list[str]:
+    """Output names of transcript header fields: ``header_`` before one that clashes with an
+    output or metadata column."""
+    clash = set(EXCERPTS.names) | set(DOCUMENTS.names) | set(taken)
+    return [f"{HEADER_PREFIX}{f}" if f in clash else f for f in fields]

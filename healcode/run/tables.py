@@ -19,6 +19,7 @@ from healcode.run.schema import (
     HITS,
     TERM_SEPARATOR,
     UNITS,
+    header_names,
     metadata_names,
 )
 
@@ -79,19 +80,23 @@ def excerpts_table(result: CodingResult) -> Table:
 
 
 def documents_table(result: CodingResult) -> Table:
-    """One row per document: where it came from, its size, and every metadata column,
-    so that a breakdown by role or gender also counts documents with no excerpt."""
+    """One row per document: where it came from, its size, every metadata column (so
+    that a breakdown by role or gender also counts documents with no excerpt), then the
+    fields of its transcript header (访谈时间, Date, Participant ID ...)."""
     units: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for unit in result.units:
         counts = units[unit.document]
         counts[0] += 1
         counts[1] += unit.in_scope
     columns = result.metadata_columns
+    fields = result.header_columns
+    names = metadata_names(columns)
     rows = [
-        [d.id, d.source, d.chars, *units[d.id], *(d.meta.get(c, "") for c in columns)]
+        [d.id, d.source, d.chars, *units[d.id], *(d.meta.get(c, "") for c in columns),
+         *(d.header.get(f, "") for f in fields)]
         for d in result.documents
     ]
-    return Table([*DOCUMENTS.names, *metadata_names(columns)], rows)
+    return Table([*DOCUMENTS.names, *names, *header_names(fields, names)], rows)
 
 
 Key = tuple[str, str]  # ("theme", theme id) or ("code", code path)

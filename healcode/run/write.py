@@ -122,6 +122,9 @@ def build_manifest(result: CodingResult, rows: dict[str, int], *, bom: bool) -> 
         ],
         "skipped": result.skipped,
         "metadata_columns": result.metadata_columns,
+        "header_columns": result.header_columns,
+        "excluded": result.excluded,
+        "warnings": result.warnings,
         "counts": {
             "documents": len(result.documents),
             "units": len(result.units),
