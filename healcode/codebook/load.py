@@ -85,7 +85,8 @@ def read_yaml(
     follow the YAML 1.2 core schema. An empty plain value is null. Aliases may repeat at
     most ``ALIAS_BUDGET`` nodes in all (an "alias bomb" is refused before it expands);
     a key given twice in one mapping is an error instead of silently losing the first.
-    libyaml parses when PyYAML has it; ``libyaml=False`` uses the pure-Python parser.
+    libyaml parses when PyYAML has it; ``libyaml=False`` uses the pure-Python parser, which
+    also words the message when the YAML is not valid.
     """
     loader = _loader(text, libyaml=libyaml)
     try:
@@ -95,6 +96,8 @@ def read_yaml(
         builder = _Builder(name, loader)
         return builder.build(root, (), root.start_mark.line + 1), builder.lines
     except yaml.YAMLError as exc:
+        if libyaml and LIBYAML:  # PyYAML's own parser words syntax errors better
+            read_yaml(text, name, libyaml=False)
         raise CodebookError(_yaml_problem(exc, name)) from None
     except RecursionError:
         raise CodebookError(f"{name}: not valid YAML: nested too deeply") from None
