@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-import yaml
-
-from healcode.codebook.load import line_index, line_of, parse_codebook, read_codebook_text
-from healcode.codebook.schema import Codebook
+from healcode.codebook.load import line_of, parse_codebook, read_codebook_text, read_yaml
+from healcode.codebook.schema import ZERO_WIDTH, Codebook, matches_no_text
 from healcode.errors import CodebookError
 
 if TYPE_CHECKING:
@@ -67,11 +65,9 @@ def check_codebook(
     text, _ = read_codebook_text(path)
     findings: list[Finding] = []
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError:
-        root = raw = None
-    lines = line_index(root) if root is not None else {}
+        raw, lines = read_yaml(text, name)
+    except CodebookError:  # parse_codebook below reports it
+        raw, lines = None, {}
     findings.extend(_raw_findings(raw, lines, name))
     try:
         codebook = parse_codebook(text, name)
@@ -149,7 +145,10 @@ def _raw_findings(raw: Any, lines: dict, name: str) -> Iterator[Finding]:
                 yield Finding("error", name, line, "invalid-regex",
                               f"pattern {pattern!r} is not a valid regular expression: {exc}")
                 continue
-            if compiled.search("") is not None:
+            if matches_no_text(pattern.strip()):
+                yield Finding("error", name, line, "zero-width-regex",
+                              f"regular expression {pattern!r} {ZERO_WIDTH}")
+            elif compiled.search("") is not None:
                 yield Finding("error", name, line, "empty-regex",
                               f"pattern {pattern!r} can match the empty string (e.g. a "
                               "trailing ? or *); make at least one character required")

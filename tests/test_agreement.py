@@ -10,9 +10,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from healcode.cli import main
-from tests.conftest import CORPUS, DATA
+from tests.conftest import CODEBOOK, CORPUS, DATA
 
 from .conftest import listing
 
@@ -196,6 +198,182 @@ def test_map_ranges_merges_pieces_of_one_code():
     mapping = map_ranges(pieces, [unit])
     assert [(c.unit, c.code) for c in mapping.codings] == [(0, "c")]
     assert mapping.unmatched == ()
+
+
+def _naive_map_ranges(ranges, units, min_overlap):
+    """map_ranges spelled out unit by unit, to hold the vectorised one to."""
+    coded, unmatched, seen = set(), [], set()
+    groups: dict[tuple[str, str, str], list] = {}
+    for r in ranges:
+        groups.setdefault((r.coder, r.document, r.code), []).append(r)
+        seen.add((r.coder, r.document))
+    for (coder, document, code), group in groups.items():
+        if not code:
+            continue
+        covered = set()
+        for r in group:
+            covered.update(range(r.start, r.end))
+        hits = [u for u in units if u.coded and u.document == document
+                and (inside := len(covered & set(range(u.start, u.end)))) > 0
+                and inside >= min_overlap * (u.end - u.start)]
+        coded.update((coder, document, u.unit, code) for u in hits)
+        unmatched += [r for r in group if not any(r.start < u.end and r.end > u.start
+                                                  for u in hits)]
+    done = {(c, d, u) for c, d, u, _ in coded}
+    coded.update((c, d, u.unit, "") for c, d in seen for u in units
+                 if u.coded and u.document == d and (c, d, u.unit) not in done)
+    return sorted(coded), unmatched
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    cuts=st.lists(st.integers(1, 6), min_size=1, max_size=12),
+    scope=st.lists(st.booleans(), min_size=12, max_size=12),
+    spans=st.lists(st.tuples(st.integers(0, 50), st.integers(1, 12), st.sampled_from("ab"),
+                             st.sampled_from(["x", "y", ""])), max_size=8),
+    min_overlap=st.sampled_from([0.1, 0.5, 1 / 3, 1.0]),
+)
+def test_map_ranges_agrees_with_the_unit_by_unit_definition(cuts, scope, spans, min_overlap):
+    from healcode.reliability import CodedRange, UnitSpan, map_ranges
+
+    units, start = [], 0
+    for i, size in enumerate(cuts):
+        units.append(UnitSpan("d", i, start, start + size, scope[i], "x" * size))
+        start += size
+    ranges = [CodedRange(coder, "d", s, s + n, code) for s, n, coder, code in spans]
+    mapping = map_ranges(ranges, units, min_overlap=min_overlap)
+    expected, unmatched = _naive_map_ranges(ranges, units, min_overlap)
+    assert [(c.coder, c.document, c.unit, c.code) for c in mapping.codings] == expected
+    assert list(mapping.unmatched) == unmatched
+
+
+def test_a_range_beyond_its_document_is_refused(runner, tmp_path):
+    """Without documents.csv a document ends with its last unit; with the run's
+    documents.csv beside units.csv, at its length (a trailing newline may be coded)."""
+    beyond = AGREE / "beyond_ranges.csv"
+    result = runner.invoke(main, ["agree", str(beyond), str(AGREE / "ben.csv"),
+                                  "--units", str(AGREE / "units.csv")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"Error: {beyond} line 3: range 20-999999 ends beyond document 'd1' (its last unit "
+        "ends at 35); the range was made on another text, so code the same sources, or "
+        "correct the row"
+    )
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "units.csv").write_bytes((AGREE / "units.csv").read_bytes())
+    (run / "documents.csv").write_text(
+        "document,source,characters,units,coded_units\nd1,d1.txt,36,4,3\nd2,d2.txt,20,2,2\n",
+        encoding="utf-8")
+    ranges = tmp_path / "ranges.csv"
+    ranges.write_text("document,start,end,code\nd1,25,36,hope\n", encoding="utf-8")
+    ok = runner.invoke(main, ["agree", str(ranges), str(AGREE / "ben.csv"), "-q",
+                              "--units", str(run / "units.csv")])
+    assert ok.exit_code == 0, ok.output
+    ranges.write_text("document,start,end,code\nd1,25,37,hope\n", encoding="utf-8")
+    refused = runner.invoke(main, ["agree", str(ranges), str(AGREE / "ben.csv"), "-q",
+                                   "--units", str(run / "units.csv")])
+    assert refused.exit_code == 1
+    assert f"{ranges} line 2: range 25-37 ends beyond document 'd1' (36 characters long)" \
+        in refused.output
+
+
+# --- a coder who coded nothing ----------------------------------------------------
+
+
+def test_a_header_only_file_is_a_coder_who_coded_nothing(runner, tmp_path):
+    """Two coders, one of them empty: kept, and kappa is 0 as the formula gives
+    (observed agreement equals chance agreement when one coder never codes)."""
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["agree", str(AGREE / "ben.csv"), str(AGREE / "nobody.csv"),
+                                  "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "ben ~ nobody" in result.output
+    assert "coder nobody coded no unit; counted as a coder who saw all 5 unit(s)" \
+        in result.output
+    rows = _rows(out / "agreement.csv")
+    hope = _row(rows, "hope")
+    assert (hope["coder_a"], hope["coder_b"], hope["units"]) == ("ben", "nobody", "5")
+    assert (hope["coded_a"], hope["coded_b"], hope["percent_agreement"]) == ("2", "0", "60.0")
+    assert float(hope["cohen_kappa"]) == 0.0
+    assert round(float(hope["krippendorff_alpha"]), 4) == -0.125
+
+
+@pytest.mark.parametrize("absent", ["not-coded", "missing"])
+def test_an_empty_coder_among_three_is_not_dropped(runner, tmp_path, absent):
+    again = tmp_path / "ben_again.csv"
+    again.write_bytes((AGREE / "ben.csv").read_bytes())
+    rows = _agree(runner, tmp_path, str(AGREE / "ben.csv"), str(again),
+                  str(AGREE / "nobody.csv"), "--units", str(AGREE / "units.csv"),
+                  "--absent", absent)
+    pairs = {(r["coder_a"], r["coder_b"]) for r in rows}
+    assert pairs == {("ben", "ben_again"), ("ben", "nobody"), ("ben_again", "nobody"),
+                     ("(all)", "")}
+    assert _row([r for r in rows if r["coder_b"] == "ben_again"], "hope")["cohen_kappa"] == "1.0"
+    everyone = _row(rows, "hope", "(all)")
+    assert everyone["units"] == "5" and everyone["percent_agreement"] == "73.33"
+    assert 0 < float(everyone["fleiss_kappa"]) < 1
+
+
+def test_an_empty_ranges_file_is_a_coder_too(runner, tmp_path):
+    empty = tmp_path / "carl.csv"
+    empty.write_text("document,start,end,code\n", encoding="utf-8")
+    rows = _agree(runner, tmp_path, str(AGREE / "anna_ranges.csv"), str(empty),
+                  "--units", str(AGREE / "units.csv"))
+    hope = _row(rows, "hope")
+    assert (hope["coder_a"], hope["coder_b"], hope["coded_b"]) == ("anna", "carl", "0")
+    assert float(hope["cohen_kappa"]) == 0.0
+
+
+def test_two_empty_coders_compare_nothing(runner, tmp_path):
+    other = tmp_path / "nobody_else.csv"
+    other.write_text("document,unit,code\n", encoding="utf-8")
+    result = runner.invoke(main, ["agree", str(AGREE / "nobody.csv"), str(other)])
+    assert result.exit_code == 1 and "no coder used any code" in result.output
+    rows = _agree(runner, tmp_path, str(AGREE / "nobody.csv"), str(other),
+                  "--units", str(AGREE / "units.csv"), "-c", str(CODEBOOK))
+    hope = _row(rows, "hope")
+    assert (hope["units"], hope["percent_agreement"]) == ("5", "100.0")
+    assert hope["cohen_kappa"] == hope["krippendorff_alpha"] == "n/a (no coder used this code)"
+
+
+# --- codes against a codebook ------------------------------------------------------
+
+
+def test_codes_not_in_the_codebook_are_warnings(runner, tmp_path):
+    typo = tmp_path / "typo.csv"
+    typo.write_text("document,unit,code\nd1,1,hpoe\nd1,2,hpoe\nd1,3,emotional_pain\n"
+                    "d2,0,\nd2,1,hope\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["agree", str(typo), str(AGREE / "ben.csv"), "-c",
+                                  str(CODEBOOK), "-o", str(out), "-q"])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert warnings == [
+        f"warning: {typo}: code 'hpoe' (2 unit(s)) is not in the codebook {CODEBOOK}; it is "
+        "compared as a code of its own (correct the codings or the codebook)"
+    ]
+    codes = [r["code"] for r in _rows(out / "agreement.csv")]
+    assert codes[:6] == [*THEMES, "hpoe"]  # every theme, used or not, then the stray code
+    # At code level a theme alone is still the codebook's; an unknown code path is not.
+    path = tmp_path / "paths.csv"
+    path.write_text("document,unit,code\nd1,1,hope\nd1,2,hope/future_plan\n"
+                    "d1,3,hope/future_plans\nd2,0,\nd2,1,\n", encoding="utf-8")
+    result = runner.invoke(main, ["agree", str(path), str(AGREE / "ben.csv"), "-c",
+                                  str(CODEBOOK), "--level", "code", "-q"])
+    assert result.exit_code == 0, result.output
+    assert [line.split(": code ")[1].split(" (")[0] for line in result.output.splitlines()
+            if line.startswith("warning:")] == ["'hope/future_plan'"]
+
+
+def test_a_codebook_from_python_reports_its_codes():
+    import healcode
+    from healcode.codebook import load_codebook
+
+    result = healcode.agreement([AGREE / "ben.csv", AGREE / "nobody.csv"],
+                                codebook=load_codebook(CODEBOOK))
+    assert list(result.table["code"][:5]) == THEMES
+    assert result.warnings == ()
 
 
 # --- bad input: one line naming the file, exit 1 ---------------------------------

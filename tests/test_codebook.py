@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from healcode.codebook import load_codebook, parse_codebook
+from healcode.codebook.load import read_yaml
 from healcode.errors import CodebookError
 
-from .conftest import CODEBOOK, MINI_CODEBOOK
+from .conftest import CODEBOOK, DATA, MINI_CODEBOOK
 
 GOOD = """\
 codebook: 1
@@ -53,7 +55,8 @@ def test_default_negators_when_the_codebook_gives_none():
     ("change", "expected"),
     [
         (("terms: [盼头]", "terms: 盼头"), ":9 themes[0].codes[0].terms: expected a list"),
-        (("terms: [盼头]", "terms: [盼头, 3]"), ":9 themes[0].codes[0].terms[1]: expected a list of strings"),
+        (("terms: [盼头]", "terms: [盼头, [3]]"), ":9 themes[0].codes[0].terms[1]: expected a list of strings"),
+        (("terms: [盼头]", "terms: [盼头, !!int 3]"), ":9 themes[0].codes[0].terms[1]: expected a list of strings"),
         (("terms: [盼头]", "terms: [盼头]\n        colour: red"), ":10 themes[0].codes[0].colour: unknown key 'colour'"),
         (("terms: [盼头]", "patterns: ['对(未来']"), ":9 themes[0].codes[0].patterns: invalid regular expression '对(未来'"),
         (("terms: [盼头]", "patterns: ['a*']"), ":9 themes[0].codes[0].patterns: regular expression 'a*' can match the empty string"),
@@ -63,6 +66,14 @@ def test_default_negators_when_the_codebook_gives_none():
         (("codebook: 1", "codebook: 2"), ":1 codebook: Input should be 1"),
         (("      - id: future_plans", "      - id: future_plans\n     bad: ["), ":8: not valid YAML"),
         (("terms: [盼头]", "negation: maybe"), ":9 themes[0].codes[0].negation: Input should be 'flag', 'exclude' or 'ignore'"),
+        (("terms: [盼头]", "patterns: ['(?=盼头)']"), ":9 themes[0].codes[0].patterns: regular expression '(?=盼头)' matches only a position, never text"),
+        (("terms: [盼头]", r"patterns: ['\b']"), r":9 themes[0].codes[0].patterns: regular expression '\\b' matches only a position"),
+        (("terms: [盼头]", "patterns: [盼头, '^']"), ":9 themes[0].codes[0].patterns: regular expression '^' matches only a position"),
+        (("terms: [盼头]", "patterns: ['$']"), ":9 themes[0].codes[0].patterns: regular expression '$' matches only a position"),
+        (("terms: [盼头]", "terms: [盼头]\n        terms: [打算]"), ":10 themes[0].codes[0].terms: key 'terms' is given twice in one mapping (first at line 9)"),
+        (("terms: [盼头]", "terms: &t [盼头, *t]"), ":9 themes[0].codes[0].terms[1]: an alias refers to a value that contains it"),
+        (("terms: [盼头]", "terms: !!set {盼头}"), ":9 themes[0].codes[0].terms: the tag tag:yaml.org,2002:set has no meaning"),
+        (("terms: [盼头]", "terms: !python/name:os.system"), ":9: not valid YAML: could not determine a constructor"),
     ],
 )
 def test_errors_name_file_line_and_key_path(tmp_path: Path, change: tuple[str, str], expected: str):
@@ -89,3 +100,90 @@ def test_unreadable_and_non_mapping_codebooks(tmp_path: Path):
 
 def test_mini_codebook_loads():
     assert load_codebook(MINI_CODEBOOK).name == "测试 Mini"
+
+
+# --- hostile and foreign YAML ----------------------------------------------------------
+
+CODEBOOKS = DATA / "codebooks"
+
+
+@pytest.mark.parametrize("libyaml", [True, False])
+def test_an_alias_bomb_is_refused_before_it_expands(libyaml: bool):
+    """Nine levels of nine aliases stand for 387 million terms; refused with one line
+    naming the file and the line whose aliases cross the budget (with either parser)."""
+    path = CODEBOOKS / "alias_bomb.yaml"
+    with pytest.raises(CodebookError) as info:
+        read_yaml(path.read_text(encoding="utf-8"), str(path), libyaml=libyaml)
+    message = str(info.value)
+    assert message.startswith(f"{path}:8 e[0]: aliases (*name) repeat more than 10,000 values")
+    assert "\n" not in message
+    with pytest.raises(CodebookError, match="alias_bomb.yaml:8 "):
+        load_codebook(path)
+
+
+def test_aliases_within_the_budget_still_work():
+    book = load_codebook(CODEBOOKS / "shared_exclusions.yaml")
+    assert [r.exclude for r in book.rules()] == [("希望工程", "希望小学")] * 2
+
+
+def test_terms_are_read_as_written_not_as_yaml_11_booleans_or_numbers():
+    """`no`, `On`, `2018`, `1.50`, `12:30` (sexagesimal 750 in YAML 1.1) stay the text
+    written; the keys that hold numbers still read numbers."""
+    book = load_codebook(CODEBOOKS / "yaml11_words.yaml")
+    terms = {rule.path: rule.terms for rule in book.rules()}
+    assert terms["answers/assent"] == ("yes", "y", "On", "TRUE", "ok")
+    assert terms["answers/refusal"] == ("no", "N", "off", "False", "nope")
+    assert terms["dates"] == ("2018", "2019年", "1.50", "0x10", "1e3", "007", "12:30")
+    assert book.rules()[-1].exclude == ("null", "~")
+    assert book.negators[:2] == ["not", "no"]
+    assert (book.codebook, book.negation_window) == (1, 3)
+
+
+@pytest.mark.parametrize(
+    ("line", "value"),
+    [("negation_window: 0x4", 4), ("negation_window: +2", 2), ("negation_window: !!int 5", 5)],
+)
+def test_number_keys_follow_the_yaml_12_core_schema(line: str, value: int):
+    assert parse_codebook(GOOD + line + "\n").negation_window == value
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [("negation_window: yes", "expected a whole number"),
+     ("negation_window: 3 tokens", "expected a whole number"),
+     ("label_en:", "themes[0].label_en: expected a string")],
+)
+def test_text_where_a_number_belongs_and_empty_values(line: str, expected: str):
+    text = GOOD.replace("    label: 希望\n", f"    label: 希望\n    {line}\n") if "label_en" in line \
+        else GOOD + line + "\n"
+    with pytest.raises(CodebookError, match=re.escape(expected)):
+        parse_codebook(text, "book.yaml")
+
+
+def test_both_parsers_read_the_bundled_codebook_alike():
+    text = CODEBOOK.read_text(encoding="utf-8")
+    fast, fast_lines = read_yaml(text, libyaml=True)
+    slow, slow_lines = read_yaml(text, libyaml=False)
+    assert fast == slow and fast_lines == slow_lines
+    assert fast_lines[("themes", 0, "codes", 0, "terms", 0)] > 1
+
+
+def test_check_reports_each_zero_width_pattern_on_its_line(tmp_path: Path):
+    from healcode.check import check_codebook
+
+    path = tmp_path / "book.yaml"
+    path.write_text(GOOD.replace("terms: [盼头]", "terms: [盼头]\n        patterns:\n"
+                                 "          - '(?=盼头)'\n          - '盼头'\n          - '\\b'"),
+                    encoding="utf-8")
+    errors = [f for f in check_codebook(path) if f.severity == "error"]
+    assert [(f.line, f.kind) for f in errors] == [(11, "zero-width-regex"), (13, "zero-width-regex")]
+    assert "'(?=盼头)' matches only a position" in errors[0].message
+
+
+def test_converted_quanteda_terms_keep_their_text(tmp_path: Path):
+    from healcode.codebook.convert import convert_dictionary
+
+    source = tmp_path / "answers.yml"
+    source.write_text("refusal: [no, off, nope]\nyears: [2018]\n", encoding="utf-8")
+    book = parse_codebook(convert_dictionary(source).yaml)
+    assert [r.terms for r in book.rules()] == [("no", "off", "nope"), ("2018",)]

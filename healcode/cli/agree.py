@@ -42,6 +42,9 @@ _quiet = click.option("-q", "--quiet", is_flag=True, help="No table on the termi
               show_default=True,
               help="Coded character ranges (start, end): share of a unit they must cover "
                    "to code it.")
+@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
+              help="Codebook YAML: report each of its themes (codes, with --level code) even "
+                   "if unused, and warn about codes it does not have.")
 @_outdir
 @_no_bom
 @_force
@@ -54,6 +57,7 @@ def agree(
     reference: str | None,
     absent: str,
     min_overlap: float,
+    codebook: Path | None,
     outdir: Path | None,
     no_bom: bool,
     force: bool,
@@ -66,13 +70,15 @@ def agree(
     empty code means "seen, no code") and optionally coder (default: the file's stem)
     and text. healcode's excerpts.csv is one. A file with document, start, end, code
     instead (coded character ranges from a QDA program) needs --units: a range codes
-    every unit it covers by at least --min-overlap of the unit's length.
+    every unit it covers by at least --min-overlap of the unit's length. A file with
+    only a header is a coder who saw every unit and coded none.
 
     \b
     Examples:
       healcode agree anna.csv ben.csv --units healcode-out/units.csv
       healcode agree gold.csv healcode-out/excerpts.csv --reference gold -o agreement
       healcode agree coders.csv --absent missing --level code
+      healcode agree anna.csv ben.csv -c codebooks/social_healing.yaml
     """
     from healcode.outdir import check_writable
     from healcode.reliability import agreement
@@ -81,7 +87,7 @@ def agree(
         check_writable(outdir, force=force, inputs=[*codings, *([units] if units else [])])
     result = agreement(
         codings, units=units, level=level, reference=reference,  # type: ignore[arg-type]
-        absent=absent, min_overlap=min_overlap,  # type: ignore[arg-type]
+        absent=absent, min_overlap=min_overlap, codebook=codebook,  # type: ignore[arg-type]
     )
     _report(result, outdir, force=force, bom=not no_bom, quiet=quiet)
 
@@ -123,6 +129,8 @@ def evaluate(
 
 def _report(result, outdir: Path | None, *, force: bool, bom: bool, quiet: bool) -> None:
     err = stderr_console()
+    for warning in result.warnings:
+        err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
     for note in result.notes:
         err.print(f"note: {note}", markup=False, highlight=False, soft_wrap=True)
     if not quiet:

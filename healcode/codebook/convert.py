@@ -107,12 +107,9 @@ def convert_dictionary(
 def read_quanteda_yaml(text: str, source: str, skipped: list[str]) -> list[Category]:
     """quanteda's YAML dictionaries: keys are categories, lists hold terms and may hold
     further keys (``- key: [terms]``)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark is not None else ""
-        raise CodebookError(f"{source}{where}: not valid YAML: {exc}") from None
+    from healcode.codebook.load import read_yaml
+
+    data, _ = read_yaml(text, source)  # terms as written: `no` and `2018` stay text
     if not isinstance(data, dict):
         raise CodebookError(f"{source}: a quanteda dictionary is a mapping of categories")
     if "themes" in data and "codebook" in data:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
@@ -13,6 +14,15 @@ DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "不再", "毫�
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Text = Annotated[str, Field(strict=True)]
+ZERO_WIDTH = (
+    "matches only a position, never text (a lookaround, \\b, ^ or $ alone), so it can "
+    "never code a unit; make at least one character part of the match"
+)
+
+
+def matches_no_text(pattern: str) -> bool:
+    """True when every match of a valid ``pattern`` is empty: ``(?=x)``, ``\\b``, ``^$``."""
+    return bool(sre_parse.parse(pattern).getwidth()[1] == 0)
 
 
 class _Node(BaseModel):
@@ -54,6 +64,8 @@ class _Node(BaseModel):
                 compiled = re.compile(pattern)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
+            if matches_no_text(pattern):
+                raise ValueError(f"regular expression {pattern!r} {ZERO_WIDTH}")
             if compiled.fullmatch("") is not None or compiled.search("") is not None:
                 raise ValueError(f"regular expression {pattern!r} can match the empty string")
         return values

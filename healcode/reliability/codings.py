@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import csv
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from healcode.errors import CodingsError
 
@@ -71,15 +71,22 @@ class RangeMapping:
 
 @dataclass(frozen=True)
 class Codings:
-    """The rows of one codings file, already at unit level."""
+    """The rows of one codings file, already at unit level.
+
+    A file with a header and no rows is one coder (``coder``: the name it would give its
+    rows) who saw every unit and coded none.
+    """
 
     source: str
     rows: tuple[UnitCoding, ...]
     texts: dict[tuple[str, int], str] = field(default_factory=dict)
     unmatched_ranges: int = 0  # coded ranges that covered no in-scope unit
+    coder: str = ""
 
     @property
     def coders(self) -> list[str]:
+        if not self.rows:
+            return [self.coder] if self.coder else []
         return list(dict.fromkeys(r.coder for r in self.rows))
 
 
@@ -159,13 +166,22 @@ def map_ranges(
     A code applies to every in-scope unit that its ranges (merged per coder, document and
     code) cover by at least ``min_overlap`` of the unit's length. Every in-scope unit of a
     document the coder coded counts as seen, so units left uncoded get an empty code.
+    Coverage is computed for all units of a document at once (prefix sums over the
+    merged ranges), so long documents cost no more than their size.
     """
+    import numpy as np
+
     if not 0 < min_overlap <= 1:
         raise CodingsError(f"min_overlap must be in (0, 1], not {min_overlap}")
     by_document: dict[str, list[UnitSpan]] = defaultdict(list)
     for span in units:
         if span.coded:
             by_document[span.document].append(span)
+    bounds = {
+        document: (np.array([s.start for s in spans], dtype=np.int64),
+                   np.array([s.end for s in spans], dtype=np.int64))
+        for document, spans in by_document.items()
+    }
     grouped: dict[tuple[str, str, str], list[CodedRange]] = defaultdict(list)
     first: dict[tuple[str, str], CodedRange] = {}  # coder, document -> its first range
     for r in ranges:
@@ -173,21 +189,28 @@ def map_ranges(
         first.setdefault((r.coder, r.document), r)
     rows: list[UnitCoding] = []
     unmatched: list[CodedRange] = []
+    coded_units: set[tuple[str, str, int]] = set()
     for (coder, document, code), group in grouped.items():
-        if not code:
+        if not code or document not in bounds:
+            unmatched.extend(group if code else ())
             continue
-        merged = _merge([(r.start, r.end) for r in group])
-        coded = [
-            span for span in by_document.get(document, [])
-            if (inside := _covered(merged, span)) > 0
-            and inside >= min_overlap * (span.end - span.start)
-        ]
+        starts, ends = bounds[document]
+        merged = np.array(_merge([(r.start, r.end) for r in group]), dtype=np.int64)
+        inside = _covered_upto(merged, ends) - _covered_upto(merged, starts)
+        hit = np.flatnonzero((inside > 0) & (inside >= min_overlap * (ends - starts)))
         source, line = group[0].source, group[0].line
-        rows.extend(UnitCoding(coder, document, s.unit, code, source, line) for s in coded)
-        unmatched.extend(
-            r for r in group if not any(r.start < s.end and r.end > s.start for s in coded)
-        )
-    coded_units = {(c.coder, c.document, c.unit) for c in rows}
+        spans = by_document[document]
+        for i in hit.tolist():
+            rows.append(UnitCoding(coder, document, spans[i].unit, code, source, line))
+            coded_units.add((coder, document, spans[i].unit))
+        # a range overlaps a coded unit when some coded unit starts before its end and
+        # does not end at or before its start
+        coded_starts, coded_ends = np.sort(starts[hit]), np.sort(ends[hit])
+        lo = np.array([r.start for r in group], dtype=np.int64)
+        hi = np.array([r.end for r in group], dtype=np.int64)
+        overlapping = (np.searchsorted(coded_starts, hi, side="left")
+                       - np.searchsorted(coded_ends, lo, side="right"))
+        unmatched.extend(r for r, n in zip(group, overlapping.tolist(), strict=True) if n <= 0)
     for (coder, document), r in first.items():
         rows.extend(
             UnitCoding(coder, document, span.unit, "", r.source, r.line)
@@ -198,9 +221,17 @@ def map_ranges(
     return RangeMapping(tuple(rows), tuple(unmatched))
 
 
-def _covered(merged: list[tuple[int, int]], span: UnitSpan) -> int:
-    """Characters of ``span`` inside the merged (non-overlapping) ranges."""
-    return sum(max(0, min(end, span.end) - max(start, span.start)) for start, end in merged)
+def _covered_upto(merged: Any, positions: Any) -> Any:
+    """Characters before each position that lie inside the merged ranges (an array of
+    sorted, disjoint ``[start, end)`` rows)."""
+    import numpy as np
+
+    lengths = merged[:, 1] - merged[:, 0]
+    before = np.concatenate(([0], np.cumsum(lengths)))  # covered before range k starts
+    k = np.searchsorted(merged[:, 0], positions, side="left")  # ranges starting before
+    last = np.maximum(k - 1, 0)
+    partial = np.clip(positions - merged[last, 0], 0, lengths[last])
+    return np.where(k > 0, before[last] + partial, 0)
 
 
 def _merge(intervals: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -219,10 +250,14 @@ def read_codings(
     coder: str | None = None,
     units: Sequence[UnitSpan] | None = None,
     min_overlap: float = 0.5,
+    lengths: Mapping[str, int] | None = None,
 ) -> Codings:
     """Read a codings file: unit rows, or coded ranges mapped onto ``units``.
 
     The coder of a row is its ``coder`` column, else ``coder``, else the file's stem.
+    A coded range must lie inside its document: ``lengths`` gives each document's length
+    in characters (see :func:`read_document_lengths`); a document it does not give ends
+    where its last unit ends.
     """
     path = Path(path)
     header, rows = _open_rows(path)
@@ -256,26 +291,52 @@ def read_codings(
             ))
             if row.get("text"):
                 texts.setdefault((row["document"], unit), row["text"])
-        return Codings(str(path), tuple(codings), texts)
+        return Codings(str(path), tuple(codings), texts, coder=default_coder)
     if units is None:
         raise CodingsError(
             f"{path}: has coded ranges (start, end) instead of units; give --units, "
             "the units.csv of a healcode run on the same sources"
         )
     ranges = []
-    documents = {u.document for u in units}
+    extent: dict[str, int] = {}  # where each document ends
+    for u in units:
+        extent[u.document] = max(extent.get(u.document, 0), u.end)
+    known = {d: n for d, n in (lengths or {}).items() if d in extent}
     for line, row in rows:
         start = _whole_number(row["start"], "start", path, line)
         end = _whole_number(row["end"], "end", path, line)
         if end <= start:
             raise CodingsError(f"{path} line {line}: end {end} is not after start {start}")
-        if row["document"] not in documents:
-            raise CodingsError(unknown_document_message(path, line, row["document"], documents))
-        ranges.append(
-            CodedRange(who(row), row["document"], start, end, row["code"], str(path), line)
-        )
+        document = row["document"]
+        if document not in extent:
+            raise CodingsError(unknown_document_message(path, line, document, extent))
+        limit = known.get(document, extent[document])
+        if end > limit:
+            size = (f"{limit} characters long" if document in known
+                    else f"its last unit ends at {limit}")
+            raise CodingsError(
+                f"{path} line {line}: range {start}-{end} ends beyond document "
+                f"{document!r} ({size}); the range was made on another text, so code the "
+                "same sources, or correct the row"
+            )
+        ranges.append(CodedRange(who(row), document, start, end, row["code"], str(path), line))
     mapping = map_ranges(ranges, units, min_overlap=min_overlap)
-    return Codings(str(path), mapping.codings, texts, len(mapping.unmatched))
+    return Codings(str(path), mapping.codings, texts, len(mapping.unmatched), default_coder)
+
+
+def read_document_lengths(units_csv: str | Path) -> dict[str, int]:
+    """Each document's length in characters, from the ``documents.csv`` beside a run's
+    ``units.csv``; empty when there is none (then ranges are bounded by the units)."""
+    from healcode.run.schema import DOCUMENTS
+
+    documents_csv = Path(units_csv).with_name(DOCUMENTS.file)
+    if not documents_csv.is_file():
+        return {}
+    header, rows = _open_rows(documents_csv)
+    if not {"document", "characters"} <= set(header):
+        return {}
+    return {row["document"]: _whole_number(row["characters"], "characters", documents_csv, line)
+            for line, row in rows}
 
 
 def unknown_document_message(

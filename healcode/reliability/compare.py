@@ -26,6 +26,7 @@ from healcode.reliability.codings import (
     UnitSpan,
     code_at_level,
     read_codings,
+    read_document_lengths,
     read_units,
     unknown_document_message,
 )
@@ -41,6 +42,7 @@ from healcode.reliability.measures import (
 if TYPE_CHECKING:
     import pandas as pd
 
+    from healcode.codebook import Codebook
     from healcode.run import Run
 
 Absent = Literal["not-coded", "missing"]
@@ -70,6 +72,7 @@ class AgreementResult:
     absent: Absent
     reference: str | None
     notes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()  # e.g. codes that are not in the codebook given
 
     def write(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
         """Write ``agreement.csv`` and ``disagreements.csv`` into ``outdir`` (atomically)."""
@@ -94,19 +97,29 @@ def agreement(
     absent: Absent = "not-coded",
     min_overlap: float = 0.5,
     codes: Sequence[str] | None = None,
+    codebook: str | Path | Codebook | None = None,
 ) -> AgreementResult:
     """Agreement between the coders of ``codings`` (files or already-read codings).
 
-    ``units``: a healcode ``units.csv`` (or its rows) whose coded units are the universe.
+    ``units``: a healcode ``units.csv`` (or its rows) whose coded units are the universe;
+    coded ranges must lie inside the documents (lengths from the run's ``documents.csv``).
     ``reference``: a coder (e.g. a gold standard) to score every other coder against.
     ``codes``: codes to report even if no coder used them (e.g. all codebook themes).
+    ``codebook``: its themes (or code paths, at code level) are reported even if unused,
+    and a code the codings use that it does not have is a warning.
+    A file with a header and no rows is a coder who saw every unit and coded none.
     """
     if level not in ("theme", "code"):
         raise CodingsError(f"level must be theme or code, not {level!r}")
     if absent not in ("not-coded", "missing"):
         raise CodingsError(f"absent must be not-coded or missing, not {absent!r}")
+    if isinstance(codebook, str | Path):
+        from healcode.codebook import load_codebook
+
+        codebook = load_codebook(codebook)
     spans = read_units(units) if isinstance(units, str | Path) else units
-    files = _read_all(codings, spans, min_overlap)
+    lengths = read_document_lengths(units) if isinstance(units, str | Path) else None
+    files = _read_all(codings, spans, min_overlap, lengths)
     decisions, sources = _decisions(files, level)
     coders = list(decisions)
     if len(coders) < 2:
@@ -124,8 +137,16 @@ def agreement(
         coders.remove(reference)
         coders.insert(0, reference)
     universe, texts = _universe(files, spans, decisions, sources, absent)
+    empty = [c for c in coders if not decisions[c]]
+    for coder in empty:  # saw every unit, coded none
+        decisions[coder] = {key: set() for key in universe}
     used = sorted({c for by_unit in decisions.values() for got in by_unit.values() for c in got})
     wanted = list(dict.fromkeys(code_at_level(c, level) for c in codes or ()))
+    warnings: list[str] = []
+    if codebook is not None:
+        listed, known = _codebook_codes_of(codebook, level)
+        wanted += [c for c in listed if c not in wanted]
+        warnings = _unknown_codes(files, level, known, codebook.path or codebook.name)
     all_codes = wanted + [c for c in used if c not in wanted]
     if not all_codes:
         raise CodingsError(
@@ -136,10 +157,13 @@ def agreement(
         f"{min_overlap:g} of its length and were left out"
         for f in files if f.unmatched_ranges
     ]
+    notes.extend(
+        f"{', '.join(sources[c])}: coder {c} coded no unit; counted as a coder who saw "
+        f"all {len(universe)} unit(s) and gave none a code"
+        for c in empty
+    )
     notes.extend(_coverage_notes(decisions, files, universe, absent))
-    ratings = {
-        code: _ratings(code, coders, decisions, universe, absent) for code in all_codes
-    }
+    ratings = _ratings(all_codes, coders, decisions, universe, absent)
     rows = _table_rows(ratings, coders, reference)
     categories = _category_ratings(coders, decisions, universe, absent)
     if len(all_codes) > 1 and categories is not None:
@@ -156,7 +180,7 @@ def agreement(
     disagreements = _disagreements(ratings, coders, universe, texts)
     return AgreementResult(
         table, disagreements, tuple(coders), len(universe), level, absent, reference,
-        tuple(notes),
+        tuple(notes), tuple(warnings),
     )
 
 
@@ -175,7 +199,7 @@ def evaluate(run: str | Path, *, gold: str | Path, level: Level = "theme") -> Ag
         raise CodingsError(str(exc)) from None
     units_csv, excerpts_csv = opened.file(UNITS), opened.file(EXCERPTS)
     spans = read_units(units_csv)
-    gold_codings = read_codings(gold, units=spans)
+    gold_codings = read_codings(gold, units=spans, lengths=read_document_lengths(units_csv))
     gold_coders = gold_codings.coders
     if len(gold_coders) != 1:
         raise CodingsError(
@@ -197,8 +221,44 @@ def _codebook_codes(run: Run, level: Level) -> list[str]:
     return [str(c) for c in (rows["theme"] if level == "theme" else rows["code"])]
 
 
+def _codebook_codes_of(codebook: Codebook, level: Level) -> tuple[list[str], set[str]]:
+    """The codebook's codes at ``level`` to report (as ``frequencies.csv`` lists them),
+    and every code a coder may use (themes count at code level too)."""
+    themes = [theme.id for theme in codebook.themes]
+    if level == "theme":
+        return themes, set(themes)
+    own = {rule.path for rule in codebook.rules()}
+    listed = []
+    for theme in codebook.themes:
+        listed += [theme.id] if theme.id in own else []
+        listed += [f"{theme.id}/{code.id}" for code in theme.codes]
+    return listed, set(listed) | set(themes)
+
+
+def _unknown_codes(files: list[Codings], level: Level, known: set[str], name: str) -> list[str]:
+    """One line per code (at ``level``) the codings use that the codebook does not have."""
+    rows: Counter[str] = Counter()
+    where: dict[str, list[str]] = defaultdict(list)
+    for file in files:
+        for row in file.rows:
+            code = code_at_level(row.code, level)
+            if code and code not in known:
+                rows[code] += 1
+                if file.source not in where[code]:
+                    where[code].append(file.source)
+    return [
+        f"{', '.join(where[code])}: code {code!r} ({rows[code]} unit(s)) is not in the "
+        f"codebook {name}; it is compared as a code of its own (correct the codings or the "
+        "codebook)"
+        for code in sorted(rows)
+    ]
+
+
 def _read_all(
-    codings: Sequence[str | Path | Codings], spans: Sequence[UnitSpan] | None, min_overlap: float
+    codings: Sequence[str | Path | Codings],
+    spans: Sequence[UnitSpan] | None,
+    min_overlap: float,
+    lengths: dict[str, int] | None,
 ) -> list[Codings]:
     paths = [Path(c) for c in codings if not isinstance(c, Codings)]
     stems = Counter(p.stem for p in paths)
@@ -210,7 +270,8 @@ def _read_all(
         path = Path(item)
         # Two excerpts.csv from two runs: name each coder by its directory as well.
         coder = f"{path.parent.name}/{path.stem}" if stems[path.stem] > 1 else path.stem
-        files.append(read_codings(path, coder=coder, units=spans, min_overlap=min_overlap))
+        files.append(read_codings(path, coder=coder, units=spans, min_overlap=min_overlap,
+                                  lengths=lengths))
     return files
 
 
@@ -221,6 +282,9 @@ def _decisions(
     decisions: dict[str, dict[UnitKey, set[str]]] = defaultdict(dict)
     sources: dict[str, list[str]] = defaultdict(list)
     for file in files:
+        if not file.rows and file.coder:  # a coder who coded nothing
+            decisions.setdefault(file.coder, {})
+            sources[file.coder].append(file.source)
         for row in file.rows:
             got = decisions[row.coder].setdefault((row.document, row.unit), set())
             code = code_at_level(row.code, level)
@@ -287,8 +351,8 @@ def _check_same_documents(
 ) -> None:
     """Without --units, a coder who never mentions a document another coder coded is
     almost always a naming mismatch (p01 vs p01_wang_mother), not a silent "no code"."""
-    documents = {c: {d for d, _ in by_unit} for c, by_unit in decisions.items()}
-    everything = set().union(*documents.values())
+    documents = {c: {d for d, _ in by_unit} for c, by_unit in decisions.items() if by_unit}
+    everything: set[str] = set().union(*documents.values())
     for coder, own in documents.items():
         lacking = sorted(everything - own)
         if lacking:
@@ -321,21 +385,28 @@ def _coverage_notes(
 
 
 def _ratings(
-    code: str,
+    codes: list[str],
     coders: list[str],
     decisions: dict[str, dict[UnitKey, set[str]]],
     universe: list[UnitKey],
     absent: Absent,
-) -> np.ndarray:
-    """Coders x units: 1 coded with ``code``, 0 not, NaN missing."""
-    missing = math.nan if absent == "missing" else 0.0
-    return np.array([
-        [
-            (1.0 if code in decisions[c][key] else 0.0) if key in decisions[c] else missing
-            for key in universe
-        ]
-        for c in coders
-    ])
+) -> dict[str, np.ndarray]:
+    """Per code, coders x units: 1 coded with the code, 0 not, NaN missing."""
+    position = {key: i for i, key in enumerate(universe)}
+    number = {code: k for k, code in enumerate(codes)}
+    ratings = np.zeros((len(codes), len(coders), len(universe)))
+    for a, coder in enumerate(coders):
+        rated = [position[key] for key in decisions[coder] if key in position]
+        if absent == "missing":
+            unrated = np.ones(len(universe), dtype=bool)
+            unrated[rated] = False
+            ratings[:, a, unrated] = math.nan
+        pairs = [(number[code], position[key]) for key, got in decisions[coder].items()
+                 if key in position for code in got]
+        if pairs:
+            k, i = np.array(pairs).T
+            ratings[k, a, i] = 1.0
+    return {code: ratings[k] for k, code in enumerate(codes)}
 
 
 def _category_ratings(
@@ -485,13 +556,22 @@ def _disagreements(
 
     fixed = ["document", "unit", "text", "code"]
     names = [f"coder_{c}" if c in fixed else c for c in coders]
-    said = {1.0: "yes", 0.0: "no"}
+    codes = list(ratings)
+    found = []  # unit index * codes + code index, so that sorting gives unit, then code
+    said = {}
+    for k, code in enumerate(codes):
+        data = ratings[code]
+        rated = ~np.isnan(data)
+        high = np.where(rated, data, -np.inf).max(axis=0, initial=-np.inf)
+        low = np.where(rated, data, np.inf).min(axis=0, initial=np.inf)
+        split = np.flatnonzero((rated.sum(axis=0) >= 2) & (high != low))
+        if split.size:
+            found.append(split * len(codes) + k)
+            said[code] = np.where(rated, np.where(data == 1, "yes", "no"), "missing")
     rows = []
-    for i, key in enumerate(universe):
-        for code, data in ratings.items():
-            column = data[:, i]
-            present = column[~np.isnan(column)]
-            if present.size >= 2 and np.unique(present).size > 1:
-                rows.append([key[0], key[1], texts.get(key, ""), code,
-                             *(said.get(v, "missing") for v in column)])
+    for position in np.sort(np.concatenate(found)).tolist() if found else []:
+        i, code = divmod(position, len(codes))
+        key, code_name = universe[i], codes[code]
+        rows.append([key[0], key[1], texts.get(key, ""), code_name,
+                     *said[code_name][:, i].tolist()])
     return pd.DataFrame(rows, columns=fixed + names, dtype=object)
