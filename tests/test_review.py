@@ -488,3 +488,58 @@ def test_package_data_lists_the_templates_and_assets():
     for folder in ("review/templates", "review/static"):
         files = [p for p in (package / folder).iterdir() if p.is_file()]
         assert files and all(p in shipped for p in files), folder
+
+
+def test_the_command_serves_until_ctrl_c(run_dir: Path):
+    import os
+    import signal
+    import urllib.request
+
+    from tests.conftest import ROOT
+
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "healcode", "review", str(run_dir), "--reviewer", "甲",
+         "--no-browser", "--port", "0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
+    )
+    try:
+        first = process.stdout.readline()
+        url = re.search(r"http://127\.0\.0\.1:\d+/", first)
+        assert url, first
+        with urllib.request.urlopen(url.group(0), timeout=10) as page:
+            assert page.status == 200
+        process.send_signal(signal.SIGINT)
+        out, _ = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, out
+    assert "Stopped." in out and "Traceback" not in out
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith("review")) == [
+        "review.sqlite"]  # the write-ahead log is folded back in
+
+
+@pytest.mark.parametrize(("host", "loopback", "answers_to"), [
+    ("127.0.0.1", True, ("127.0.0.1", "localhost")),
+    ("localhost", True, ("127.0.0.1", "localhost")),
+    ("::1", True, ("[::1]",)),
+    ("192.168.1.20", False, ("127.0.0.1", "192.168.1.20")),
+    ("0.0.0.0", False, ("*",)),
+])
+def test_hosts(host: str, loopback: bool, answers_to: tuple[str, ...]):
+    from healcode.review.server import hosts_for, is_loopback
+
+    assert is_loopback(host) is loopback
+    assert set(answers_to) <= set(hosts_for(host))
+
+
+def test_another_host_is_warned_about(run_dir: Path, runner: CliRunner):
+    # an address of no interface here (TEST-NET-3): the warning, then a one-line error
+    result = runner.invoke(main, ["review", str(run_dir), "--reviewer", "甲", "--no-browser",
+                                  "--host", "203.0.113.7"])
+    assert result.exit_code == 1
+    assert "warning: listening on 203.0.113.7: anyone who can reach" in result.output
+    assert "cannot listen on 203.0.113.7:8765" in result.output

@@ -116,7 +116,10 @@ def _serve(
             )
         if not no_browser:
             _open_when_ready(server, url)
-        server.run()
+        try:
+            server.run()
+        except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again
+            pass
     finally:
         session.store.close()
     if not quiet:
