@@ -29,3 +29,7 @@ class CodingsError(HealcodeError):
 
 class ExchangeError(HealcodeError):
     """A REFI-QDA file (.qdc/.qdpx) that cannot be read safely, or a run that cannot be exported."""
+
+
+class ReviewError(HealcodeError):
+    """A review of a run (its review.sqlite, a decision, an export) that cannot be done."""

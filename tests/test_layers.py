@@ -17,7 +17,8 @@ PACKAGE = Path(__file__).resolve().parent.parent / "healcode"
 
 # Lowest first. A module belongs to the longest prefix listed.
 LAYERS: list[tuple[str, ...]] = [
-    ("healcode.errors", "healcode.records", "healcode.outdir", "healcode.bundled"),
+    ("healcode.errors", "healcode.records", "healcode.outdir", "healcode.bundled",
+     "healcode.colors"),
     ("healcode.corpus", "healcode.codebook", "healcode.segment", "healcode.fold",
      "healcode.prefilter"),
     ("healcode.coder", "healcode.scope"),

@@ -193,7 +193,7 @@ def test_moved_codebook(run_copy: Path, runner: CliRunner):
 
 def test_turns_are_rebuilt_from_units(script_run: Path):
     from healcode.report import read_run_directory
-    from healcode.report.transcripts import rebuild_documents
+    from healcode.run.transcripts import rebuild_documents
 
     documents = {d.id: d for d in rebuild_documents(read_run_directory(script_run))}
     assert list(documents) == ["t01", "t02", "t03"]
@@ -211,7 +211,7 @@ def test_turns_are_rebuilt_from_units(script_run: Path):
 
 
 def test_overlapping_hits_split_into_pieces():
-    from healcode.report.transcripts import HitView, UnitView, split_marks
+    from healcode.run.transcripts import HitView, UnitView, split_marks
 
     outer = HitView("a", "a/x", "一个人在家", 2, 7, False)
     inner = HitView("b", "b/y", "在家", 5, 7, True)

@@ -15,6 +15,7 @@ from healcode.cli.codebook import codebook
 from healcode.cli.kwic import kwic
 from healcode.cli.refi import export, import_exchange
 from healcode.cli.report import report
+from healcode.cli.review import review
 from healcode.cli.suggest import suggest
 from healcode.cli.tables import tables
 from healcode.cli.words import words
@@ -28,6 +29,7 @@ def main() -> None:
     \b
     Quick start (bundled case study: the Warm Heart Home corpus and codebook):
       healcode code                  # writes healcode-out/
+      healcode review                # accept, reject and add codings in the browser
     """
 
 
@@ -41,4 +43,5 @@ main.add_command(evaluate)
 main.add_command(export)
 main.add_command(import_exchange)
 main.add_command(report)
+main.add_command(review)
 main.add_command(tables)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from healcode.colors import theme_color
 from healcode.errors import HealcodeError
-from healcode.report.colors import theme_color
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

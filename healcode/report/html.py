@@ -8,7 +8,6 @@ Every piece of text from the run is escaped with ``html.escape``.
 from __future__ import annotations
 
 import gc
-import os
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,11 +15,11 @@ from html import escape
 from pathlib import PurePath
 from typing import TYPE_CHECKING, Any
 
+from healcode.colors import theme_color, tint
 from healcode.report import svg
 from healcode.report.assets import CSS, JS
-from healcode.report.colors import theme_color, tint
-from healcode.report.transcripts import DocumentView, HitView, UnitView, split_marks
 from healcode.run import rows_of
+from healcode.run.transcripts import DocumentView, HitView, UnitView, split_marks
 
 if TYPE_CHECKING:
     from healcode.run import Run
@@ -54,7 +53,7 @@ def render_report(run: Run) -> str:
 
 
 def _render_report(run: Run) -> str:
-    from healcode.report.transcripts import rebuild_documents
+    from healcode.run.transcripts import rebuild_documents
 
     documents = rebuild_documents(run)
     styles = {
@@ -91,9 +90,10 @@ class _Page:
     def render(self) -> str:
         manifest = self.run.manifest
         name = str((manifest.get("codebook") or {}).get("name") or "codebook")
-        corpus = _corpus_name(manifest)
+        corpus = self.run.corpus_name
         title = f"healcode report: {corpus} × {name}"
         counts = manifest.get("counts") or {}
+        review = self._review_section()
         parts = [
             "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n",
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n',
@@ -105,12 +105,14 @@ class _Page:
             f"<p>{escape(corpus)} · {escape(name)} · "
             f"{counts.get('documents', len(self.documents))} documents · "
             f"coded {escape(str(manifest.get('created', '')))}</p></header>\n",
-            '<nav><a href="#run">Run</a><a href="#frequencies">Frequencies</a>'
+            '<nav><a href="#run">Run</a><a href="#frequencies">Frequencies</a>',
+            '<a href="#review">Review</a>' if review else "",
             '<a href="#charts">Charts</a><a href="#themes">Excerpts by theme</a>'
             '<a href="#transcripts">Transcripts</a><a href="#codebook">Codebook</a></nav>\n',
             "<main>\n",
             self._run_section(),
             self._frequency_section(),
+            review,
             self._chart_section(),
             self._theme_section(),
             self._transcript_section(),
@@ -144,7 +146,7 @@ class _Page:
         counts = manifest.get("counts") or {}
         inputs = manifest.get("inputs") or []
         rows: list[tuple[str, str]] = [
-            ("Corpus", f"{escape(_corpus_name(manifest))} "
+            ("Corpus", f"{escape(self.run.corpus_name)} "
                        f'<span class="muted">({len(inputs)} input file(s))</span>'),
             ("Codebook", f"{escape(str(book.get('name', '')))} "
                          f'<span class="muted" title="{escape(str(book.get("path", "")))}">'
@@ -219,6 +221,68 @@ class _Page:
             + "".join(rows)
             + "</tbody></table></section>\n"
         )
+
+    # ---------------------------------------------------------------- review
+    def _review_section(self) -> str:
+        """How the reviewers judged the run's codings, when the run has a review.sqlite."""
+        from healcode.errors import ReviewError
+        from healcode.review.state import summarize_review
+
+        run = self.run
+        machine: dict[tuple[str, int], list[str]] = defaultdict(list)
+        texts: dict[tuple[str, int], str] = {}
+        for document, unit, text, coded in rows_of(run.units, "document", "unit", "text",
+                                                   "coded"):
+            if coded:
+                texts[(document, unit)] = text
+                machine[(document, unit)] = []
+        for document, unit, code in rows_of(run.excerpts, "document", "unit", "code"):
+            machine[(document, unit)].append(code)
+        try:
+            summary = summarize_review(run.path, machine, texts, [t.path for t in run.themes])
+        except ReviewError as exc:
+            return (f'<section id="review"><h2>Review</h2><p class="warn">{escape(str(exc))}'
+                    "</p></section>\n")
+        if summary is None:
+            return ""
+        html = [
+            '<section id="review"><h2>Review</h2><p class="muted small">Decisions made with '
+            "<code>healcode review</code> (review.sqlite): the run's codings each reviewer "
+            "accepted or rejected, and the codings they added. Precision is the share of "
+            "decided codings that were accepted: the run's precision as the reviewer judged "
+            "it.</p>"
+        ]
+        if summary.stale:
+            html.append(f'<p class="warn">{summary.stale} decision(s) were made on units whose '
+                        "text has changed since (the run was coded again); they are left out.</p>")
+        if not summary.reviewers:
+            html.append('<p class="muted">No decisions yet.</p>')
+        for reviewer in summary.reviewers:
+            html.append(
+                f"<h3>{escape(reviewer.reviewer)} <span class=\"muted small\">"
+                f"{reviewer.reviewed_units} unit{'' if reviewer.reviewed_units == 1 else 's'} "
+                "reviewed</span></h3>"
+                '<table class="data review"><thead><tr><th>Theme</th>'
+                '<th class="num" title="Codings the run made">Coded</th>'
+                '<th class="num">Accepted</th><th class="num">Rejected</th>'
+                '<th class="num">Not yet decided</th>'
+                '<th class="num" title="Codings the run missed">Added</th>'
+                '<th class="num" title="Accepted / (accepted + rejected)">Precision</th>'
+                "</tr></thead><tbody>"
+            )
+            for theme in reviewer.themes:
+                precision = "–" if theme.precision is None else f"{theme.precision:.2f}"
+                html.append(
+                    f'<tr><td class="name">{self._swatch(theme.theme)}'
+                    f"{escape(self.labels.get(theme.theme, theme.theme))}</td>"
+                    f'<td class="num">{theme.machine}</td><td class="num">{theme.accepted}</td>'
+                    f'<td class="num">{theme.rejected}</td>'
+                    f'<td class="num">{theme.undecided}</td>'
+                    f'<td class="num">{theme.added}</td><td class="num">{precision}</td></tr>'
+                )
+            html.append("</tbody></table>")
+        html.append("</section>\n")
+        return "".join(html)
 
     # ---------------------------------------------------------------- charts
     def _chart_section(self) -> str:
@@ -493,18 +557,3 @@ def _option(value: Any) -> str:
     if isinstance(value, list | tuple):
         return ", ".join(map(str, value)) or "(none)"
     return str(value)
-
-
-def _corpus_name(manifest: dict[str, Any]) -> str:
-    """The folder the inputs share (its name only: full paths stay in manifest.json)."""
-    paths = [str(i.get("path", "")) for i in manifest.get("inputs") or [] if i.get("path")]
-    if not paths:
-        return "corpus"
-    if len(paths) == 1:
-        return PurePath(paths[0]).name
-    try:
-        common = os.path.commonpath([str(PurePath(p).parent) for p in paths])
-    except ValueError:  # paths on different drives
-        return f"{len(paths)} files"
-    return PurePath(common).name or common
-

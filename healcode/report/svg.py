@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from html import escape
 
-from healcode.report.colors import sequential
+from healcode.colors import sequential
 
 FONT_SIZE = 12
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cached_property
-from pathlib import Path
+from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 from healcode.errors import CodebookError, CorpusError, RunError
@@ -134,6 +135,21 @@ class Run:
     def options(self) -> dict[str, Any]:
         options = self.manifest.get("options")
         return options if isinstance(options, dict) else {}
+
+    @property
+    def corpus_name(self) -> str:
+        """The folder the inputs share (its name only: full paths stay in the manifest)."""
+        paths = [str(i.get("path", "")) for i in self.manifest.get("inputs") or []
+                 if i.get("path")]
+        if not paths:
+            return "corpus"
+        if len(paths) == 1:
+            return PurePath(paths[0]).name
+        try:
+            common = os.path.commonpath([str(PurePath(p).parent) for p in paths])
+        except ValueError:  # paths on different drives
+            return f"{len(paths)} files"
+        return PurePath(common).name or common
 
     @property
     def segmenter(self) -> str:
@@ -419,7 +435,8 @@ def read_table(path: Path, spec: TableSpec) -> pd.DataFrame:
             elif kind == "int":
                 frame[column] = frame[column].astype("int64")
             else:
-                frame[column] = pd.to_numeric(frame[column].replace("", "nan")).astype("float64")
+                text = frame[column]
+                frame[column] = pd.to_numeric(text.where(text != "")).astype("float64")
         except ValueError as exc:
             raise RunError(f"{path}: column {column!r} is not numeric ({exc})") from None
     return frame

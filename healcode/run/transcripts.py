@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from healcode.errors import HealcodeError
-from healcode.run import rows_of
+from healcode.run.read import rows_of
 from healcode.run.schema import HITS, UNITS
 
 if TYPE_CHECKING:

@@ -1,4 +1,4 @@
-"""One colour per theme, the same in the HTML report and in the chart files."""
+"""One colour per theme, the same in the HTML report, the chart files and the review page."""
 
 from __future__ import annotations
 
