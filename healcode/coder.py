@@ -342,16 +342,9 @@ def _plain(word: str) -> str:
 
 def _collapse(tokens: list[str]) -> tuple[list[str], list[int]]:
     """Tokens with each run of whitespace as one " ", and where each one starts."""
-    words: list[str] = []
-    indexes: list[int] = []
-    for i, token in enumerate(tokens):
-        if token.isspace():
-            if words and words[-1] == " ":
-                continue
-            token = " "
-        words.append(token)
-        indexes.append(i)
-    return words, indexes
+    space = [token.isspace() for token in tokens]
+    indexes = [i for i, blank in enumerate(space) if not (blank and i and space[i - 1])]
+    return [" " if space[i] else tokens[i] for i in indexes], indexes
 
 
 def _words_before(tokens: list[str], first: int, before: tuple[str, ...]) -> int | None:

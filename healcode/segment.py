@@ -35,6 +35,7 @@ _MARKS = "\u0300-\u036f"  # combining accents of decomposed letters (e + \u0301)
 ALPHABETIC_WORD = re.compile(
     rf"[0-9]*[{_LETTERS}](?:[{_LETTERS}{_MARKS}0-9]|['\u2019](?=[{_LETTERS}]))*"
 )
+_WORD_SPLIT = re.compile(f"({ALPHABETIC_WORD.pattern})")
 _LETTER = re.compile(rf"[{_LETTERS}]")  # a fast first test: most Chinese text has none
 # Clitics split off the end of a word, as spaCy's English tokenizer splits them.
 _CLITIC = re.compile(r"(?:n['\u2019]t|['\u2019](?:s|re|ve|ll|d|m))$", re.IGNORECASE)
@@ -60,23 +61,18 @@ def cut_words(text: str, cut_chinese: Callable[[str], list[str]]) -> list[str]:
     if _LETTER.search(text) is None:
         return cut_chinese(text) if text else []
     tokens: list[str] = []
-    position = 0
-    for match in ALPHABETIC_WORD.finditer(text):
-        start, end = match.span()
-        if start > position:
-            between = text[position:start]
-            # one character is one token whatever the backend; most gaps are one space
-            tokens.extend(cut_chinese(between) if len(between) > 1 else (between,))
-        word = match.group()
-        clitic = _CLITIC.search(word) if ("'" in word or "\u2019" in word) else None
+    # split() with the word as a group: between, word, between, word, ..., between
+    for index, part in enumerate(_WORD_SPLIT.split(text)):
+        if not part:
+            continue
+        if not index % 2:  # between words; one character is one token whatever the backend
+            tokens.extend(cut_chinese(part) if len(part) > 1 else (part,))
+            continue
+        clitic = _CLITIC.search(part) if ("'" in part or "\u2019" in part) else None
         if clitic is not None and clitic.start() > 0:
-            tokens += (word[: clitic.start()], word[clitic.start() :])
+            tokens += (part[: clitic.start()], part[clitic.start() :])
         else:
-            tokens.append(word)
-        position = end
-    if position < len(text):
-        rest = text[position:]
-        tokens.extend(cut_chinese(rest) if len(rest) > 1 else (rest,))
+            tokens.append(part)
     return tokens
 
 
