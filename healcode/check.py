@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from healcode.codebook.load import line_of, parse_codebook, read_codebook_text, read_yaml
-from healcode.codebook.schema import ZERO_WIDTH, Codebook, matches_no_text
+from healcode.codebook.schema import ZERO_WIDTH, Codebook, is_wildcard, matches_no_text
 from healcode.errors import CodebookError
+from healcode.segment import Segmenter, dictionary_words, has_chinese
 
 if TYPE_CHECKING:
     from healcode.coding import CodingOptions
@@ -87,11 +88,15 @@ def check_codebook(
     findings.extend(_duplicates(entries, name, "term"))
     findings.extend(_duplicates(patterns, name, "pattern"))
     findings.extend(_excluded_terms(codebook, entries, name))
-    segmenter_name = options.segmenter if options is not None else "jieba-rs"
-    findings.extend(_split_terms(entries, name, segmenter_name))
+    from healcode.segment import make_segmenter
+
+    plain = make_segmenter(options.segmenter if options is not None else "jieba-rs")
+    findings.extend(_split_terms(entries, name, plain))
+    findings.extend(_no_negators(codebook, lines, name))
     negators = [n.lower() for n in codebook.negators]
     exclusions = {rule.path: [e.lower() for e in rule.exclude] for rule in codebook.rules()}
-    findings.extend(_contained_terms(entries, name, negators, exclusions))
+    findings.extend(_contained_terms(entries, name, negators, exclusions, plain))
+    findings.extend(_wildcard_overlaps(entries, name, plain))
     if corpus:
         findings.extend(
             _corpus_findings(codebook, entries, patterns, lines, corpus, options, warnings)
@@ -216,16 +221,24 @@ def _excluded_terms(codebook: Codebook, entries: list[_Entry], name: str) -> Ite
                 break
 
 
-def _split_terms(entries: list[_Entry], name: str, segmenter: str) -> Iterator[Finding]:
-    from healcode.segment import make_segmenter
+def _no_negators(codebook: Codebook, lines: dict, name: str) -> Iterator[Finding]:
+    if not codebook.negators:
+        yield Finding("warning", name, line_of(lines, ("language",)), "no-negators",
+                      f"no negators: healcode has no default list for language "
+                      f"{codebook.language!r}, so no hit is ever negated; list them under "
+                      "negators:, or write negators: [] to say so")
 
-    plain = make_segmenter(segmenter)  # type: ignore[arg-type]
+
+def _split_terms(entries: list[_Entry], name: str, plain: Segmenter) -> Iterator[Finding]:
+    """Chinese terms (or Chinese parts of mixed terms such as 卡拉OK) jieba would cut;
+    alphabetic words are cut by word boundaries, not by jieba."""
     for entry in entries:
-        tokens = [t for t in plain.cut(entry.value) if not t.isspace()]
-        if len(tokens) > 1:
-            yield Finding("info", name, entry.line, "split-term",
-                          f"jieba alone splits {entry.value!r} as {'/'.join(tokens)}; healcode "
-                          "adds every term to its dictionary, so it is matched as one word")
+        for part in dictionary_words([entry.value]):
+            tokens = [t for t in plain.cut(part) if not t.isspace()]
+            if len(tokens) > 1:
+                yield Finding("info", name, entry.line, "split-term",
+                              f"jieba alone splits {part!r} as {'/'.join(tokens)}; healcode "
+                              "adds every term to its dictionary, so it is matched as one word")
 
 
 def _is_negated_form(longer: str, short: str, negators: Sequence[str]) -> bool:
@@ -234,35 +247,76 @@ def _is_negated_form(longer: str, short: str, negators: Sequence[str]) -> bool:
 
 
 def _contained_terms(
-    entries: list[_Entry], name: str, negators: Sequence[str], exclusions: dict[str, list[str]]
+    entries: list[_Entry],
+    name: str,
+    negators: Sequence[str],
+    exclusions: dict[str, list[str]],
+    plain: Segmenter,
 ) -> Iterator[Finding]:
     """X inside another code's term Y: where Y is one word, X does not code there.
 
     A warning across themes, unless Y is X negated (不丢人 / 丢人), which is how a
     codebook keeps a negated phrase from coding the plain one, or Y is one of the
     exclusions of X's code (志愿者 / 当志愿者), which says the same on purpose; a note
-    otherwise.
+    otherwise. X inside an alphabetic word (hope in hopeless) is a note, as words are
+    matched whole; X as whole words of an alphabetic Y (support in support group) codes
+    there too, so that is not reported.
     """
     by_value: dict[str, list[_Entry]] = defaultdict(list)
     for entry in entries:
-        by_value[entry.value.lower()].append(entry)
+        if not is_wildcard(entry.value):
+            by_value[entry.value.lower()].append(entry)
     for short in entries:
         needle = short.value.lower()
+        if is_wildcard(needle):
+            continue
         for value, longer in by_value.items():
             if len(value) <= len(needle) or needle not in value:
+                continue
+            if not has_chinese(value) and _is_subsequence(_words(needle, plain),
+                                                          _words(value, plain)):
                 continue
             for other in longer:
                 if other.path == short.path:
                     continue  # within a code the longest match wins, by design
                 negated = _is_negated_form(value, needle, negators)
                 excluded = any(word in value for word in exclusions.get(short.path, ()))
-                across = other.theme != short.theme and not negated and not excluded
+                # inside an alphabetic word (hope / hopeless) is what whole words mean
+                across = (other.theme != short.theme and not negated and not excluded
+                          and has_chinese(value))
                 how = ", its negated form," if negated else ""
                 yield Finding(
                     "warning" if across else "info", name, short.line, "contained-term",
                     f"term {short.value!r} ({short.path}) is inside {other.value!r}{how} "
                     f"({other.path}, line {other.line}): where {other.value!r} is one word, "
                     f"{short.value!r} does not code {short.path}",
+                )
+
+
+def _words(text: str, plain: Segmenter) -> list[str]:
+    return [t for t in plain.cut(text) if not t.isspace()]
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+def _wildcard_overlaps(entries: list[_Entry], name: str, plain: Segmenter) -> Iterator[Finding]:
+    """A one-word wildcard (hope*) that also matches a term of another code (hopeless):
+    a warning across themes, a note within one."""
+    for wild in entries:
+        prefix = wild.value.lower().removesuffix("*")
+        if not is_wildcard(wild.value) or len(prefix.split()) != 1:
+            continue
+        for other in entries:
+            if other.path == wild.path or is_wildcard(other.value):
+                continue
+            if any(word.startswith(prefix) for word in _words(other.value.lower(), plain)):
+                across = other.theme != wild.theme
+                yield Finding(
+                    "warning" if across else "info", name, wild.line, "wildcard-overlap",
+                    f"wildcard {wild.value!r} ({wild.path}) also matches {other.value!r} "
+                    f"({other.path}, line {other.line}): every match of it is coded with both",
                 )
 
 
@@ -311,13 +365,21 @@ def _corpus_findings(
     for entry in entries:
         if hits.get((entry.path, entry.value)):
             continue
-        needle = entry.value.lower()
+        wildcard = is_wildcard(entry.value)
+        needle = entry.value.lower().removesuffix("*")
         containing = [i for i, text in enumerate(lowered) if needle in text]
         if not containing:
             yield Finding("info", name, entry.line, "never-occurs",
                           f"term {entry.value!r} ({entry.path}) never occurs in the corpus")
             continue
         count = sum(lowered[i].count(needle) for i in containing)
+        if wildcard:
+            yield Finding("info", name, entry.line, "never-codes",
+                          f"wildcard {entry.value!r} ({entry.path}): {needle!r} occurs "
+                          f"{count} time(s) but never codes: never at the start of a word, "
+                          "negated (negation: exclude), in a unit with an exclusion, or "
+                          "inside a longer match of the same code")
+            continue
         splits = [_split_in_context(texts[i], entry.value, segmenter) for i in containing]
         if None not in splits:
             split = splits[0]
@@ -331,9 +393,11 @@ def _corpus_findings(
                               f"only inside the term {split!r} ({owners[0].path}), e.g. "
                               f"{example!r}")
                 continue
+            how = (f"jieba segments it as {split}" if has_chinese(entry.value)
+                   else f"only inside {split}")
             yield Finding("warning", name, entry.line, "not-a-word",
                           f"term {entry.value!r} ({entry.path}) occurs {count} time(s) but "
-                          f"never as a word: jieba segments it as {split} (in {example!r}); "
+                          f"never as a word: {how} (in {example!r}); "
                           "add the longer word as a term, or use a pattern")
         else:
             yield Finding("info", name, entry.line, "never-codes",

@@ -3,7 +3,8 @@
 A unit is segmented only when one of the codebook's terms occurs in it as a substring
 or one of its patterns matches (see prefilter.py): a unit without either cannot produce
 a hit, and segmentation is most of the cost. Whether a term really matches is
-still decided on jieba's tokens, so 有用 is not found inside 还有/用.
+still decided on the segmenter's tokens, so 有用 is not found inside 还有/用, nor
+``test`` inside ``latest``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
 
+import ahocorasick_rs
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
-from healcode.codebook import Codebook, Rule
+from healcode.codebook import Codebook, Rule, is_wildcard
 from healcode.prefilter import Prefilter
 from healcode.records import Hit, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
@@ -82,8 +84,17 @@ class Match:
     negated: bool
 
 
+PhraseHit = tuple[str, str, int, int]  # path, term, first token, token after the last
+
+
 class Coder:
-    """Codes texts with one codebook; build once, call for many units."""
+    """Codes texts with one codebook; build once, call for many units.
+
+    Terms are matched as sequences of tokens, case-insensitively, with whitespace
+    between tokens not counted (``support group`` matches ``support  group``) and the
+    typographic apostrophe read as ``'``. A term ending in ``*`` matches where its last
+    word is the start of a token (``hope*``: hope, hopes, hopeful).
+    """
 
     def __init__(
         self,
@@ -98,15 +109,35 @@ class Coder:
         self._rule = {rule.path: rule for rule in self.rules}
         self._exclude = {rule.path: [w.lower() for w in rule.exclude] for rule in self.rules}
         self.nlp = nlp if nlp is not None else build_language(segmenter, codebook.terms())
-        self.negators = frozenset(n.lower() for n in codebook.negators)
+        negators = {n.lower() for n in codebook.negators}
+        self.negators = frozenset(negators | {_plain(n) for n in negators}
+                                  | {n.replace("'", _APOSTROPHE) for n in negators})
         self.window = codebook.negation_window if negation_window is None else negation_window
         self._phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        self._terms: dict[tuple[str, str], str] = {}  # (path, matched text lowered) -> term
+        # (path, lowered tokens) -> term; a prefix -> (path, term, tokens before it)
+        self._terms: dict[tuple[str, tuple[str, ...]], str] = {}
+        self._prefixes: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
         for rule in self.rules:
-            if rule.terms:
-                self._phrases.add(rule.path, [self.nlp.make_doc(t) for t in rule.terms])
-                for term in rule.terms:
-                    self._terms[(rule.path, term.lower())] = term
+            docs = []
+            for term in rule.terms:
+                tokens = self._term_tokens(term.removesuffix("*") if is_wildcard(term) else term)
+                if not tokens:
+                    continue
+                if is_wildcard(term):
+                    # the last word is a prefix of the text; the words before it are tokens
+                    *head, prefix = term.removesuffix("*").rsplit(None, 1)
+                    before = (*self._term_tokens(head[0]), " ") if head else ()
+                    entry = (rule.path, term, before)
+                    self._prefixes.setdefault(_plain(prefix.lower()), []).append(entry)
+                    continue
+                docs.append(Doc(self.nlp.vocab, words=list(tokens)))
+                self._terms.setdefault((rule.path, tokens), term)
+            if docs:
+                self._phrases.add(rule.path, docs)
+        self._prefix_needles = list(self._prefixes)
+        self._prefix_automaton = (
+            ahocorasick_rs.AhoCorasick(self._prefix_needles) if self._prefixes else None
+        )
         self._patterns = [
             (rule, pattern, re.compile(pattern, re.IGNORECASE))
             for rule in self.rules
@@ -117,6 +148,10 @@ class Coder:
     @property
     def segmenter(self) -> Segmenter:
         return self.nlp.tokenizer.segmenter  # type: ignore[union-attr]
+
+    def _term_tokens(self, term: str) -> tuple[str, ...]:
+        """A term's tokens as the text's are compared: lowered, whitespace as one " "."""
+        return tuple(_collapse([_plain(t.text.lower()) for t in self.nlp.make_doc(term)])[0])
 
     def code_text(self, text: str) -> list[Match]:
         """Every hit in one text (a unit); segments it only if a hit is possible."""
@@ -136,7 +171,7 @@ class Coder:
             if has_term or pattern_hits:
                 words = self.segmenter.cut(texts[index])
                 segmented.append((index, words, pattern_hits, has_term))
-        phrases = self._phrase_matches([words for _, words, _, term in segmented if term])
+        phrases = self._term_matches([words for _, words, _, term in segmented if term])
         batch = iter(phrases)
         for index, words, pattern_hits, has_term in segmented:
             found = next(batch) if has_term else []
@@ -146,29 +181,87 @@ class Coder:
     def code_doc(self, doc: Doc) -> list[Match]:
         """Every hit in a Doc tokenized elsewhere (the spaCy component's path)."""
         text = doc.text
-        strings = self.nlp.vocab.strings
-        found = [(strings[key], first, last) for key, first, last in self._phrases(doc)]
+        words: list[str] = []
+        for token in doc:
+            words.append(token.text)
+            if token.whitespace_:
+                words.append(token.whitespace_)
         hits = self._pattern_hits(text, range(len(self._patterns)))
-        return self._resolve(text, [t.text_with_ws for t in doc], found, hits)
+        return self._resolve(text, words, self._term_matches([words])[0], hits)
 
-    def _phrase_matches(self, batch: list[list[str]]) -> list[list[tuple[str, int, int]]]:
-        """PhraseMatcher over many token lists at once: (path, first, last) per list,
-        with token indexes local to each list."""
+    def _term_matches(self, batch: list[list[str]]) -> list[list[PhraseHit]]:
+        """Terms in many token lists at once: (path, term, first, last) per list, with
+        token indexes local to each list. In the Doc the PhraseMatcher sees, a run of
+        whitespace is one " " token, as in the terms; indexes are mapped back."""
         if not batch:
             return []
         words: list[str] = []
         starts: list[int] = []
+        kept: list[list[int] | None] = []  # per list: where each of its words starts
         for tokens in batch:
             starts.append(len(words))
-            words.extend(tokens)
+            if any(map(str.isspace, tokens)):
+                collapsed, where = _collapse(tokens)
+                words += collapsed
+                kept.append(where)
+            else:
+                words += tokens
+                kept.append(None)
             words.append(_SEPARATOR)
+        if _APOSTROPHE in "".join(words):
+            words = [_plain(w) for w in words]
         doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
         strings = self.nlp.vocab.strings
-        matches: list[list[tuple[str, int, int]]] = [[] for _ in batch]
+        found: list[PhraseHit] = []
         for key, first, last in self._phrases(doc):
+            path = strings[key]
+            lowered = tuple(w.lower() for w in words[first:last])
+            found.append((path, self._terms.get((path, lowered), " ".join(lowered)), first, last))
+        matches: list[list[PhraseHit]] = [[] for _ in batch]
+        for path, term, first, last in found:
             which = bisect_right(starts, first) - 1
             offset = starts[which]
-            matches[which].append((strings[key], first - offset, last - offset))
+            first, last = first - offset, last - offset
+            indexes = kept[which]
+            if indexes is not None:
+                first, last = indexes[first], indexes[last - 1] + 1
+            matches[which].append((path, term, first, last))
+        if self._prefix_automaton is not None:
+            for local, more in zip(matches, self._prefix_matches(batch), strict=True):
+                local += more
+        return matches
+
+    def _prefix_matches(self, batch: list[list[str]]) -> list[list[PhraseHit]]:
+        """Wildcard terms in many token lists: the prefix starts where a token starts and
+        ends anywhere in a token (so 盼* finds 盼头, and self-est* self-esteem), without
+        crossing whitespace; the words before it (support in support group*) equal the
+        tokens before, whitespace not counted. One Aho-Corasick pass over them all."""
+        texts, boundaries = [], []
+        for tokens in batch:
+            text = "".join(tokens)
+            lowered = text.lower()
+            if len(lowered) != len(text):  # a rare letter whose lower case is longer
+                lowered = "".join(c if len(c.lower()) > 1 else c.lower() for c in text)
+            texts.append(_plain(lowered))
+            boundaries.append(list(accumulate(map(len, tokens), initial=0)))
+        joined = _SEPARATOR.join(texts)
+        unit_starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
+        matches: list[list[PhraseHit]] = [[] for _ in batch]
+        for needle, start, end in self._prefix_automaton.find_matches_as_indexes(  # type: ignore[union-attr]
+            joined, overlapping=True
+        ):
+            which = bisect_right(unit_starts, start) - 1
+            local = start - unit_starts[which]
+            offsets = boundaries[which]
+            first = bisect_right(offsets, local) - 1
+            if offsets[first] != local:
+                continue  # not at the start of a token
+            last = bisect_right(offsets, end - unit_starts[which] - 1)
+            tokens = batch[which]
+            for path, term, before in self._prefixes[self._prefix_needles[needle]]:
+                begin = _words_before(tokens, first, before)
+                if begin is not None:
+                    matches[which].append((path, term, begin, last))
         return matches
 
     def _pattern_hits(self, text: str, indexes: Iterable[int]) -> list[PatternHit]:
@@ -186,17 +279,15 @@ class Coder:
         self,
         text: str,
         words: list[str],
-        phrases: list[tuple[str, int, int]],
+        phrases: list[PhraseHit],
         pattern_hits: list[PatternHit],
     ) -> list[Match]:
         # Token boundaries as character offsets: words[i] is text[offsets[i]:offsets[i + 1]].
         offsets = list(accumulate(map(len, words), initial=0))
         lowered = text.lower()
         found: list[tuple[str, str, int, int, int]] = []  # path, term, start, end, first token
-        for path, first, last in phrases:
-            start, end = offsets[first], offsets[last]
-            term = self._terms.get((path, lowered[start:end]), text[start:end])
-            found.append((path, term, start, end, first))
+        for path, term, first, last in phrases:
+            found.append((path, term, offsets[first], offsets[last], first))
         for rule, pattern, start, end in pattern_hits:
             found.append((rule.path, pattern, start, end, bisect_right(offsets, start) - 1))
         matches: list[Match] = []
@@ -242,6 +333,38 @@ class Coder:
         return hits
 
 
+_APOSTROPHE = "\u2019"  # ’, read as '
+
+
+def _plain(word: str) -> str:
+    return word.replace(_APOSTROPHE, "'")
+
+
+def _collapse(tokens: list[str]) -> tuple[list[str], list[int]]:
+    """Tokens with each run of whitespace as one " ", and where each one starts."""
+    space = [token.isspace() for token in tokens]
+    indexes = [i for i, blank in enumerate(space) if not (blank and i and space[i - 1])]
+    return [" " if space[i] else tokens[i] for i in indexes], indexes
+
+
+def _words_before(tokens: list[str], first: int, before: tuple[str, ...]) -> int | None:
+    """Where ``before`` starts, if the tokens ending at ``first`` are it (" " standing
+    for one or more whitespace tokens)."""
+    position = first
+    for word in reversed(before):  # a few words at most
+        position -= 1
+        if position < 0:
+            return None
+        if word == " ":
+            if not tokens[position].isspace():
+                return None
+            while position > 0 and tokens[position - 1].isspace():
+                position -= 1
+        elif _plain(tokens[position].lower()) != word:
+            return None
+    return position
+
+
 @functools.lru_cache(maxsize=65536)  # tokens repeat; asked once per token before a hit
 def _is_punctuation(word: str) -> bool:
     """，。！？、… and the like: they end the clause a negator can reach across."""
@@ -251,10 +374,11 @@ def _is_punctuation(word: str) -> bool:
 def _longest_first(
     items: list[tuple[str, str, int, int, int]],
 ) -> list[tuple[str, str, int, int, int]]:
-    """Non-overlapping hits: the longest wins, then the earliest (like spaCy's filter_spans)."""
+    """Non-overlapping hits: the longest wins, then the earliest (like spaCy's filter_spans),
+    then a term over a wildcard (hopeful over hope* on the same word)."""
     kept: list[tuple[str, str, int, int, int]] = []
     taken: list[tuple[int, int]] = []
-    for item in sorted(items, key=lambda i: (-(i[3] - i[2]), i[2], i[1])):
+    for item in sorted(items, key=lambda i: (-(i[3] - i[2]), i[2], is_wildcard(i[1]), i[1])):
         if all(item[3] <= s or item[2] >= e for s, e in taken):
             kept.append(item)
             taken.append((item[2], item[3]))

@@ -5,6 +5,10 @@ where one of its *anchors* occurs: literal strings that every match of it must c
 read off the parsed regular expression (``对.{0,4}未来`` needs 未来; ``(孩子|儿子)走了``
 needs one of 孩子走了 / 儿子走了). A pattern with no such literal runs on every unit.
 The prefilter never decides a match; it only skips units that cannot have one.
+
+A term's anchor is the term itself, lowered; for a term of several words (matched with
+any run of whitespace between them) its longest word; for a prefix wildcard (hope*) the
+prefix. The typographic apostrophe is read as ``'`` on both sides, as the coder reads it.
 """
 
 from __future__ import annotations
@@ -21,6 +25,13 @@ import ahocorasick_rs
 _REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
 _ZERO_WIDTH = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}
 _LIMIT = 64  # the most strings one anchor set may hold
+_APOSTROPHE = "\u2019"  # ’, read as '
+
+
+def term_anchor(term: str) -> str:
+    """A string every match of ``term`` contains (lowered); see the module docstring."""
+    words = term.removesuffix("*").replace(_APOSTROPHE, "'").lower().split()
+    return max(words, key=len) if words else term.lower()
 
 
 def pattern_anchors(pattern: str) -> frozenset[str] | None:
@@ -145,7 +156,7 @@ class Prefilter:
         self.patterns = len(patterns)
         self._terms = len(terms)
         self._always: list[int] = []
-        needles = [t.lower() for t in terms]
+        needles = [term_anchor(t) for t in terms]
         self._needle_patterns: list[int] = []  # for needles past the terms: their pattern
         for index, pattern in enumerate(patterns):
             anchors = pattern_anchors(pattern)
@@ -156,6 +167,7 @@ class Prefilter:
                 needles.append(anchor)
                 self._needle_patterns.append(index)
         self._automaton = ahocorasick_rs.AhoCorasick(needles) if needles else None
+        self._apostrophes = any("'" in needle for needle in needles)
 
     def scan(self, text: str) -> tuple[bool, list[int]]:
         """(a term may match, indexes of the patterns that may match)."""
@@ -169,6 +181,8 @@ class Prefilter:
             return [nothing] * len(texts)
         joined = "\0".join(texts)
         lowered = joined.lower()
+        if self._apostrophes:
+            lowered = lowered.replace(_APOSTROPHE, "'")
         if len(lowered) != len(joined):  # a rare letter whose lower case is longer
             return [self._scan_one(t) for t in texts]
         starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
@@ -189,8 +203,11 @@ class Prefilter:
     def _scan_one(self, text: str) -> tuple[bool, list[int]]:
         found_term = False
         patterns = set(self._always)
+        lowered = text.lower()
+        if self._apostrophes:
+            lowered = lowered.replace(_APOSTROPHE, "'")
         for needle, _, _ in self._automaton.find_matches_as_indexes(  # type: ignore[union-attr]
-            text.lower(), overlapping=True
+            lowered, overlapping=True
         ):
             if needle < self._terms:
                 found_term = True

@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from healcode.scope import Scope
 
 STOPWORDS_FILE = "stopwords_zh.txt"
+# Every bundled list is used at once: Chinese entries can only equal Chinese tokens and
+# English ones only alphabetic tokens, so each token meets the list of its own script,
+# whatever the codebook's language and however the two are mixed in a document.
+STOPWORDS_FILES = (STOPWORDS_FILE, "stopwords_en.txt")
 # Characters that, with digits, make up a number token such as 5.5% or 1,200.
 _NUMBER_MARKS = frozenset(".,%‰+-−/:")
 # A transcriber's note: up to 12 characters in brackets, e.g. （笑） （停顿） [00:12:31].
@@ -144,9 +148,11 @@ def is_countable(word: str) -> bool:
 
 
 def load_stopwords(path: str | Path | None = None) -> frozenset[str]:
-    """Stop words from ``path`` (one per line, ``#`` comments), or the bundled list."""
+    """Stop words from ``path`` (one per line, ``#`` comments), or the bundled lists
+    (Chinese and English, see ``STOPWORDS_FILES``)."""
     if path is None:
-        text = resources.files("healcode").joinpath("data", STOPWORDS_FILE).read_text("utf-8")
+        data = resources.files("healcode").joinpath("data")
+        text = "\n".join(data.joinpath(name).read_text("utf-8") for name in STOPWORDS_FILES)
     else:
         try:
             text = Path(path).read_bytes().decode("utf-8-sig")

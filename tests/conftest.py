@@ -10,6 +10,9 @@ DATA = Path(__file__).resolve().parent / "data"
 CORPUS = ROOT / "corpora" / "warm_heart_home"
 CODEBOOK = ROOT / "codebooks" / "social_healing.yaml"
 MINI_CODEBOOK = DATA / "mini_codebook.yaml"
+# The bundled English example (a codebook and three constructed transcripts).
+EXAMPLE_CODEBOOK = ROOT / "codebooks" / "bereavement_support.yaml"
+EXAMPLE_CORPUS = ROOT / "corpora" / "bereavement_support"
 SHARED = Path(__import__("os").environ.get("HEALCODE_SHARED", ROOT.parent / "shared"))
 
 

@@ -285,3 +285,36 @@ def test_outputs_get_ordinary_permissions(tmp_path: Path):
         os.umask(umask)
     assert (tmp_path / "out").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "report.html").stat().st_mode & 0o777 == 0o644
+
+
+def test_the_bundled_english_example_codes_end_to_end(runner, tmp_path: Path):
+    import re
+
+    from healcode.check import check_codebook
+
+    from healcode.corpus import load_corpus
+
+    from .conftest import EXAMPLE_CODEBOOK, EXAMPLE_CORPUS
+
+    out = tmp_path / "out"
+    args = ["code", str(EXAMPLE_CORPUS), "-c", str(EXAMPLE_CODEBOOK), "-o", str(out), "-q"]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    frequencies = _read(out, "frequencies.csv")
+    themes = frequencies[frequencies["level"] == "theme"]
+    assert list(themes["theme"]) == [
+        "peer_support", "hope", "self_esteem", "emotional_pain", "participation"]
+    assert (themes["references"] > 0).all() and (themes["documents"] > 0).all()
+    assert {"gender", "age_group"} <= set(_read(out, "documents.csv").columns)
+    hits = _read(out, "hits.csv")
+    texts = {d.id: d.text for d in load_corpus([EXAMPLE_CORPUS]).documents()}
+    for hit in hits.itertuples():
+        text = texts[hit.document]
+        # whole words: no letter right before or after a hit
+        assert not re.match(r"\w", text[hit.start - 1 : hit.start]), hit
+        assert not re.match(r"\w", text[hit.end : hit.end + 1]), hit
+    negated = set(hits[hits["negated"]]["term"])
+    assert {"hopeful", "looked forward", "optimis*"} <= negated  # didn't / hadn't / not
+    assert {"volunteer*", "judg*", "support group*"} <= set(hits["term"])
+    assert not any(f.severity in ("error", "warning")
+                   for f in check_codebook(EXAMPLE_CODEBOOK, [EXAMPLE_CORPUS]))

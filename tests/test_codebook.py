@@ -187,3 +187,35 @@ def test_converted_quanteda_terms_keep_their_text(tmp_path: Path):
     source.write_text("refusal: [no, off, nope]\nyears: [2018]\n", encoding="utf-8")
     book = parse_codebook(convert_dictionary(source).yaml)
     assert [r.terms for r in book.rules()] == [("no", "off", "nope"), ("2018",)]
+
+
+ENGLISH = """\
+codebook: 1
+name: t
+language: en
+themes:
+  - id: hope
+    label: Hope
+    terms: [hope*, support group*]
+"""
+
+
+@pytest.mark.parametrize(
+    ("language", "has", "lacks"),
+    [("en", "n't", "没有"), ("en-GB", "never", "不"), ("zh", "没有", "not"), ("zh-Hant", "不", "no")],
+)
+def test_default_negators_follow_the_language(language: str, has: str, lacks: str):
+    book = parse_codebook(ENGLISH.replace("language: en", f"language: {language}"))
+    assert has in book.negators and lacks not in book.negators
+
+
+def test_a_language_without_a_default_list_has_no_negators_and_a_list_given_is_kept():
+    assert parse_codebook(ENGLISH.replace("language: en", "language: de")).negators == []
+    given = parse_codebook(ENGLISH.replace("language: en", "language: en\nnegators: [nicht]"))
+    assert given.negators == ["nicht"]
+
+
+@pytest.mark.parametrize("term", ["ho*pe", "'*hope'", "'*'", "hope**", "support *"])
+def test_a_star_may_only_end_a_word(term: str):
+    with pytest.raises(CodebookError, match=r":7 themes\[0\]\.terms: term .* prefix wildcard"):
+        parse_codebook(ENGLISH.replace("hope*", term))

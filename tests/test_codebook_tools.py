@@ -124,12 +124,13 @@ def test_convert_quanteda_yaml(tmp_path: Path):
     conversion = convert_dictionary(TOOLS / "quanteda.yml")
     book = _load(conversion, tmp_path)
     assert [t.id for t in book.themes] == ["hope", "pain"]
-    assert book.themes[0].terms == ["希望", "盼头"]
-    assert book.themes[0].patterns == ["期待\\w{0,3}", "\\boptimis\\w*"]
+    assert book.themes[0].terms == ["希望", "盼头", "期待*", "optimis*"]  # prefix wildcards kept
+    assert book.themes[0].patterns == []
+    assert book.language == "zh" and "没有" in book.negators
     loneliness = book.themes[1].codes[1]
     assert loneliness.id == "loneliness"
     assert loneliness.terms == ["孤单", "寂寞", "social isolation", "丢人", "抬不起头"]
-    assert (conversion.themes, conversion.codes, conversion.terms) == (2, 2, 10)
+    assert (conversion.themes, conversion.codes, conversion.terms) == (2, 2, 12)
 
 
 def test_convert_liwc_and_wordstat(tmp_path: Path):
@@ -137,8 +138,8 @@ def test_convert_liwc_and_wordstat(tmp_path: Path):
     book = _load(liwc, tmp_path)
     assert [(t.id, t.label) for t in book.themes] == [
         ("positive", "positive"), ("negative", "negative"), ("theme_3", "社会支持")]
-    assert book.themes[0].terms == ["开心", "希望", "kind of", "like"]
-    assert book.themes[0].patterns == ["\\bhappy\\w*"]
+    assert book.themes[0].terms == ["happy*", "开心", "希望", "kind of", "like"]
+    assert book.themes[0].patterns == []
     assert book.themes[2].terms == ["希望", "同命人"]
     assert liwc.skipped == ["line 13: 'like': rule '02 134)125/464' is not supported"]
     wordstat = _load(convert_dictionary(TOOLS / "wordstat.cat"), tmp_path)
@@ -180,3 +181,76 @@ def test_convert_errors_and_command(runner, tmp_path: Path):
 def test_every_command_has_help_with_an_example(runner, command: list[str]):
     result = runner.invoke(main, [*command, "--help"])
     assert result.exit_code == 0 and "Examples:" in result.output
+
+
+def test_convert_an_english_dictionary_writes_english_language_and_negators(tmp_path: Path):
+    conversion = convert_dictionary(TOOLS / "english.dic")
+    assert conversion.language == "en"
+    assert "language: en" in conversion.yaml and "没有" not in conversion.yaml
+    book = _load(conversion, tmp_path)
+    assert book.language == "en"
+    assert {"not", "never", "n't", "without"} <= set(book.negators)
+    assert not set(book.negators) & {"不", "没", "没有"}
+    posemo, negemo, social = book.themes
+    assert posemo.terms == ["hope*", "optimis*", "happy"]  # prefix wildcards stay terms
+    assert posemo.patterns == ["\\blook\\w*\\ forward\\b"]  # a * inside: a pattern
+    assert negemo.terms == ["sad", "griev*", "lonel*"]
+    assert social.terms == ["support group", "friend*", "talk"]
+
+
+def test_convert_language_can_be_given(runner, tmp_path: Path):
+    assert convert_dictionary(TOOLS / "english.dic", language="zh").language == "zh"
+    out = tmp_path / "en.yaml"
+    result = runner.invoke(main, ["codebook", "convert", str(TOOLS / "liwc.dic"), "--language",
+                                  "en", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "language en" in result.output
+    assert "n't" in load_codebook(out).negators
+
+
+def test_check_wildcards_and_english_words(tmp_path: Path):
+    path = tmp_path / "en.yaml"
+    path.write_text(
+        "codebook: 1\nname: t\nlanguage: en\nthemes:\n"
+        "  - id: hope\n    label: Hope\n    terms: [hope*, support]\n"  # line 7
+        "  - id: pain\n    label: Pain\n    terms: [hopeless, support group]\n",  # line 10
+        encoding="utf-8",
+    )
+    findings = check_codebook(path)
+    assert _found(findings) == {
+        (7, "warning", "wildcard-overlap"),  # hope* also matches hopeless (another theme)
+        # support is a whole word of support group, so it codes there too: nothing to say
+    }
+    overlap = next(f for f in findings if f.kind == "wildcard-overlap")
+    assert "'hopeless' (pain, line 10)" in overlap.message
+    path.write_text(path.read_text(encoding="utf-8").replace("hope*, ", "hope, "), encoding="utf-8")
+    # hope inside the word hopeless cannot code there: a note, since words match whole
+    assert _found(check_codebook(path)) == {(7, "info", "contained-term")}
+
+
+def test_check_a_language_without_negators(tmp_path: Path):
+    path = tmp_path / "de.yaml"
+    path.write_text("codebook: 1\nname: t\nlanguage: de\nthemes:\n"
+                    "  - {id: hoffnung, label: Hoffnung, terms: [Hoffnung]}\n", encoding="utf-8")
+    assert _found(check_codebook(path)) == {(3, "warning", "no-negators")}
+
+
+def test_check_a_latin_term_only_inside_longer_words(tmp_path: Path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("The latest one.\nIt was unbiased.\n", encoding="utf-8")
+    path = tmp_path / "en.yaml"
+    path.write_text("codebook: 1\nname: t\nlanguage: en\nthemes:\n"
+                    "  - {id: t, label: T, terms: [test, hope*]}\n", encoding="utf-8")
+    findings = check_codebook(path, [corpus])
+    not_a_word = next(f for f in findings if f.kind == "not-a-word")
+    assert "only inside latest" in not_a_word.message and "jieba" not in not_a_word.message
+    assert any(f.kind == "never-occurs" and "hope*" in f.message for f in findings)
+
+
+def test_check_notes_only_chinese_parts_jieba_would_split(tmp_path: Path):
+    path = tmp_path / "mixed.yaml"
+    path.write_text("codebook: 1\nname: t\nthemes:\n"
+                    "  - {id: a, label: A, terms: [卡拉OK, 唱K, 同命人OK]}\n", encoding="utf-8")
+    notes = [f.message for f in check_codebook(path) if f.kind == "split-term"]
+    assert len(notes) == 1 and notes[0].startswith("jieba alone splits '同命人' as 同命/人")

@@ -124,3 +124,178 @@ def test_hit_offsets_are_exact_code_points(mini_coder, pieces: list[str], unit: 
     for hit in coded.hits:
         assert text[hit.start : hit.end] == hit.text
         assert units[hit.unit].start <= hit.start < hit.end <= units[hit.unit].end
+
+
+# ------------------------------------------------------------------ English and Latin terms
+
+
+@pytest.fixture(scope="module")
+def english_coder():
+    from healcode.codebook import load_codebook
+
+    from .conftest import DATA
+
+    return Coder(load_codebook(DATA / "english_codebook.yaml"))
+
+
+@pytest.fixture(scope="module")
+def mixed_coder():
+    from healcode.codebook import load_codebook
+
+    from .conftest import DATA
+
+    return Coder(load_codebook(DATA / "mixed_codebook.yaml"))
+
+
+def test_latin_terms_never_match_inside_longer_words(english_coder):
+    assert _hits(english_coder, "The latest results are unbiased.") == []
+    assert _hits(english_coder, "This test was biased, the contest was not.") == [
+        ("testing", "test", "test", False), ("testing", "biased", "biased", False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("hope", ["hope"]), ("Hopes", ["Hopes"]), ("HOPEFULLY", ["HOPEFULLY"]),
+        ("hoping", []), ("nohope", []), ("a hope-filled day", ["hope"]),
+    ],
+)
+def test_a_trailing_star_is_a_prefix_wildcard(english_coder, text: str, found: list[str]):
+    assert [matched for _, _, matched, _ in _hits(english_coder, text)] == found
+
+
+def test_a_term_beats_a_wildcard_on_the_same_word_and_terms_ignore_case(english_coder):
+    assert _hits(english_coder, "So HOPEFUL now") == [("hope", "hopeful", "HOPEFUL", False)]
+    assert _hits(english_coder, "Looking Forward to it") == [
+        ("hope", "looking forward", "Looking Forward", False)]
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("I didn't feel hopeful.", True),
+        ("I didn’t feel hopeful.", True),  # the typographic apostrophe
+        ("I dont feel hopeful.", True),
+        ("We can't say we are hopeful", False),  # n't four words before
+        ("There was no hope at all", True),
+        ("I never stopped hoping, and hope is back", False),  # a comma ends the clause
+        ("I couldn't sleep, but I feel hopeful", False),
+        ("I feel hopeful", False),
+    ],
+)
+def test_english_negation(english_coder, text: str, negated: bool):
+    hits = _hits(english_coder, text)
+    assert [n for *_, n in hits if _[0] == "hope"] == [negated]
+
+
+def test_english_negation_exclude_and_phrases_with_contractions(english_coder):
+    assert _hits(english_coder, "I was never ashamed") == []  # negation: exclude
+    assert _hits(english_coder, "I felt ashamed") == [("stigma", "ashamed", "ashamed", False)]
+    assert _hits(english_coder, "I don’t know") == [("peers", "don't know", "don’t know", False)]
+
+
+def test_multi_word_terms_match_across_any_run_of_whitespace(english_coder):
+    assert _hits(english_coder, "our support  groups and other\tparents") == [
+        ("peers", "support group*", "support  groups", False),
+        ("peers", "other parents", "other\tparents", False),
+    ]
+    assert _hits(english_coder, "supportgroup, other-parents") == []
+
+
+def test_english_codebooks_get_english_negators_and_chinese_ones_chinese(english_coder, mini_coder):
+    assert {"not", "never", "n't", "without"} <= english_coder.negators
+    assert not english_coder.negators & {"不", "没有"}
+    assert not {"not", "n't"} & mini_coder.negators
+
+
+def test_a_chinese_codebook_with_english_terms_on_mixed_text(mixed_coder):
+    text = "最新的latest版本我们test了。去唱卡拉OK，不是卡拉 OK。没有hope了，还有盼头"
+    assert _hits(mixed_coder, text) == [
+        ("leisure", "test", "test", False),
+        ("leisure", "卡拉OK", "卡拉OK", False),
+        ("hope", "hope", "hope", True),
+        ("hope", "盼*", "盼头", False),
+    ]
+    assert _hits(mixed_coder, "I do not have much hope, 我们有希望") == [
+        ("hope", "hope", "hope", True), ("hope", "希望", "希望", False)]
+
+
+def test_the_coder_component_in_an_english_spacy_pipeline():
+    import spacy
+
+    from .conftest import DATA
+
+    nlp = spacy.blank("en")
+    nlp.add_pipe("healcode_coder", config={"codebook": str(DATA / "english_codebook.yaml")})
+    doc = nlp("I didn't feel hopeful about the support group, not the latest one.")
+    spans = [(s.label_, s.text, s._.healcode_negated) for s in doc.spans["healcode"]]
+    assert spans == [("hope", "hopeful", True), ("peers", "support group", False)]
+
+
+_LATIN_PIECES = st.sampled_from([
+    "Participant: ", "Interviewer: ", "\n", ". ", ", ", " ", "  ", "\t", "😊", "hope", "Hopeful",
+    "latest", "test", "unbiased", "biased", "didn't", "don’t", "know", "not", "support",
+    "group", "groups", "other", "parents", "ashamed", "希望", "没有", "卡拉OK", "盼头", "é",
+])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LATIN_PIECES, max_size=30), st.sampled_from(["sentence", "turn", "paragraph"]))
+def test_english_hit_offsets_are_exact_and_on_word_boundaries(
+    english_coder, mixed_coder, pieces: list[str], unit: str
+):
+    from healcode.coding import CodingOptions, code_document
+    from healcode.records import Document
+
+    text = "".join(pieces)
+    document = Document("d", text, "d.txt", "utf-8", "0" * 64)
+    for coder in (english_coder, mixed_coder):
+        coded = code_document(document, coder, CodingOptions(unit=unit, speakers="all"))
+        units = {u.index: u for u in coded.units}
+        for hit in coded.hits:
+            assert text[hit.start : hit.end] == hit.text
+            assert units[hit.unit].start <= hit.start < hit.end <= units[hit.unit].end
+            # a Latin word is never cut: no letter next to a hit that starts or ends with one
+            before, after = text[hit.start - 1 : hit.start], text[hit.end : hit.end + 1]
+            if _latin(hit.text[0]):
+                assert not _latin(before), (text, hit)
+            if _latin(hit.text[-1]):  # a wildcard hit, too, ends where its word ends
+                clitic = text[hit.end : hit.end + 3] in ("n't", "n’t")  # did|n't
+                assert not _latin(after) or clitic, (text, hit)
+
+
+def _latin(char: str) -> bool:
+    return char.isascii() and char.isalpha()
+
+
+class _EveryUnit:
+    """A prefilter that lets every unit through, to check the real one skips none."""
+
+    def __init__(self, patterns: int) -> None:
+        self.patterns = patterns
+
+    def scan_many(self, texts):
+        return [(True, list(range(self.patterns)))] * len(texts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_LATIN_PIECES, max_size=20))
+def test_the_prefilter_never_skips_a_unit_with_a_hit(english_coder, mixed_coder, pieces: list[str]):
+    import copy
+
+    text = "".join(pieces)
+    for coder in (english_coder, mixed_coder):
+        unfiltered = copy.copy(coder)
+        unfiltered._prefilter = _EveryUnit(len(coder._patterns))  # type: ignore[assignment]
+        assert coder.code_text(text) == unfiltered.code_text(text)
+
+
+@pytest.mark.parametrize(
+    ("term", "anchor"),
+    [("希望", "希望"), ("Hope", "hope"), ("hope*", "hope"), ("support group*", "support"),
+     ("other  Parents", "parents"), ("don’t know", "don't")],
+)
+def test_term_anchors_are_substrings_of_every_match(term: str, anchor: str):
+    from healcode.prefilter import term_anchor
+
+    assert term_anchor(term) == anchor

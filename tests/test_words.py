@@ -20,7 +20,7 @@ from healcode.words import (
     transcriber_notes,
     word_frequencies,
 )
-from tests.conftest import CODEBOOK, DATA
+from tests.conftest import CODEBOOK, DATA, EXAMPLE_CODEBOOK
 
 TOOLS = DATA / "codebook_tools"
 
@@ -74,7 +74,18 @@ def test_bundled_stop_words_are_function_words_and_no_codebook_term():
 
     stopwords = load_stopwords()
     assert {"的", "了", "我们", "因为", "这个"} <= stopwords
-    assert not stopwords & {t.lower() for t in load_codebook(CODEBOOK).terms()}
+    assert {"the", "and", "i", "n't", "'s", "um", "yeah"} <= stopwords  # English, too
+    assert not stopwords & {"hope", "alone", "help", "group", "grief", "together"}
+    for codebook in (CODEBOOK, EXAMPLE_CODEBOOK):
+        assert not stopwords & {t.lower() for t in load_codebook(codebook).terms()}
+
+
+def test_english_words_are_counted_whole_without_stop_words():
+    texts = {"d1": "Interviewer: And then?\nAnn: I didn't feel hopeful, but the group helped.\n"
+                   "Ann: The latest group was, um, hopeful.\n"}
+    passages = _passages(texts)
+    counts = {f.word: f.count for f in word_frequencies(passages, stopwords=load_stopwords())}
+    assert counts == {"feel": 1, "hopeful": 2, "group": 2, "helped": 1, "latest": 1}
 
 
 def test_transcriber_notes_are_not_speech():

@@ -115,6 +115,8 @@ def show(codebook_file: Path, fmt: str, output: Path | None, force: bool) -> Non
 @click.option("--name", default=None, help="Codebook name. Default: the file name.")
 @click.option("--encoding", default=None,
               help="Encoding of the dictionary. Default: detected (UTF-8, GB18030).")
+@click.option("--language", default=None,
+              help="Language of the codebook (zh, en). Default: from the entries.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write the codebook to this file. Default: print it.")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
@@ -124,14 +126,17 @@ def convert(
     source_format: str | None,
     name: str | None,
     encoding: str | None,
+    language: str | None,
     output: Path | None,
     force: bool,
 ) -> None:
     """Convert a quanteda YAML, LIWC .dic or WordStat .cat dictionary to a codebook.
 
-    Top-level categories become themes and their subcategories codes; glob terms
-    (happy*, 希望*) become regex patterns. Add definitions and examples to the result
-    before using it, and run `healcode codebook check` on it.
+    Top-level categories become themes and their subcategories codes. Entries ending
+    in * (happy*, 希望*) stay prefix wildcards; other globs become regex patterns. The
+    language (and its default negators) comes from the entries unless --language is
+    given. Add definitions and examples to the result before using it, and run
+    `healcode codebook check` on it.
 
     \b
     Examples:
@@ -143,12 +148,13 @@ def convert(
 
     result = convert_dictionary(
         source, source_format=source_format, name=name, encoding=encoding,  # type: ignore[arg-type]
+        language=language,
     )
     err = stderr_console()
     for reason in result.skipped:
         err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
     summary = (f"{result.themes} themes, {result.codes} codes, {result.terms} terms, "
-               f"{result.patterns} patterns")
+               f"{result.patterns} patterns, language {result.language}")
     if output is None:
         click.echo(result.yaml, nl=False)
         err.print(summary, soft_wrap=True)

@@ -3,10 +3,17 @@
 Read: quanteda-style YAML dictionaries (nested keys, lists of terms), LIWC ``.dic``
 files and WordStat ``.cat`` files. The first level of categories becomes themes, the
 second codes; healcode has two levels, so the entries of deeper categories join their
-second-level code. Glob terms (``*`` any characters, ``?`` one) become regex patterns: next
-to Latin letters ``*`` is ``\\w*`` with a word boundary; next to Chinese characters it
-is at most three more characters (``\\w{0,3}``), since a regex on raw Chinese text has
-no word boundary to stop at and Chinese words are rarely longer than four characters.
+second-level code. An entry with one ``*`` at its end (``hope*``, ``期待*``) stays a term:
+healcode reads it as those dictionaries do, a prefix wildcard that matches every word
+starting with the rest. Other globs (``*`` elsewhere, ``?`` for one character) become
+regex patterns: next to Latin letters ``*`` is ``\\w*`` with a word boundary; next to
+Chinese characters it is at most three more characters (``\\w{0,3}``), since a regex on
+raw Chinese text has no word boundary to stop at and Chinese words are rarely longer
+than four characters.
+
+The codebook's language is the dictionary's: ``en`` when more of its entries are
+alphabetic than Chinese, else ``zh`` (or as given); its negators, that language's
+default list, are written out so they can be edited.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class Conversion:
     terms: int
     patterns: int
     skipped: list[str]  # entries that could not be converted, with the reason
+    language: str = "zh"
 
 
 def convert_dictionary(
@@ -54,12 +62,15 @@ def convert_dictionary(
     source_format: SourceFormat | None = None,
     name: str | None = None,
     encoding: str | None = None,
+    language: str | None = None,
 ) -> Conversion:
     """Read a dictionary file and return an equivalent healcode codebook (as YAML text).
 
-    The result is validated with the codebook loader before it is returned.
+    ``language`` (zh, en ...) is detected from the entries when not given. The result
+    is validated with the codebook loader before it is returned.
     """
     from healcode.codebook.load import parse_codebook
+    from healcode.codebook.schema import default_negators
     from healcode.corpus.text import decode_bytes
 
     path = Path(path)
@@ -82,13 +93,16 @@ def convert_dictionary(
     themes = [_theme(category, f"theme_{i}", skipped) for i, category in
               enumerate(categories, start=1)]
     _unique_ids(themes)
-    document = {
+    language = language or detect_language(categories)
+    document: dict[str, Any] = {
         "codebook": 1,
         "name": name or path.stem,
-        "language": "zh",
+        "language": language,
         "source": f"Converted by healcode from {path.name} ({fmt} dictionary)",
-        "themes": themes,
     }
+    if default_negators(language):
+        document["negators"] = list(default_negators(language))
+    document["themes"] = themes
     out = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, width=100)
     parse_codebook(out, f"{path} (converted)")
     codes = [c for t in themes for c in t.get("codes", [])]
@@ -98,7 +112,22 @@ def convert_dictionary(
         sum(len(n.get("terms", [])) for n in nodes),
         sum(len(n.get("patterns", [])) for n in nodes),
         skipped,
+        language,
     )
+
+
+def detect_language(categories: list[Category]) -> str:
+    """``en`` when more entries are written in an alphabet than in Chinese, else ``zh``."""
+    from healcode.segment import ALPHABETIC_WORD, has_chinese
+
+    chinese = alphabetic = 0
+    for category in categories:
+        for entry in _flatten(category).entries:
+            if has_chinese(entry):
+                chinese += 1
+            elif ALPHABETIC_WORD.search(entry):
+                alphabetic += 1
+    return "en" if alphabetic > chinese else "zh"
 
 
 # ------------------------------------------------------------------ readers
@@ -225,6 +254,13 @@ def glob_to_pattern(term: str) -> str:
     return pattern
 
 
+def _is_prefix_wildcard(entry: str) -> bool:
+    """One * at the end of a word, no other glob: hope*, 期待*, support group*."""
+    prefix = entry[:-1]
+    return (entry.endswith("*") and "*" not in prefix and "?" not in prefix
+            and bool(prefix) and not prefix[-1].isspace())
+
+
 def _is_latin(char: str) -> bool:
     return bool(char) and char.isascii() and char.isalnum()
 
@@ -241,6 +277,9 @@ def _node(category: Category, fallback: str, skipped: list[str]) -> dict[str, An
         if "*" in clean or "?" in clean:
             if not clean.strip("*?"):
                 skipped.append(f"{category.name}: {entry!r} matches everything")
+                continue
+            if _is_prefix_wildcard(clean):
+                terms.append(clean)  # hope*: healcode's own prefix wildcard
                 continue
             patterns.append(glob_to_pattern(clean))
         else:

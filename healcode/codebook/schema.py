@@ -11,6 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 Negation = Literal["flag", "exclude", "ignore"]
 DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "不再", "毫无", "从未", "并非")
+# English: n't is the token the segmenter splits off didn't, can't, won't ...; the forms
+# without an apostrophe are how chat and quick transcripts write them.
+ENGLISH_NEGATORS = (
+    "not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "nowhere",
+    "without", "cannot", "n't", "dont", "didnt", "doesnt", "isnt", "wasnt", "arent",
+    "werent", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "havent", "hasnt",
+    "hadnt", "aint",
+)
+NEGATORS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {"zh": DEFAULT_NEGATORS, "en": ENGLISH_NEGATORS}
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 Text = Annotated[str, Field(strict=True)]
@@ -23,6 +32,22 @@ ZERO_WIDTH = (
 def matches_no_text(pattern: str) -> bool:
     """True when every match of a valid ``pattern`` is empty: ``(?=x)``, ``\\b``, ``^$``."""
     return bool(sre_parse.parse(pattern).getwidth()[1] == 0)
+
+
+def primary_language(tag: str) -> str:
+    """The language of a tag such as zh, zh-Hant, en-GB or en_US: zh, en."""
+    return re.split(r"[-_]", tag.strip().lower(), maxsplit=1)[0]
+
+
+def default_negators(language: str) -> tuple[str, ...]:
+    """The negators a codebook in ``language`` gets when it lists none (none if unknown)."""
+    return NEGATORS_BY_LANGUAGE.get(primary_language(language), ())
+
+
+def is_wildcard(term: str) -> bool:
+    """A term ending in ``*`` matches every word that starts with the rest (hope* ->
+    hope, hopes, hopeful), as in LIWC, quanteda and WordStat dictionaries."""
+    return term.endswith("*")
 
 
 class _Node(BaseModel):
@@ -54,6 +79,20 @@ class _Node(BaseModel):
     def _no_blank(cls, values: list[str]) -> list[str]:
         if any(not v for v in values):
             raise ValueError("an empty string is not a term")
+        return values
+
+    @field_validator("terms")
+    @classmethod
+    def _wildcard_at_the_end(cls, values: list[str]) -> list[str]:
+        for term in values:
+            if "*" not in term:
+                continue
+            prefix = term[:-1]
+            if not term.endswith("*") or "*" in prefix or not prefix or prefix[-1].isspace():
+                raise ValueError(
+                    f"term {term!r}: * is a prefix wildcard and may only end a word "
+                    "(hope* matches hope, hopes, hopeful); write other globs as a pattern"
+                )
         return values
 
     @field_validator("patterns")
@@ -100,12 +139,18 @@ class Codebook(BaseModel):
     language: Text = "zh"
     source: Text = ""
     description: Text = ""
-    negators: list[Text] = list(DEFAULT_NEGATORS)
+    negators: list[Text] = []  # default: those of the language (see default_negators)
     negation_window: int = Field(default=3, ge=0, le=20)
     themes: list[Theme] = Field(min_length=1)
 
     _path: str | None = PrivateAttr(default=None)
     _sha256: str | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _language_negators(self) -> Codebook:
+        if "negators" not in self.model_fields_set:
+            self.negators = list(default_negators(self.language))
+        return self
 
     @model_validator(mode="after")
     def _unique_ids(self) -> Codebook:
