@@ -138,6 +138,8 @@ def read_passages(
         if isinstance(segmenter, str) else segmenter
     )
     yield from segment_passages(corpus.documents(), backend, scope=scope, warnings=warnings)
+    if warnings is not None:
+        warnings[:0] = corpus.warnings  # files read but perhaps read wrong (an encoding)
 
 
 def is_countable(word: str) -> bool:
