@@ -25,3 +25,7 @@ class CodingsError(HealcodeError):
 
 class ExchangeError(HealcodeError):
     """A REFI-QDA file (.qdc/.qdpx) that cannot be read safely, or a run that cannot be exported."""
+
+
+class ModelError(HealcodeError):
+    """A learned model that cannot be trained, or cannot be loaded safely for this codebook."""
