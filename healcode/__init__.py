@@ -14,6 +14,7 @@ __all__ = [
     "HealcodeError",
     "agreement",
     "code_corpus",
+    "learn",
     "load_codebook",
     "load_corpus",
     "write_report",
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from healcode.coding import CodingOptions, code_corpus
     from healcode.corpus import load_corpus
     from healcode.export.tables import write_tables
+    from healcode.learning import learn
     from healcode.reliability import agreement
     from healcode.report import write_report
 
@@ -38,6 +40,7 @@ _LAZY = {
     "agreement": "healcode.reliability",
     "write_report": "healcode.report",
     "write_tables": "healcode.export.tables",
+    "learn": "healcode.learning",
 }
 
 

@@ -1,7 +1,8 @@
-"""Where the bundled case-study codebook and corpus live.
+"""Where the bundled case-study codebook, corpus and learned model live.
 
-In a source checkout they are the repository's ``codebooks/`` and ``corpora/``; an
-installed wheel carries copies under ``<prefix>/share/healcode/``.
+In a source checkout the codebook and corpus are the repository's ``codebooks/`` and
+``corpora/``; an installed wheel carries copies under ``<prefix>/share/healcode/``. The
+learned model is package data (``healcode/data/models/``), found the same way in both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 
 CODEBOOK = Path("codebooks") / "social_healing.yaml"
 CORPUS = Path("corpora") / "warm_heart_home"
+# The learned coder trained on the case study's gold codings ships inside the package.
+MODEL = Path(__file__).resolve().parent / "data" / "models" / "social_healing"
 
 
 def _find(relative: Path) -> Path:
@@ -32,3 +35,8 @@ def default_codebook_path() -> Path:
 
 def default_corpus_path() -> Path:
     return _find(CORPUS)
+
+
+def default_model_path() -> Path:
+    """The learned coder for the bundled codebook (package data, so a wheel has it)."""
+    return MODEL

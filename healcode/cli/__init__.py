@@ -13,6 +13,7 @@ from healcode.cli.agree import agree, evaluate
 from healcode.cli.code import code
 from healcode.cli.codebook import codebook
 from healcode.cli.kwic import kwic
+from healcode.cli.learn import learn, sample
 from healcode.cli.refi import export, import_exchange
 from healcode.cli.report import report
 from healcode.cli.review import review
@@ -45,3 +46,5 @@ main.add_command(import_exchange)
 main.add_command(report)
 main.add_command(review)
 main.add_command(tables)
+main.add_command(learn)
+main.add_command(sample)

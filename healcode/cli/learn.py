@@ -1,0 +1,215 @@
+"""``healcode learn`` and ``healcode sample``: a coder that learns from human coding, and
+the units a person should code next."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from healcode.cli.common import library_errors, stderr_console, stdout_console
+
+LEVELS = ("theme", "code")
+CODERS = ("dictionary", "model", "combined")
+
+
+@click.command()
+@click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--units", "units", multiple=True, required=True, type=click.Path(path_type=Path),
+              help="units.csv of the `healcode code` run the codings were made on; repeat it "
+                   "for codings of several corpora (document ids must differ).")
+@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
+              help="The codebook the codings follow. Default: the bundled social-healing one.")
+@click.option("--level", type=click.Choice(LEVELS), default="theme", show_default=True,
+              help="Learn themes (a code path's first part) or full code paths.")
+@click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True,
+              help="Cross-validation folds (documents are never split between folds).")
+@click.option("--min-overlap", type=click.FloatRange(0, 1, min_open=True), default=0.5,
+              show_default=True,
+              help="Coded character ranges (start, end): share of a unit they must cover "
+                   "to code it.")
+@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
+              help="Directory for the model (model.json, weights.npz, cv.csv).")
+@click.option("--force", is_flag=True, help="Replace an existing model directory.")
+@click.option("--no-bom", is_flag=True,
+              help="Write cv.csv as plain UTF-8 (default: with a BOM for Excel).")
+@click.option("-q", "--quiet", is_flag=True, help="No table on the terminal.")
+@library_errors
+def learn(
+    codings: tuple[Path, ...],
+    units: tuple[Path, ...],
+    codebook: Path | None,
+    level: str,
+    folds: int,
+    min_overlap: float,
+    output: Path,
+    force: bool,
+    no_bom: bool,
+    quiet: bool,
+) -> None:
+    """Train a coder from the units people coded, with cross-validation.
+
+    CODINGS are files in the formats `healcode agree` reads: document, unit, code (a
+    unit with an empty code is coded "no code") or coded ranges document, start, end,
+    code. Units no file mentions are not training data. One classifier per theme
+    (logistic regression over character and word n-grams, the dictionary's hits and the
+    interviewer's question) is cross-validated by document, and each theme gets the
+    threshold and rule (dictionary OR model, or model alone) that cross-validation
+    supports. The table compares the dictionary alone, the model alone and the two
+    combined; it is also written to OUTPUT/cv.csv.
+
+    \b
+    Examples:
+      healcode code corpus/ -o run && healcode learn gold.csv --units run/units.csv -o model
+      healcode learn a/gold.csv b/gold.csv --units run_a/units.csv --units run_b/units.csv -o model
+    """
+    from healcode.export.outdir import check_writable
+    from healcode.learning import learn as train
+
+    check_writable(output, force=force)
+    model = train(codings, units=units, codebook=codebook, level=level,  # type: ignore[arg-type]
+                  folds=folds, min_overlap=min_overlap)
+    err = stderr_console()
+    for note in model.notes:
+        err.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)
+    model.save(output, force=force, bom=not no_bom)
+    if not quiet:
+        _print_cv(model)
+        stdout_console().print(
+            f"Wrote the model to {output}/ (model.json, weights.npz, cv.csv): "
+            f"{model.training['units']} coded units from {model.training['documents']} "
+            f"documents, thresholds " + ", ".join(
+                f"{label} {model.thresholds[label]:.2f}"
+                + (" (model alone)" if model.rules[label] == "model" else "")
+                for label in model.labels
+            ),
+            markup=False, highlight=False, soft_wrap=True,
+        )
+
+
+def _print_cv(model) -> None:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False,
+        title=f"Cross-validation by document ({model.training['folds']} folds, "
+              f"{model.training['units']} units)",
+        caption="both: dictionary and model combined by the rule chosen per label "
+                "(its precision, recall and kappa follow); thresholds chosen on other folds",
+    )
+    table.add_column(model.level, no_wrap=True)
+    table.add_column("support", justify="right")
+    for header in ("F1 dict.", "F1 model", "F1 both"):
+        table.add_column(header, justify="right")
+    table.add_column("prec.", justify="right")
+    table.add_column("recall", justify="right")
+    table.add_column("kappa", justify="right")
+    rows: dict[str, dict[str, dict]] = {}
+    for row in model.cv:
+        rows.setdefault(row["label"], {})[row["coder"]] = row
+    for label, by_coder in rows.items():
+        if label.startswith("("):
+            table.add_section()
+        combined = by_coder["combined"]
+        table.add_row(label, str(combined["support"]),
+                      *(_show(by_coder[c]["f1"]) for c in CODERS),
+                      _show(combined["precision"]), _show(combined["recall"]),
+                      _show(combined["kappa"]))
+    stdout_console().print(table)
+
+
+def _show(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float | int) else str(value)
+
+
+@click.command()
+@click.argument("run", type=click.Path(path_type=Path), default=Path("healcode-out"),
+                required=False)
+@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
+              help="A model directory from `healcode learn`. Default: the bundled model "
+                   "(for runs with the bundled codebook).")
+@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
+              help="The codebook the run used, if it has moved (checked by SHA-256). "
+                   "Default: the path in manifest.json.")
+@click.option("-n", "number", type=click.IntRange(1), default=50, show_default=True,
+              help="How many units to pick.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Seed of the random choices (the same seed picks the same units).")
+@click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
+              help="Codings file whose units are already coded (repeatable).")
+@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("next.csv"),
+              show_default=True, help="The codings file to fill in.")
+@click.option("--force", is_flag=True, help="Replace an existing output file.")
+@click.option("--no-bom", is_flag=True,
+              help="Write the CSV as plain UTF-8 (default: with a BOM for Excel).")
+@library_errors
+def sample(
+    run: Path,
+    model_dir: Path | None,
+    codebook: Path | None,
+    number: int,
+    seed: int,
+    exclude: tuple[Path, ...],
+    output: Path,
+    force: bool,
+    no_bom: bool,
+) -> None:
+    """Pick units of RUN (a `healcode code` output directory) for a person to code next.
+
+    A mix of the units the model is least sure about (probability nearest a theme's
+    threshold, 40%), units where the model and the dictionary disagree (30%), and a
+    random share (the rest) so that estimates stay unbiased. OUTPUT is a codings file
+    with the unit text and an empty code column: fill in the codes (one row per unit and
+    code; leave it empty for "no code") and pass it to `healcode learn` with the earlier
+    codings.
+
+    \b
+    Example (the loop: code, sample, code by hand, learn, code again):
+      healcode code corpus/ -o run
+      healcode sample run --model model -n 50 -o next.csv
+      healcode learn gold.csv next.csv --units run/units.csv -o model2 --force
+    """
+    from healcode.errors import OutputError
+    from healcode.learning import LearnedModel
+    from healcode.learning.sample import sample_units, write_sample
+
+    if output.exists() and not force:
+        raise OutputError(f"{output}: already exists; use --force to replace it")
+    book = _run_codebook(run, codebook)
+    if model_dir is None:
+        from healcode.bundled import default_model_path
+
+        model_dir = default_model_path()
+    model = LearnedModel.load(model_dir, book)
+    picked = sample_units(run, model, n=number, seed=seed, exclude=exclude)
+    write_sample(picked, output, force=force, bom=not no_bom)
+    counts = {why: sum(s.why == why for s in picked) for why in
+              ("uncertain", "disagreement", "random")}
+    stderr_console().print(
+        f"Wrote {len(picked)} units to {output} (" +
+        ", ".join(f"{n} {why}" for why, n in counts.items()) +
+        "); fill in the code column and pass it to healcode learn",
+        markup=False, highlight=False, soft_wrap=True,
+    )
+
+
+def _run_codebook(run: Path, codebook: Path | None):  # -> Codebook
+    from healcode.codebook import load_codebook
+    from healcode.errors import CodebookError
+    from healcode.export.run import read_manifest, recorded_codebook
+
+    manifest = read_manifest(run)
+    expected = (manifest.get("codebook") or {}).get("sha256")
+    if codebook is not None:
+        book = load_codebook(codebook)
+        if expected and book.sha256 != expected:
+            raise CodebookError(
+                f"{codebook}: not the codebook of this run (SHA-256 {str(book.sha256)[:12]}..., "
+                f"the run used {expected[:12]}...); pass the codebook file the run used"
+            )
+        return book
+    recorded, problem = recorded_codebook(manifest)
+    if recorded is None:
+        raise CodebookError(f"{run}: {problem}; pass --codebook with the file the run used")
+    return recorded

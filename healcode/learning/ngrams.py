@@ -1,0 +1,167 @@
+"""Find a fixed vocabulary of n-grams in many texts at once, with array operations.
+
+Scoring a corpus needs, for every unit, the vocabulary n-grams it contains. Generating
+every n-gram as a Python string costs more than coding the corpus, so the lookups here
+turn the text into integers once and find the n-grams as integer keys:
+
+- character n-grams of up to three characters: each code point (plus one) fills 21
+  bits of a 64-bit key, so an n-gram is one integer, and ``searchsorted`` over the
+  vocabulary's sorted keys finds every occurrence;
+- word n-grams: words become numbers through one dictionary, and an n-gram is its word
+  numbers in base (number of words).
+
+Both give exactly the n-grams that ``char_ngrams`` / ``word_ngrams`` in
+``features.py`` generate (a test holds them to it); texts are joined with line breaks,
+which no vocabulary entry holds, so no n-gram spans two texts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain, repeat
+from typing import Any
+
+import numpy as np
+
+_BITS = 21  # every code point is below 2 ** 21
+_NEWLINE = ord("\n") + 1
+_EMPTY = np.zeros(0, dtype=np.int64)
+
+
+class CharNgrams:
+    """Occurrences of vocabulary character n-grams (lower-cased, normalised texts)."""
+
+    def __init__(self, vocabulary: Sequence[str], low: int, high: int) -> None:
+        self.low, self.high = low, high
+        self.vocabulary = vocabulary
+        self._automaton: Any = None
+        if high <= 3:
+            keys = np.array([_char_key(term) for term in vocabulary], dtype=np.int64)
+            order = np.argsort(keys, kind="stable")
+            self._keys, self._columns = keys[order], order.astype(np.int64)
+
+    def find(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every occurrence; ``texts`` already normalised and lowered."""
+        if not self.vocabulary or not texts:
+            return _EMPTY, _EMPTY
+        if self.high > 3:
+            return self._find_with_automaton(texts)
+        joined = "\n".join(texts)
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
+        row_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(codes)]
+        breaks = codes == _NEWLINE
+        keys, rows = [], []
+        for n in range(self.low, self.high + 1):
+            size = len(codes) - n + 1
+            if size <= 0:
+                continue
+            key = codes[:size].copy()
+            valid = ~breaks[:size]
+            for k in range(1, n):
+                key |= codes[k : k + size] << (_BITS * k)
+                valid &= ~breaks[k : k + size]
+            keys.append(key[valid])
+            rows.append(row_of[:size][valid])
+        if not keys:
+            return _EMPTY, _EMPTY
+        return _lookup(np.concatenate(keys), np.concatenate(rows), self._keys, self._columns)
+
+    def _find_with_automaton(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Longer n-grams: one overlapping Aho-Corasick pass over the vocabulary."""
+        if self._automaton is None:
+            import ahocorasick_rs
+
+            self._automaton = ahocorasick_rs.AhoCorasick(list(self.vocabulary))
+        starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
+        matches = self._automaton.find_matches_as_indexes("\n".join(texts), overlapping=True)
+        found = np.fromiter(chain.from_iterable(matches), dtype=np.int64,
+                            count=3 * len(matches)).reshape(-1, 3)
+        rows = np.searchsorted(starts, found[:, 1], side="right") - 1
+        return rows.astype(np.int64), found[:, 0]
+
+
+class WordNgrams:
+    """Occurrences of vocabulary word n-grams (words joined by one space, lower-cased)."""
+
+    def __init__(self, vocabulary: Sequence[str], low: int, high: int) -> None:
+        self.low, self.high = low, high
+        self.vocabulary = vocabulary
+        split = [term.split(" ") for term in vocabulary]
+        self._numbers: dict[str, int] = {}
+        for words in split:
+            for word in words:
+                self._numbers.setdefault(word, len(self._numbers))
+        self._base = max(len(self._numbers), 1)
+        # A key is the word numbers in base len(words), times 8, plus the n-gram length
+        # (so the unigram "a" and the bigram "a <word 0>" differ); it must fit 63 bits.
+        self._fits = high < 8 and self._base**high * 8 < 2**62
+        if self._fits:
+            keys = np.array([self._key([self._numbers[w] for w in words]) for words in split],
+                            dtype=np.int64)
+            order = np.argsort(keys, kind="stable")
+            self._keys, self._columns = keys[order], order.astype(np.int64)
+        else:
+            self._index = {term: i for i, term in enumerate(vocabulary)}
+
+    def _key(self, numbers: list[int]) -> int:
+        return sum(number * self._base**k for k, number in enumerate(numbers)) * 8 + len(numbers)
+
+    def find(self, words: Sequence[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(row, column) of every occurrence in ``words`` (non-blank, lower-cased), where
+        ``rows[i]`` is the text ``words[i]`` belongs to (non-decreasing)."""
+        if not self.vocabulary or not len(words):
+            return _EMPTY, _EMPTY
+        if not self._fits:
+            return self._find_as_strings(words, rows)
+        numbers = np.fromiter(map(self._numbers.get, words, repeat(-1)), dtype=np.int64,
+                              count=len(words))
+        known = numbers >= 0
+        keys, found_rows = [], []
+        for n in range(self.low, self.high + 1):
+            count = len(words) - n + 1
+            if count <= 0:
+                continue
+            valid = known[:count].copy()
+            key = numbers[:count].copy()
+            for k in range(1, n):
+                valid &= known[k : k + count] & (rows[k : k + count] == rows[:count])
+                key += numbers[k : k + count] * self._base**k
+            keys.append(key[valid] * 8 + n)
+            found_rows.append(rows[:count][valid])
+        if not keys:
+            return _EMPTY, _EMPTY
+        return _lookup(np.concatenate(keys), np.concatenate(found_rows), self._keys,
+                       self._columns)
+
+    def _find_as_strings(self, words: Sequence[str],
+                         rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        found_rows: list[int] = []
+        columns: list[int] = []
+        for n in range(self.low, self.high + 1):
+            for i in range(len(words) - n + 1):
+                if rows[i + n - 1] != rows[i]:
+                    continue
+                column = self._index.get(" ".join(words[i : i + n]))
+                if column is not None:
+                    found_rows.append(int(rows[i]))
+                    columns.append(column)
+        return np.asarray(found_rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
+
+
+def _char_key(term: str) -> int:
+    key = 0
+    for k, char in enumerate(term):
+        key |= (ord(char) + 1) << (_BITS * k)
+    return key
+
+
+def _lookup(keys: np.ndarray, rows: np.ndarray, vocabulary_keys: np.ndarray,
+            columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The (row, column) of each key that is in the sorted ``vocabulary_keys``."""
+    if not len(vocabulary_keys) or not len(keys):
+        return _EMPTY, _EMPTY
+    where = np.searchsorted(vocabulary_keys, keys)  # (sorting the keys first is slower)
+    where[where == len(vocabulary_keys)] = 0
+    hit = vocabulary_keys[where] == keys
+    return rows[hit].astype(np.int64), columns[where[hit]]

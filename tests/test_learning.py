@@ -1,0 +1,552 @@
+"""The learned coder: training, cross-validation, safe loading, the combination rule,
+scoring, evidence, and the learn / sample commands."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import CODEBOOK, DATA, MINI_CODEBOOK, ROOT
+
+LEARN = DATA / "learn"
+CODINGS = LEARN / "codings.csv"
+RANGES = LEARN / "ranges.csv"
+
+
+@pytest.fixture(scope="module")
+def learn_run(tmp_path_factory) -> Path:
+    """`healcode code` on the tiny coded corpus, with the mini codebook."""
+    from click.testing import CliRunner
+
+    from healcode.cli import main
+
+    out = tmp_path_factory.mktemp("learn") / "run"
+    result = CliRunner().invoke(
+        main, ["code", str(LEARN / "corpus"), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(learn_run, mini_codebook):
+    from healcode.learning import learn
+
+    return learn([CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook,
+                 folds=4)
+
+
+@pytest.fixture(scope="module")
+def model_dir(model, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model"
+    model.save(out)
+    return out
+
+
+def _one_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    return lines[0]
+
+
+# --- training data --------------------------------------------------------------------
+
+
+def test_training_reads_unit_codings_and_coded_ranges(learn_run, mini_codebook):
+    from healcode.learning.examples import read_training
+
+    training = read_training([CODINGS, RANGES], units=[learn_run / "units.csv"],
+                             codebook=mini_codebook)
+    labels = {(e.document, e.unit): e.labels for e in training.examples}
+    assert len(labels) == 40  # 30 coded units of d1-d3, all 10 participant units of d4
+    assert labels[("d1", 2)] == {"pain"}  # pain/shame at theme level
+    assert labels[("d2", 11)] == {"hope", "mutual"}  # two rows, one unit
+    assert labels[("d1", 1)] == frozenset()  # an empty code: a coded negative
+    assert labels[("d4", 7)] == {"mutual", "self_esteem"}  # ranges mapped onto units
+    assert labels[("d4", 1)] == frozenset()  # a unit of a coded document, no range
+    assert ("d1", 4) not in labels  # an interviewer question is no training unit
+    by_key = {(e.document, e.unit): e for e in training.examples}
+    assert by_key[("d1", 5)].features.question == "后来呢？"
+    assert by_key[("d1", 5)].dictionary == {"mutual"}
+    assert ("mutual/peers", False) in by_key[("d1", 5)].features.hits
+    assert [i.kind for i in training.inputs] == ["units", "codings", "codings"]
+    assert training.inputs[1].name == "learn/codings.csv"
+
+
+def test_units_not_in_the_codings_are_not_training_data(learn_run, mini_codebook, tmp_path):
+    from healcode.learning.examples import read_training
+
+    only = tmp_path / "some.csv"
+    only.write_text("document,unit,code\nd1,2,pain\nd3,1,\n", encoding="utf-8")
+    training = read_training([only], units=[learn_run / "units.csv"], codebook=mini_codebook)
+    assert [(e.document, e.unit) for e in training.examples] == [("d1", 2), ("d3", 1)]
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ("d1,2,nostalgia\n", "'nostalgia' is not a theme of the codebook"),
+    ("d9,2,pain\n", "document 'd9' is not in the units file"),
+    ("d1,99,pain\n", "unit 99 of d1 does not exist"),
+    ("d1,4,pain\n", "unit 4 of d1 is not coded there"),
+])
+def test_codings_that_do_not_fit_are_refused_with_the_line(
+    learn_run, mini_codebook, tmp_path, rows, message
+):
+    from healcode.errors import CodingsError
+    from healcode.learning.examples import read_training
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("document,unit,code\n" + rows, encoding="utf-8")
+    with pytest.raises(CodingsError, match="line 2") as caught:
+        read_training([bad], units=[learn_run / "units.csv"], codebook=mini_codebook)
+    assert message in str(caught.value)
+
+
+def test_stale_unit_text_is_refused(learn_run, mini_codebook, tmp_path):
+    from healcode.errors import CodingsError
+    from healcode.learning.examples import read_training
+
+    bad = tmp_path / "stale.csv"
+    bad.write_text("document,unit,code,text\nd1,2,pain,别的话。\n", encoding="utf-8")
+    with pytest.raises(CodingsError, match="units changed since this file was coded"):
+        read_training([bad], units=[learn_run / "units.csv"], codebook=mini_codebook)
+
+
+def test_two_units_files_must_not_share_document_ids(learn_run, mini_codebook, tmp_path):
+    from healcode.errors import CodingsError
+    from healcode.learning.examples import read_training
+
+    other = tmp_path / "other" / "units.csv"
+    other.parent.mkdir()
+    shutil.copy(learn_run / "units.csv", other)
+    with pytest.raises(CodingsError, match="document 'd1' is also in"):
+        read_training([CODINGS], units=[learn_run / "units.csv", other], codebook=mini_codebook)
+
+
+def test_question_contexts():
+    from healcode.learning import question_contexts
+    from healcode.records import Unit
+
+    def unit(i: int, role: str, text: str) -> Unit:
+        return Unit("d", i, "x", role, 0, 0, text, role == "participant")  # type: ignore[arg-type]
+
+    units = [unit(0, "participant", "开场。"), unit(1, "interviewer", "您好。"),
+             unit(2, "interviewer", "最近怎么样？"), unit(3, "participant", "还好。"),
+             unit(4, "participant", "真的。"), unit(5, "interviewer", "后来呢？"),
+             unit(6, "participant", "后来好了。")]
+    assert question_contexts(units) == [
+        "", "", "", "您好。最近怎么样？", "您好。最近怎么样？", "您好。最近怎么样？", "后来呢？"
+    ]
+
+
+# --- cross-validation ------------------------------------------------------------------
+
+
+def test_folds_never_split_a_document():
+    from healcode.learning.evaluate import document_folds
+
+    documents = ["a"] * 5 + ["b"] * 3 + ["c"] * 4 + ["d"] * 1 + ["e"] * 2 + ["a"] * 2
+    folds = document_folds(documents, 3)
+    assert len(folds) == 3
+    tested = np.concatenate([f.test for f in folds])
+    assert sorted(tested.tolist()) == list(range(len(documents)))  # each unit tested once
+    for fold in folds:
+        train_docs = {documents[i] for i in fold.train}
+        test_docs = {documents[i] for i in fold.test}
+        assert train_docs and test_docs and not train_docs & test_docs
+        assert len(fold.train) + len(fold.test) == len(documents)
+    assert len(document_folds(["a", "b", "a"], 5)) == 2  # at most one fold per document
+    with pytest.raises(ValueError, match="at least two documents"):
+        document_folds(["a", "a"], 5)
+
+
+def test_cross_validation_table(model):
+    assert model.labels == ("hope", "mutual", "self_esteem", "pain")
+    coders = [(row["label"], row["coder"]) for row in model.cv]
+    assert coders[:3] == [("hope", "dictionary"), ("hope", "model"), ("hope", "combined")]
+    assert coders[-3:] == [("(mean)", "dictionary"), ("(mean)", "model"),
+                           ("(mean)", "combined")]
+    by = {(row["label"], row["coder"]): row for row in model.cv}
+    assert by[("pain", "dictionary")]["support"] == 10
+    assert by[("pain", "dictionary")]["units"] == 40
+    assert by[("pain", "dictionary")]["coded"] == 4  # d1 2, 3; d2 2; d4 3
+    assert by[("pain", "dictionary")]["precision"] == 1.0
+    assert model.training["folds"] == 4 and model.training["documents"] == 4
+    assert all(0 < t < 1 for t in model.thresholds.values())
+    assert set(model.rules.values()) <= {"either", "model"}
+    assert any("only 4 positive unit(s)" in note and note.startswith("self_esteem")
+               for note in model.notes)
+
+
+def test_threshold_choice_prefers_the_best_f1_then_the_middle():
+    from healcode.learning.evaluate import choose, choose_rule
+
+    gold = np.array([True, True, False, False])
+    scores = np.array([0.9, 0.7, 0.3, 0.1])
+    threshold, f1 = choose(gold, scores, np.zeros(4, bool), "model")
+    assert f1 == 1.0 and threshold == 0.5  # any of 0.31-0.70 is perfect; 0.5 is nearest
+    dictionary = np.array([False, False, True, False])  # a wrong dictionary hit
+    assert choose_rule(gold, scores, dictionary)[:2] == ("model", 0.5)
+    assert choose_rule(gold, scores, np.array([True, False, False, False]))[0] == "either"
+
+
+# --- the combination rule -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("rule", "score", "hit", "expected"), [
+    ("either", 0.9, True, (True, "both")),
+    ("either", 0.9, False, (True, "model")),
+    ("either", 0.1, True, (True, "dictionary")),
+    ("either", 0.1, False, (False, None)),
+    ("model", 0.9, True, (True, "both")),
+    ("model", 0.9, False, (True, "model")),
+    ("model", 0.1, True, (False, None)),
+    ("model", 0.1, False, (False, None)),
+    ("either", 0.5, False, (True, "model")),  # the threshold itself codes
+])
+def test_combination_rule(model, rule, score, hit, expected):
+    from dataclasses import replace
+
+    mine = replace(model, thresholds={**model.thresholds, "hope": 0.5},
+                   rules={**model.rules, "hope": rule})
+    assert tuple(mine.decide(score, "hope", hit)) == expected
+
+
+def test_labels_the_model_does_not_know_are_coded_by_the_dictionary(model):
+    assert model.decide(None, "hope", True) == (True, "dictionary")
+    assert model.decide(0.99, "nostalgia", True) == (True, "dictionary")
+    assert model.decide(0.99, "nostalgia", False) == (False, None)
+
+
+# --- scoring ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("high", [3, 4])  # up to 3 characters as integer keys, then a search
+def test_fast_scoring_equals_the_training_features(learn_run, mini_codebook, high):
+    """Scoring finds n-grams of all units at once as integer keys; training counts them
+    unit by unit as strings: the same features either way, in every block."""
+    from healcode.learning.examples import dictionary_hits, read_units_table
+    from healcode.learning.features import FeatureSettings, FeatureSpace, unit_text
+
+    table = read_units_table(learn_run / "units.csv")
+    hits = dictionary_hits(mini_codebook, {"d1": [u for u in table if u.document == "d1"]})
+    texts = [u.text for u in table] + ["ABC  abc\tAbc 同命人", "", "   ", "😀同命人😀",
+                                         "a b c d e f", "同命人\n同命人"]
+    units = [unit_text(t, hits.get(("d1", i), ()), q)
+             for i, (t, q) in enumerate(zip(texts, reversed(texts), strict=True))]
+    settings = FeatureSettings(
+        char_ngrams=(1, high), min_df=1,
+        weights={"chars": 1.0, "words": 0.7, "dictionary": 0.5, "question": 0.25},
+    )
+    space = FeatureSpace(settings, mini_codebook)
+    counts = space.count(units)
+    space.fit(counts, np.arange(0, len(units), 2))  # vocabulary of half the units
+    expected = space.select(counts, units, np.arange(len(units))).toarray()
+    assert space.blocks == ["chars", "words", "dictionary", "question"]
+    assert np.allclose(space.transform(units).toarray(), expected, atol=1e-12)
+    rng = np.random.default_rng(0)
+    coef = rng.normal(size=(3, expected.shape[1])).astype(np.float32)
+    intercept = rng.normal(size=3).astype(np.float32)
+    logits = expected @ coef.T.astype(float) + intercept
+    assert np.allclose(space.logits(units, coef, intercept), logits, atol=1e-9)
+
+
+def test_score_units_and_evidence(model):
+    from healcode.records import Hit
+
+    texts = ["后来认识了几个同命人，大家经常一起聊天。", "今天天气不错。"]
+    hits = [[Hit("d", 0, "mutual", "mutual/peers", "同命人", 6, 9, "同命人", False)], []]
+    scores = model.score_units(texts, hits, ["后来呢？", "您最近怎么样？"])
+    assert [set(s) for s in scores] == [set(model.labels)] * 2
+    assert all(0 < p < 1 for s in scores for p in s.values())
+    assert scores[0]["mutual"] > scores[1]["mutual"]
+    evidence = model.evidence(texts[0], "mutual", hits=hits[0], question="后来呢？")
+    assert 1 <= len(evidence) <= 3
+    assert all(e.replace(" ", "") in texts[0] for e in evidence)
+    assert all(a not in b for a in evidence for b in evidence if a != b)
+    assert model.evidence(texts[0], "nostalgia") == []
+    with pytest.raises(ValueError, match="one entry per unit"):
+        model.score_units(texts, hits[:1])
+
+
+def test_code_units_of_a_document(model, learn_run):
+    from healcode.learning.examples import dictionary_hits, read_units_table
+
+    units = [u for u in read_units_table(learn_run / "units.csv") if u.document == "d1"]
+    hits = dictionary_hits(model.codebook, {"d1": units})
+    codings = model.code_units(units, [h for found in hits.values() for h in found])
+    assert codings, "the model codes something in its own training document"
+    coded = {(c.unit, c.label): c for c in codings}
+    assert coded[(5, "mutual")].source in ("dictionary", "both")  # 同命人 is a term
+    for c in codings:
+        assert c.document == "d1" and c.unit not in (0, 4, 9)  # questions are not coded
+        assert (c.source == "dictionary") == (c.evidence == ())
+        assert c.score is not None and (c.source == "dictionary" or
+                                        c.score >= model.thresholds[c.label])
+
+
+# --- saving and loading -----------------------------------------------------------------
+
+
+def test_saved_model_loads_and_scores_the_same(model, model_dir, mini_codebook):
+    from healcode.learning import LearnedModel
+
+    assert sorted(p.name for p in model_dir.iterdir()) == ["cv.csv", "model.json",
+                                                           "weights.npz"]
+    loaded = LearnedModel.load(model_dir, mini_codebook)
+    assert loaded.labels == model.labels and loaded.thresholds == model.thresholds
+    assert loaded.rules == model.rules and loaded.level == "theme"
+    assert loaded.sha256 == hashlib.sha256((model_dir / "model.json").read_bytes()).hexdigest()
+    texts = ["她们常来我家坐坐，陪我说说话。", "希望大家都能来。"]
+    assert loaded.score_units(texts, [[], []]) == model.score_units(texts, [[], []])
+    described = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
+    assert described["codebook"]["sha256"] == mini_codebook.sha256
+    assert [i["name"] for i in described["training"]["inputs"]] == [
+        "run/units.csv", "learn/codings.csv", "learn/ranges.csv"]
+    with (model_dir / "cv.csv").open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["label", "coder", "precision", "recall", "f1", "kappa",
+                             "support", "coded", "units"]
+    assert len(rows) == 3 * (len(model.labels) + 1)
+
+
+def test_same_inputs_give_the_same_model_bytes(learn_run, mini_codebook, model_dir, tmp_path):
+    from healcode.learning import learn
+
+    again = learn([CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook,
+                  folds=4)
+    again.save(tmp_path / "again")
+    for name in ("model.json", "weights.npz", "cv.csv"):
+        assert (tmp_path / "again" / name).read_bytes() == (model_dir / name).read_bytes()
+
+
+def test_weights_are_plain_arrays(model_dir):
+    with np.load(model_dir / "weights.npz", allow_pickle=False) as archive:
+        assert {archive[name].dtype.kind for name in archive.files} <= {"u", "f"}
+
+
+def _copy(model_dir: Path, tmp_path: Path) -> Path:
+    target = tmp_path / "copy"
+    shutil.copytree(model_dir, target)
+    return target
+
+
+def _rewrite(path: Path, change) -> None:
+    data = json.loads((path / "model.json").read_text(encoding="utf-8"))
+    change(data)
+    (path / "model.json").write_text(json.dumps(data), encoding="utf-8")
+
+
+def test_tampered_weights_are_refused(model_dir, mini_codebook, tmp_path):
+    from healcode.errors import ModelError
+    from healcode.learning import LearnedModel
+
+    copy = _copy(model_dir, tmp_path)
+    data = bytearray((copy / "weights.npz").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (copy / "weights.npz").write_bytes(bytes(data))
+    with pytest.raises(ModelError, match="does not match model.json") as caught:
+        LearnedModel.load(copy, mini_codebook)
+    assert "\n" not in str(caught.value)
+
+
+def test_a_pickled_array_is_refused_even_with_a_matching_hash(model_dir, mini_codebook, tmp_path):
+    """A stranger's model cannot run code: arrays are read with allow_pickle=False."""
+    from healcode.errors import ModelError
+    from healcode.learning import LearnedModel
+
+    copy = _copy(model_dir, tmp_path)
+    with np.load(copy / "weights.npz") as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    arrays["coef"] = np.array([{"a": 1}], dtype=object)
+    np.savez(copy / "weights.npz", **arrays)
+    digest = hashlib.sha256((copy / "weights.npz").read_bytes()).hexdigest()
+    _rewrite(copy, lambda d: d["weights"].update(sha256=digest))
+    with pytest.raises(ModelError, match="cannot be read as plain arrays"):
+        LearnedModel.load(copy, mini_codebook)
+
+
+def test_a_model_for_another_codebook_is_refused(model_dir):
+    from healcode.codebook import load_codebook
+    from healcode.errors import ModelError
+    from healcode.learning import LearnedModel
+
+    with pytest.raises(ModelError, match="trained with another codebook") as caught:
+        LearnedModel.load(model_dir, load_codebook(CODEBOOK))
+    assert "healcode learn" in str(caught.value) and "\n" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    (lambda d: d["thresholds"].update(hope=1.5), "malformed model"),
+    (lambda d: d["rules"].update(hope="always"), "malformed model"),
+    (lambda d: d.update(labels=["hope", "nostalgia", "self_esteem", "pain"]), "malformed"),
+    (lambda d: d.update(format_version=99), "model format 99"),
+    (lambda d: d.update(format="something else"), "not a healcode model description"),
+    (lambda d: d["features"].update(min_df="many"), "malformed model"),
+])
+def test_malformed_descriptions_are_refused(model_dir, mini_codebook, tmp_path, change,
+                                            message):
+    from healcode.errors import ModelError
+    from healcode.learning import LearnedModel
+
+    copy = _copy(model_dir, tmp_path)
+    _rewrite(copy, change)
+    with pytest.raises(ModelError, match=message):
+        LearnedModel.load(copy, mini_codebook)
+
+
+def test_missing_files_are_refused(model_dir, mini_codebook, tmp_path):
+    from healcode.errors import ModelError
+    from healcode.learning import LearnedModel
+
+    with pytest.raises(ModelError, match="no such model directory"):
+        LearnedModel.load(tmp_path / "nothing", mini_codebook)
+    copy = _copy(model_dir, tmp_path)
+    (copy / "weights.npz").unlink()
+    with pytest.raises(ModelError, match="no weights.npz"):
+        LearnedModel.load(copy, mini_codebook)
+    (copy / "model.json").write_text("{not json", encoding="utf-8")
+    with pytest.raises(ModelError, match="not valid JSON"):
+        LearnedModel.load(copy, mini_codebook)
+
+
+# --- the commands --------------------------------------------------------------------------
+
+
+def test_learn_command(runner, learn_run, tmp_path):
+    from healcode.cli import main
+
+    out = tmp_path / "model"
+    args = ["learn", str(CODINGS), str(RANGES), "--units", str(learn_run / "units.csv"),
+            "-c", str(MINI_CODEBOOK), "--folds", "4", "-o", str(out)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "Cross-validation by document (4 folds, 40 units)" in result.output
+    assert "warning: self_esteem: only 4 positive unit(s)" in result.output
+    assert "(mean)" in result.output and "Wrote the model to" in result.output
+    assert {p.name for p in out.iterdir()} == {"model.json", "weights.npz", "cv.csv"}
+    line = _one_line(runner.invoke(main, args))
+    assert "already exists" in line and "--force" in line
+    assert runner.invoke(main, [*args, "--force", "-q"]).exit_code == 0
+
+
+def test_learn_command_errors_are_one_line(runner, learn_run, tmp_path):
+    from healcode.cli import main
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("document,unit,code\nd1,2,nostalgia\n", encoding="utf-8")
+    line = _one_line(runner.invoke(main, [
+        "learn", str(bad), "--units", str(learn_run / "units.csv"), "-c", str(MINI_CODEBOOK),
+        "-o", str(tmp_path / "m")]))
+    assert "bad.csv line 2" in line and "nostalgia" in line
+    one = tmp_path / "one.csv"
+    one.write_text("document,unit,code\nd1,2,pain\nd1,1,\n", encoding="utf-8")
+    line = _one_line(runner.invoke(main, [
+        "learn", str(one), "--units", str(learn_run / "units.csv"), "-c", str(MINI_CODEBOOK),
+        "-o", str(tmp_path / "m")]))
+    assert "at least two documents" in line
+    assert not (tmp_path / "m").exists()
+
+
+def test_sample_command_and_the_loop_back_to_learn(runner, learn_run, model_dir, tmp_path):
+    from healcode.cli import main
+
+    out = tmp_path / "next.csv"
+    args = ["sample", str(learn_run), "--model", str(model_dir), "-n", "10", "--seed", "3",
+            "--exclude", str(CODINGS), "-o", str(out)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert "Wrote 10 units" in result.output
+    with out.open(encoding="utf-8-sig") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["document", "unit", "code", "text", "why"]
+    assert len(rows) == 10 and all(r["code"] == "" for r in rows)
+    assert {r["document"] for r in rows} == {"d4"}  # d1-d3 are excluded as already coded
+    assert {r["why"] for r in rows} <= {"uncertain", "disagreement", "random"}
+    first = out.read_bytes()
+    assert runner.invoke(main, [*args, "--force"]).exit_code == 0
+    assert out.read_bytes() == first  # the same seed picks the same units
+    assert "already exists" in _one_line(runner.invoke(main, args))
+    # Fill in the codes and learn from both files.
+    for row in rows:
+        row["code"] = "pain" if "难受" in row["text"] or "丢人" in row["text"] else ""
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(main, [
+        "learn", str(CODINGS), str(out), "--units", str(learn_run / "units.csv"),
+        "-c", str(MINI_CODEBOOK), "-o", str(tmp_path / "model2"), "-q"])
+    assert result.exit_code == 0, result.output
+
+
+def test_sample_refuses_a_model_of_another_codebook(runner, bundled_run, model_dir, tmp_path):
+    from healcode.cli import main
+
+    line = _one_line(runner.invoke(main, ["sample", str(bundled_run), "--model",
+                                          str(model_dir), "-o", str(tmp_path / "n.csv")]))
+    assert "trained with another codebook" in line
+
+
+def test_sample_picks_a_mix(learn_run, model):
+    from healcode.learning.sample import sample_units
+
+    picked = sample_units(learn_run, model, n=20, seed=1)
+    assert len(picked) == 20
+    counts = {why: sum(p.why == why for p in picked) for why in
+              ("uncertain", "disagreement", "random")}
+    assert counts["uncertain"] == 8
+    assert counts["uncertain"] + counts["disagreement"] + counts["random"] == 20
+    assert picked == sorted(picked, key=lambda p: (p.document, p.unit))
+    assert sample_units(learn_run, model, n=20, seed=1) == picked
+    assert len(sample_units(learn_run, model, n=500)) == 40  # every in-scope unit at most
+
+
+# --- the public API, the bundled model and lazy imports --------------------------------------
+
+
+def test_python_api_learn_is_not_shadowed(learn_run, mini_codebook, tmp_path):
+    import healcode
+    import healcode.learning  # noqa: F401
+
+    assert callable(healcode.learn)
+    trained = healcode.learn([CODINGS, RANGES], units=learn_run / "units.csv",
+                             codebook=MINI_CODEBOOK, folds=2)
+    assert trained.training["folds"] == 2
+    assert callable(healcode.learn)
+
+
+def test_bundled_model_fits_the_bundled_codebook_and_gold():
+    from healcode.bundled import default_model_path
+    from healcode.codebook import load_codebook
+    from healcode.learning import LearnedModel
+
+    path = default_model_path()
+    assert sum(p.stat().st_size for p in path.iterdir()) < 3_000_000
+    model = LearnedModel.load(path, load_codebook(CODEBOOK))
+    assert model.labels == tuple(t.id for t in model.codebook.themes)
+    codings = [i for i in model.training["inputs"] if i["kind"] == "codings"]
+    assert codings, "trained from gold codings"
+    for item in codings:
+        assert "test_voices" not in item["name"]  # the untouched test set, never trained on
+        gold = ROOT / "corpora" / item["name"]
+        assert hashlib.sha256(gold.read_bytes()).hexdigest() == item["sha256"], (
+            f"{gold} changed since the bundled model was trained: "
+            "run python scripts/train_bundled_model.py")
+
+
+def test_cli_import_does_not_load_scikit_learn():
+    import subprocess
+    import sys
+
+    code = ("import sys, healcode.cli; "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
