@@ -33,5 +33,7 @@ class ExchangeError(HealcodeError):
 
 class ReviewError(HealcodeError):
     """A review of a run (its review.sqlite, a decision, an export) that cannot be done."""
+
+
 class ModelError(HealcodeError):
     """A learned model that cannot be trained, or cannot be loaded safely for this codebook."""

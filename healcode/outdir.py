@@ -61,6 +61,12 @@ def check_writable(outdir: Path, *, force: bool, inputs: Iterable[str | Path] = 
     _check_replaceable_directory(outdir, force=force)
 
 
+def check_writable_file(path: Path, *, force: bool, inputs: Iterable[str | Path] = ()) -> None:
+    """Everything ``staged_file`` checks before it writes, without writing."""
+    check_not_input(path, inputs)
+    _check_replaceable_file(path, force=force)
+
+
 @contextmanager
 def staged_directory(
     outdir: Path,

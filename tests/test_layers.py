@@ -25,9 +25,9 @@ LAYERS: list[tuple[str, ...]] = [
     ("healcode.model",),
     ("healcode.run",),
     ("healcode.coding",),
-    ("healcode.tables", "healcode.report", "healcode.export", "healcode.refi",
+    ("healcode.report", "healcode.export", "healcode.refi",
      "healcode.reliability", "healcode.keyness", "healcode.words", "healcode.kwic",
-     "healcode.check", "healcode.learn", "healcode.review"),
+     "healcode.check", "healcode.learning", "healcode.review"),
     ("healcode.cli", "healcode.__main__"),
 ]
 

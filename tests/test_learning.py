@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import CODEBOOK, DATA, MINI_CODEBOOK, ROOT
+from tests.conftest import CODEBOOK, DATA, MINI_CODEBOOK, ROOT, listing
 
 LEARN = DATA / "learn"
 CODINGS = LEARN / "codings.csv"
@@ -232,7 +232,7 @@ def test_fast_scoring_equals_the_training_features(learn_run, mini_codebook, hig
     """Scoring finds n-grams of all units at once as integer keys; training counts them
     unit by unit as strings: the same features either way, in every block."""
     from healcode.learning.examples import dictionary_hits, read_units_table
-    from healcode.learning.features import FeatureSettings, FeatureSpace, unit_text
+    from healcode.model.features import FeatureSettings, FeatureSpace, unit_text
 
     table = read_units_table(learn_run / "units.csv")
     hits = dictionary_hits(mini_codebook, {"d1": [u for u in table if u.document == "d1"]})
@@ -297,7 +297,7 @@ def test_code_units_of_a_document(model, learn_run):
 def test_saved_model_loads_and_scores_the_same(model, model_dir, mini_codebook):
     from healcode.learning import LearnedModel
 
-    assert sorted(p.name for p in model_dir.iterdir()) == ["cv.csv", "model.json",
+    assert listing(model_dir) == ["cv.csv", "model.json",
                                                            "weights.npz"]
     loaded = LearnedModel.load(model_dir, mini_codebook)
     assert loaded.labels == model.labels and loaded.thresholds == model.thresholds
@@ -430,7 +430,7 @@ def test_learn_command(runner, learn_run, tmp_path):
     assert "Cross-validation by document (4 folds, 40 units)" in result.output
     assert "warning: self_esteem: only 4 positive unit(s)" in result.output
     assert "(mean)" in result.output and "Wrote the model to" in result.output
-    assert {p.name for p in out.iterdir()} == {"model.json", "weights.npz", "cv.csv"}
+    assert set(listing(out)) == {"model.json", "weights.npz", "cv.csv"}
     line = _one_line(runner.invoke(main, args))
     assert "already exists" in line and "--force" in line
     assert runner.invoke(main, [*args, "--force", "-q"]).exit_code == 0

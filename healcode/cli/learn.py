@@ -63,10 +63,10 @@ def learn(
       healcode code corpus/ -o run && healcode learn gold.csv --units run/units.csv -o model
       healcode learn a/gold.csv b/gold.csv --units run_a/units.csv --units run_b/units.csv -o model
     """
-    from healcode.export.outdir import check_writable
     from healcode.learning import learn as train
+    from healcode.outdir import check_writable
 
-    check_writable(output, force=force)
+    check_writable(output, force=force, inputs=[*codings, *units])
     model = train(codings, units=units, codebook=codebook, level=level,  # type: ignore[arg-type]
                   folds=folds, min_overlap=min_overlap)
     err = stderr_console()
@@ -170,12 +170,11 @@ def sample(
       healcode sample run --model model -n 50 -o next.csv
       healcode learn gold.csv next.csv --units run/units.csv -o model2 --force
     """
-    from healcode.errors import OutputError
     from healcode.learning import LearnedModel
     from healcode.learning.sample import sample_units, write_sample
+    from healcode.outdir import check_writable_file
 
-    if output.exists() and not force:
-        raise OutputError(f"{output}: already exists; use --force to replace it")
+    check_writable_file(output, force=force, inputs=[run, *exclude])
     book = _run_codebook(run, codebook)
     if model_dir is None:
         from healcode.bundled import default_model_path
@@ -195,21 +194,12 @@ def sample(
 
 
 def _run_codebook(run: Path, codebook: Path | None):  # -> Codebook
-    from healcode.codebook import load_codebook
     from healcode.errors import CodebookError
-    from healcode.export.run import read_manifest, recorded_codebook
+    from healcode.run import Run
 
-    manifest = read_manifest(run)
-    expected = (manifest.get("codebook") or {}).get("sha256")
-    if codebook is not None:
-        book = load_codebook(codebook)
-        if expected and book.sha256 != expected:
-            raise CodebookError(
-                f"{codebook}: not the codebook of this run (SHA-256 {str(book.sha256)[:12]}..., "
-                f"the run used {expected[:12]}...); pass the codebook file the run used"
-            )
-        return book
-    recorded, problem = recorded_codebook(manifest)
-    if recorded is None:
+    opened = Run.open(run, codebook=codebook)
+    book = opened.codebook
+    if book is None:
+        _, problem = opened.recorded_codebook()
         raise CodebookError(f"{run}: {problem}; pass --codebook with the file the run used")
-    return recorded
+    return book

@@ -42,10 +42,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from healcode.learning.features import FeatureSettings, question_contexts
-    from healcode.learning.model import Decision, LearnedModel, ModelCoding, UnitScores
     from healcode.learning.sample import sample_units
     from healcode.learning.train import learn
+    from healcode.model.features import FeatureSettings, question_contexts
+    from healcode.model.learned import Decision, LearnedModel, ModelCoding, UnitScores
 
 __all__ = [
     "Decision",
@@ -59,12 +59,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "FeatureSettings": "healcode.learning.features",
-    "question_contexts": "healcode.learning.features",
-    "Decision": "healcode.learning.model",
-    "LearnedModel": "healcode.learning.model",
-    "ModelCoding": "healcode.learning.model",
-    "UnitScores": "healcode.learning.model",
+    "FeatureSettings": "healcode.model.features",
+    "question_contexts": "healcode.model.features",
+    "Decision": "healcode.model.learned",
+    "LearnedModel": "healcode.model.learned",
+    "ModelCoding": "healcode.model.learned",
+    "UnitScores": "healcode.model.learned",
     "sample_units": "healcode.learning.sample",
     "learn": "healcode.learning.train",
 }

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from healcode.learning.model import RULES, Rule
+from healcode.model.learned import RULES, Rule
 from healcode.reliability.measures import Undefined, cohen_kappa, precision_recall
 
 if TYPE_CHECKING:

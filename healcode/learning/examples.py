@@ -10,7 +10,6 @@ code any of them gave it.
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from collections import defaultdict
 from collections.abc import Sequence
@@ -18,8 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from healcode.codebook import Codebook
-from healcode.errors import CodingsError
-from healcode.learning.features import UnitText, question_contexts, unit_text
+from healcode.errors import CodingsError, RunError
+from healcode.model.features import UnitText, question_contexts, unit_text
 from healcode.records import Hit, Unit
 from healcode.reliability.codings import (
     Level,
@@ -29,8 +28,6 @@ from healcode.reliability.codings import (
     read_codings,
     unknown_document_message,
 )
-
-UNITS_REQUIRED = ("document", "unit", "start", "end", "coded", "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,55 +73,14 @@ def file_sha256(path: Path) -> str:
 
 
 def read_units_table(path: str | Path) -> list[Unit]:
-    """Every unit of a ``units.csv``, as ``Unit`` records (speaker and role if present)."""
-    path = Path(path)
-    if not path.is_file():
-        raise CodingsError(f"{path}: no such file; give the units.csv of a `healcode code` run")
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.DictReader(handle)
-            header = [h.strip() for h in reader.fieldnames or []]
-            missing = [c for c in UNITS_REQUIRED if c not in header]
-            if missing:
-                raise CodingsError(
-                    f"{path}: not a healcode units.csv (no {', '.join(missing)} column); "
-                    "give the units.csv of a `healcode code` output directory"
-                )
-            units = []
-            for raw in reader:
-                line = reader.line_num
-                row = {(k or "").strip(): v or "" for k, v in raw.items() if k is not None}
-                coded = row["coded"].strip().lower()
-                if coded not in ("true", "false", "1", "0"):
-                    raise CodingsError(
-                        f"{path} line {line}: coded must be True or False, not {coded!r}"
-                    )
-                role = row.get("role", "").strip() or "participant"
-                units.append(Unit(
-                    row["document"].strip(), _number(row["unit"], "unit", path, line),
-                    row.get("speaker", "").strip(),
-                    "interviewer" if role == "interviewer" else "participant",
-                    _number(row["start"], "start", path, line),
-                    _number(row["end"], "end", path, line),
-                    row["text"], coded in ("true", "1"),
-                ))
-    except UnicodeDecodeError:
-        raise CodingsError(f"{path}: not UTF-8 text; give the units.csv healcode wrote") from None
-    except csv.Error as exc:
-        raise CodingsError(f"{path}: not a readable CSV ({exc})") from None
-    return units
+    """Every unit of a run's units table, as ``Unit`` records."""
+    from healcode.run import read_units
 
-
-def _number(value: str, column: str, path: Path, line: int) -> int:
     try:
-        number = int(value)
-    except ValueError:
-        raise CodingsError(
-            f"{path} line {line}: {column} {value!r} is not a whole number"
-        ) from None
-    if number < 0:
-        raise CodingsError(f"{path} line {line}: {column} {number} is negative")
-    return number
+        return read_units(path)
+    except RunError as exc:
+        raise CodingsError(f"{exc} (give the units table of the run the codings were made on)"
+                           ) from None
 
 
 def label_universe(codebook: Codebook, level: Level) -> list[str]:

@@ -16,7 +16,6 @@ empty for "no code") and pass it back to ``healcode learn``.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,18 +25,16 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 from healcode.errors import CodingsError
-from healcode.learning.examples import read_units_table
 from healcode.records import Hit, Unit
 from healcode.reliability.codings import read_codings
 
 if TYPE_CHECKING:
-    from healcode.learning.model import LearnedModel, UnitScores
+    from healcode.model.learned import LearnedModel, UnitScores
 
 Why = Literal["uncertain", "disagreement", "random"]
 SAMPLE_COLUMNS = ["document", "unit", "code", "text", "why"]
 # Shares of uncertain and disagreement units; the rest is random.
 SHARES = (0.4, 0.3)
-HIT_COLUMNS = ("document", "unit", "theme", "code", "negated")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,34 +45,13 @@ class SampledUnit:
     why: Why
 
 
-def read_run_hits(path: Path) -> list[Hit]:
-    """The dictionary hits of a run, from its ``hits.csv``."""
-    if not path.is_file():
-        raise CodingsError(f"{path}: no such file; give the output directory of healcode code")
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in HIT_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise CodingsError(f"{path}: not a healcode hits.csv (no {', '.join(missing)} "
-                               "column)")
-        hits = []
-        for row in reader:
-            try:
-                unit = int(row["unit"])
-            except ValueError:
-                raise CodingsError(f"{path} line {reader.line_num}: unit {row['unit']!r} is "
-                                   "not a whole number") from None
-            hits.append(Hit(row["document"], unit, row["theme"], row["code"],
-                            row.get("term", ""), 0, 0, "",
-                            row["negated"].strip().lower() in ("true", "1")))
-    return hits
-
-
 def score_run(run: str | Path, model: LearnedModel) -> list[UnitScores]:
     """The model's scores of every in-scope unit of a run."""
-    run = Path(run)
-    units = read_units_table(run / "units.csv")
-    hits = read_run_hits(run / "hits.csv")
+    from healcode.run import Run, hit_records, unit_records
+
+    opened = Run.open(run)
+    units = unit_records(opened.units)
+    hits = hit_records(opened.hits)
     by_document: dict[str, list[Unit]] = defaultdict(list)
     for unit in units:
         by_document[unit.document].append(unit)
@@ -148,12 +124,11 @@ def _disagrees(scored: UnitScores, model: LearnedModel) -> bool:
 def write_sample(sample: Sequence[SampledUnit], path: str | Path, *, force: bool = False,
                  bom: bool = True) -> Path:
     """Write the codings file to fill in (atomically; refuses to replace without force)."""
-    from healcode.export.csv import write_csv
-    from healcode.export.outdir import staged_file
-    from healcode.tables import Table
+    from healcode.outdir import staged_file
+    from healcode.run import write_csv
 
     path = Path(path)
     rows: list[Sequence[object]] = [(s.document, s.unit, "", s.text, s.why) for s in sample]
     with staged_file(path, force=force) as staging:
-        write_csv(Table(SAMPLE_COLUMNS, rows), staging, bom=bom)
+        write_csv(staging, SAMPLE_COLUMNS, rows, bom=bom)
     return path

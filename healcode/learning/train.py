@@ -17,9 +17,8 @@ from healcode.learning.evaluate import (
     fit_classifier,
 )
 from healcode.learning.examples import read_training
-from healcode.learning.features import FeatureSettings, FeatureSpace, NgramCounts, UnitText
-from healcode.learning.model import LearnedModel
-from healcode.reliability.codings import Level
+from healcode.model.features import FeatureSettings, FeatureSpace, NgramCounts, UnitText
+from healcode.model.learned import LearnedModel, Level
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook

@@ -6,9 +6,17 @@ agreement, term suggestions, review). The files and their columns are declared o
 in ``healcode.run.schema``.
 """
 
-from healcode.run.read import CodeInfo, Run, read_table, rows_of
+from healcode.run.read import (
+    CodeInfo,
+    Run,
+    hit_records,
+    read_table,
+    read_units,
+    rows_of,
+    unit_records,
+)
 from healcode.run.schema import RUN_FILES, TableSpec
 from healcode.run.write import write_csv, write_run
 
-__all__ = ["RUN_FILES", "CodeInfo", "Run", "TableSpec", "read_table", "rows_of", "write_csv",
-           "write_run"]
+__all__ = ["RUN_FILES", "CodeInfo", "Run", "TableSpec", "hit_records", "read_table",
+           "read_units", "rows_of", "unit_records", "write_csv", "write_run"]

@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from healcode.codebook import Codebook
-    from healcode.records import Document
+    from healcode.records import Document, Hit, Unit
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +60,38 @@ class CodeInfo:
 def rows_of(frame: pd.DataFrame, *columns: str) -> Iterator[tuple[Any, ...]]:
     """Rows of some columns as plain Python values (iterating a Series is much slower)."""
     return zip(*(frame[column].tolist() for column in columns), strict=True)
+
+
+def unit_records(frame: pd.DataFrame) -> list[Unit]:
+    """The rows of a units table as ``Unit`` records."""
+    from healcode.records import Unit
+
+    return [
+        Unit(str(document), int(unit), str(speaker),
+             "interviewer" if role == "interviewer" else "participant",
+             int(start), int(end), str(text), bool(coded))
+        for document, unit, speaker, role, start, end, coded, text in rows_of(
+            frame, *UNITS.names
+        )
+    ]
+
+
+def hit_records(frame: pd.DataFrame) -> list[Hit]:
+    """The rows of a hits table as ``Hit`` records (hits.csv keeps no text: it is "")."""
+    from healcode.records import Hit
+
+    return [
+        Hit(str(document), int(unit), str(theme), str(code), str(term), int(start), int(end),
+            "", bool(negated))
+        for document, unit, theme, code, term, start, end, negated in rows_of(
+            frame, *HITS.names
+        )
+    ]
+
+
+def read_units(path: str | Path) -> list[Unit]:
+    """The units of a run from its units table alone (e.g. a units.csv given with codings)."""
+    return unit_records(read_table(Path(path), UNITS))
 
 
 class Run:

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import numpy as np
 
-from healcode.learning.ngrams import CharNgrams, WordNgrams
+from healcode.model.ngrams import CharNgrams, WordNgrams
 
 if TYPE_CHECKING:
     from scipy.sparse import csr_matrix

@@ -33,7 +33,7 @@ import numpy as np
 
 import healcode
 from healcode.errors import ModelError
-from healcode.learning.features import (
+from healcode.model.features import (
     DictionaryHit,
     FeatureSettings,
     FeatureSpace,
@@ -41,14 +41,13 @@ from healcode.learning.features import (
     question_contexts,
     unit_text,
 )
-from healcode.reliability.codings import Level
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook
     from healcode.records import Hit, Unit
     from healcode.segment import Segmenter
-    from healcode.tables import Table
 
+Level = Literal["theme", "code"]  # what a model codes: themes, or code paths
 Rule = Literal["either", "model"]
 Source = Literal["dictionary", "model", "both"]
 RULES: tuple[Rule, ...] = ("either", "model")
@@ -306,17 +305,15 @@ class LearnedModel:
 
     # -- saving and loading ------------------------------------------------------------
 
-    def cv_table(self) -> Table:
-        from healcode.tables import Table
-
+    def cv_table(self) -> tuple[list[str], list[list[Any]]]:
+        """The cross-validation table: its columns and rows."""
         columns = list(self.cv[0]) if self.cv else list(CV_COLUMNS)
-        return Table(columns, [[row[c] for c in columns] for row in self.cv])
+        return columns, [[row[c] for c in columns] for row in self.cv]
 
     def save(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
         """Write ``model.json``, ``weights.npz`` and ``cv.csv`` into ``outdir``, atomically;
         the same model gives the same bytes."""
-        from healcode.export.csv import write_csv
-        from healcode.export.outdir import staged_directory
+        from healcode.outdir import staged_directory
 
         outdir = Path(outdir)
         with staged_directory(outdir, force=force) as staging:
@@ -325,7 +322,7 @@ class LearnedModel:
             data = self._description(weights_sha)
             text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             (staging / MODEL_FILE).write_text(text, encoding="utf-8")
-            write_csv(self.cv_table(), staging / CV_FILE, bom=bom)
+            _write_table(staging / CV_FILE, *self.cv_table(), bom=bom)
         self.sha256 = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.path = outdir
         return [outdir / name for name in MODEL_FILES]
@@ -491,3 +488,13 @@ def _readable(ngram: str) -> bool:
     """Not only spaces and punctuation: 。 or ， may weigh, but explain nothing."""
     return any(not (c.isspace() or unicodedata.category(c).startswith(("P", "S")))
                for c in ngram)
+
+
+def _write_table(path: Path, columns: list[str], rows: list[list[Any]], *, bom: bool) -> None:
+    """A small CSV as healcode writes its tables (UTF-8, BOM for Excel unless not wanted)."""
+    import csv
+
+    with path.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows(rows)
