@@ -14,8 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
-from healcode.codebook.load import line_of, parse_codebook, read_codebook_text, read_yaml
-from healcode.codebook.schema import ZERO_WIDTH, Codebook, is_wildcard, matches_no_text
+from healcode.codebook.load import Location, line_of, parse_codebook, read_codebook_text, read_yaml
+from healcode.codebook.schema import (
+    ZERO_WIDTH,
+    Code,
+    Codebook,
+    Theme,
+    is_wildcard,
+    matches_no_text,
+)
 from healcode.errors import CodebookError
 from healcode.segment import Segmenter, dictionary_words, has_chinese
 
@@ -164,7 +171,7 @@ def _raw_findings(raw: Any, lines: dict, name: str) -> Iterator[Finding]:
 
 def _entries(codebook: Codebook, lines: dict, key: str) -> Iterator[_Entry]:
     for i, theme in enumerate(codebook.themes):
-        nodes = [(theme, theme.id, ("themes", i))]
+        nodes: list[tuple[Theme | Code, str, Location]] = [(theme, theme.id, ("themes", i))]
         nodes += [(c, f"{theme.id}/{c.id}", ("themes", i, "codes", k))
                   for k, c in enumerate(theme.codes)]
         for node, path, loc in nodes:
@@ -349,7 +356,7 @@ def _corpus_findings(
         hits[(hit.code, hit.term)] += 1
     coded_paths = {path for path, _ in hits}
     for i, theme in enumerate(codebook.themes):
-        nodes = [(theme.id, theme, ("themes", i))]
+        nodes: list[tuple[str, Theme | Code, Location]] = [(theme.id, theme, ("themes", i))]
         nodes += [(f"{theme.id}/{c.id}", c, ("themes", i, "codes", k))
                   for k, c in enumerate(theme.codes)]
         for path, node, loc in nodes:
@@ -381,8 +388,8 @@ def _corpus_findings(
                           "inside a longer match of the same code")
             continue
         splits = [_split_in_context(texts[i], entry.value, segmenter) for i in containing]
-        if None not in splits:
-            split = splits[0]
+        split = splits[0]
+        if split is not None and None not in splits:
             example = texts[containing[0]]
             owners = [e for e in entries if e.value.lower() == split.lower()]
             if owners:  # swallowed by another term, e.g. 丢脸 inside 不丢脸

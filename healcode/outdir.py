@@ -187,12 +187,14 @@ def _foreign_entries(folder: Path) -> list[str]:
     marker = _read_marker(folder)
     if marker is None or not marker.get("created"):
         return sorted(e.name for e in folder.iterdir() if e.name != MARKER) or [MARKER]
+    folders = marker.get("folders")
+    ours = folders if isinstance(folders, list) else []
     foreign = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name == MARKER:
             continue
         if entry.is_dir() and not entry.is_symlink():
-            if entry.name not in marker.get("folders", []):
+            if entry.name not in ours:
                 foreign.append(entry.name + "/")
             else:
                 foreign.extend(f"{entry.name}/{name}" for name in _foreign_entries(entry))

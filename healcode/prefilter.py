@@ -17,13 +17,19 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 from itertools import accumulate
-from re import _constants as sre  # type: ignore[attr-defined]
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 
 import ahocorasick_rs
 
-_REPEATS = {sre.MAX_REPEAT, sre.MIN_REPEAT, getattr(sre, "POSSESSIVE_REPEAT", sre.MAX_REPEAT)}
-_ZERO_WIDTH = {sre.AT, sre.ASSERT, sre.ASSERT_NOT}
+from healcode.codebook.patterns import (
+    Alternation,
+    Chars,
+    Group,
+    Part,
+    Position,
+    Repeat,
+    parse_pattern,
+)
+
 _LIMIT = 64  # the most strings one anchor set may hold
 _APOSTROPHE = "\u2019"  # ’, read as '
 
@@ -42,18 +48,18 @@ def pattern_anchors(pattern: str) -> frozenset[str] | None:
     rare in ordinary text) as the pattern allows.
     """
     try:
-        parsed = sre_parse.parse(pattern)
+        parts = parse_pattern(pattern)
     except re.error:
         return None
-    anchors = _required(list(parsed))
+    anchors = _required(parts)
     if not anchors:
         return None
     lowered = {a.lower() for a in anchors}
-    # a text that contains 怕别人 contains 怕人 too: only the shortest forms are needed
+    # a text that contains 很怕 contains 怕 too: only the shortest forms are needed
     return frozenset(a for a in lowered if not any(b != a and b in a for b in lowered))
 
 
-def _required(items: list[tuple[object, object]]) -> set[str] | None:
+def _required(parts: Sequence[Part]) -> set[str] | None:
     """Anchors of a sequence: the most selective of the requirements of its parts.
 
     Consecutive parts that match a small, fixed set of strings are multiplied into one
@@ -62,8 +68,8 @@ def _required(items: list[tuple[object, object]]) -> set[str] | None:
     """
     options: list[set[str]] = []
     run: set[str] = {""}
-    for op, value in items:
-        exact = _exact(op, value)
+    for part in parts:
+        exact = _exact(part)
         if exact is not None and len(run) * len(exact) <= _LIMIT:
             run = {a + b for a in run for b in exact}
             continue
@@ -73,7 +79,7 @@ def _required(items: list[tuple[object, object]]) -> set[str] | None:
             run = exact
             continue
         run = {""}
-        need = _element(op, value)
+        need = _element(part)
         if need:
             options.append(need)
     if "" not in run:
@@ -83,69 +89,62 @@ def _required(items: list[tuple[object, object]]) -> set[str] | None:
     return max(options, key=lambda s: (min(map(len, s)), -len(s)))
 
 
-def _exact(op: object, value: object) -> set[str] | None:
+def _exact(part: Part) -> set[str] | None:
     """Every string this part can match, when that is a small fixed set ("" included)."""
-    if op is sre.LITERAL:
-        return {chr(value)}  # type: ignore[arg-type]
-    if op in _ZERO_WIDTH:
+    if isinstance(part, Chars):
+        return set(part.chars) if len(part.chars) <= _LIMIT else None
+    if isinstance(part, Position):
         return {""}
-    if op is sre.IN:
-        members = list(value)  # type: ignore[arg-type]
-        if len(members) <= _LIMIT and all(o is sre.LITERAL for o, _ in members):
-            return {chr(v) for _, v in members}
-        return None
-    if op is sre.SUBPATTERN:
-        return _exact_sequence(list(value[-1]))  # type: ignore[index]
-    if op is sre.BRANCH:
+    if isinstance(part, Group):
+        return _exact_sequence(part.parts)
+    if isinstance(part, Alternation):
         union: set[str] = set()
-        for branch in value[1]:  # type: ignore[index]
-            strings = _exact_sequence(list(branch))
+        for branch in part.branches:
+            strings = _exact_sequence(branch)
             if strings is None:
                 return None
             union |= strings
         return union if len(union) <= _LIMIT else None
-    if op in _REPEATS:
-        low, high, item = value  # type: ignore[misc]
-        once = _exact_sequence(list(item))
-        if once is None or high > 3:
+    if isinstance(part, Repeat):
+        once = _exact_sequence(part.parts)
+        if once is None or part.high > 3:
             return None
-        strings: set[str] = set()
+        repeated: set[str] = set()
         current = {""}
-        for count in range(high + 1):
-            if count >= low:
-                strings |= current
+        for count in range(part.high + 1):
+            if count >= part.low:
+                repeated |= current
             current = {a + b for a in current for b in once}
-            if len(strings) + len(current) > _LIMIT:
+            if len(repeated) + len(current) > _LIMIT:
                 return None
-        return strings
+        return repeated
     return None
 
 
-def _exact_sequence(items: list[tuple[object, object]]) -> set[str] | None:
+def _exact_sequence(parts: Sequence[Part]) -> set[str] | None:
     strings = {""}
-    for op, value in items:
-        exact = _exact(op, value)
+    for part in parts:
+        exact = _exact(part)
         if exact is None or len(strings) * len(exact) > _LIMIT:
             return None
         strings = {a + b for a in strings for b in exact}
     return strings
 
 
-def _element(op: object, value: object) -> set[str] | None:
+def _element(part: Part) -> set[str] | None:
     """A requirement of a part that matches too many strings to list (e.g. has a ``.``)."""
-    if op is sre.SUBPATTERN:
-        return _required(list(value[-1]))  # type: ignore[index]
-    if op is sre.BRANCH:
+    if isinstance(part, Group):
+        return _required(part.parts)
+    if isinstance(part, Alternation):
         union: set[str] = set()
-        for branch in value[1]:  # type: ignore[index]
-            need = _required(list(branch))
+        for branch in part.branches:
+            need = _required(branch)
             if not need:
                 return None  # one branch can match without an anchor
             union |= need
         return union
-    if op in _REPEATS:
-        low, _, item = value  # type: ignore[misc]
-        return _required(list(item)) if low >= 1 else None
+    if isinstance(part, Repeat):
+        return _required(part.parts) if part.low >= 1 else None
     return None
 
 
@@ -203,12 +202,12 @@ class Prefilter:
     def _scan_one(self, text: str) -> tuple[bool, list[int]]:
         found_term = False
         patterns = set(self._always)
+        if self._automaton is None:
+            return found_term, sorted(patterns)
         lowered = text.lower()
         if self._apostrophes:
             lowered = lowered.replace(_APOSTROPHE, "'")
-        for needle, _, _ in self._automaton.find_matches_as_indexes(  # type: ignore[union-attr]
-            lowered, overlapping=True
-        ):
+        for needle, _, _ in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
             if needle < self._terms:
                 found_term = True
             else:

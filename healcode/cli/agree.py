@@ -4,13 +4,19 @@ against a gold standard."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from healcode.cli.common import library_errors, stderr_console, stdout_console
 
-LEVELS = ("theme", "code")
-ABSENT = ("not-coded", "missing")
+if TYPE_CHECKING:
+    from healcode.reliability.codings import Level
+    from healcode.reliability.compare import Absent
+
+# The library's choices (reliability.compare), restated so that --help stays fast.
+LEVELS: tuple[Level, ...] = ("theme", "code")
+ABSENT: tuple[Absent, ...] = ("not-coded", "missing")
 
 _level = click.option(
     "--level", type=click.Choice(LEVELS), default="theme", show_default=True,
@@ -53,9 +59,9 @@ _quiet = click.option("-q", "--quiet", is_flag=True, help="No table on the termi
 def agree(
     codings: tuple[Path, ...],
     units: Path | None,
-    level: str,
+    level: Level,
     reference: str | None,
-    absent: str,
+    absent: Absent,
     min_overlap: float,
     codebook: Path | None,
     outdir: Path | None,
@@ -86,8 +92,8 @@ def agree(
     if outdir is not None:
         check_writable(outdir, force=force, inputs=[*codings, *([units] if units else [])])
     result = agreement(
-        codings, units=units, level=level, reference=reference,  # type: ignore[arg-type]
-        absent=absent, min_overlap=min_overlap, codebook=codebook,  # type: ignore[arg-type]
+        codings, units=units, level=level, reference=reference,
+        absent=absent, min_overlap=min_overlap, codebook=codebook,
     )
     _report(result, outdir, force=force, bom=not no_bom, quiet=quiet)
 
@@ -104,7 +110,7 @@ def agree(
 @_quiet
 @library_errors
 def evaluate(
-    run: Path, gold: Path, level: str, outdir: Path | None, no_bom: bool, force: bool,
+    run: Path, gold: Path, level: Level, outdir: Path | None, no_bom: bool, force: bool,
     quiet: bool,
 ) -> None:
     """Score a `healcode code` output directory RUN against a gold standard: precision,
@@ -123,7 +129,7 @@ def evaluate(
 
     if outdir is not None:
         check_writable(outdir, force=force, inputs=[run, gold])
-    result = evaluate_run(run, gold=gold, level=level)  # type: ignore[arg-type]
+    result = evaluate_run(run, gold=gold, level=level)
     _report(result, outdir, force=force, bom=not no_bom, quiet=quiet)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,6 +15,14 @@ from healcode.cli.common import (
     print_warnings,
     stderr_console,
 )
+
+if TYPE_CHECKING:
+    from healcode.codebook.convert import SourceFormat
+    from healcode.codebook.show import Format
+
+# The library's choices (codebook.show, codebook.convert), restated so that --help stays fast.
+SHOW_FORMATS: tuple[Format, ...] = ("markdown", "latex", "docx")
+SOURCE_FORMATS: tuple[SourceFormat, ...] = ("yaml", "liwc", "wordstat")
 
 
 @click.group()
@@ -77,13 +86,13 @@ def check(
 
 @codebook.command()
 @click.argument("codebook_file", metavar="CODEBOOK", type=click.Path(path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(("markdown", "latex", "docx")),
+@click.option("-f", "--format", "fmt", type=click.Choice(SHOW_FORMATS),
               default="markdown", show_default=True, help="Table format.")
 @click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
               help="Write to this file (required for docx). Default: print.")
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @library_errors
-def show(codebook_file: Path, fmt: str, output: Path | None, force: bool) -> None:
+def show(codebook_file: Path, fmt: Format, output: Path | None, force: bool) -> None:
     """Show CODEBOOK as an appendix table for a paper.
 
     Columns: theme, code, definition, when to use, when not to use, example, and
@@ -102,15 +111,15 @@ def show(codebook_file: Path, fmt: str, output: Path | None, force: bool) -> Non
         raise click.UsageError("--format docx needs -o FILE.docx")
     book = load_codebook(codebook_file)
     if output is None:
-        click.echo(render_codebook(book, fmt), nl=False)  # type: ignore[arg-type]
+        click.echo(render_codebook(book, fmt), nl=False)
         return
-    write_appendix(book, output, fmt, force=force)  # type: ignore[arg-type]
+    write_appendix(book, output, fmt, force=force)
     stderr_console().print(f"Wrote {output}", soft_wrap=True)
 
 
 @codebook.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--from", "source_format", type=click.Choice(("yaml", "liwc", "wordstat")),
+@click.option("--from", "source_format", type=click.Choice(SOURCE_FORMATS),
               default=None, help="Dictionary type. Default: from the suffix (.yml, .dic, .cat).")
 @click.option("--name", default=None, help="Codebook name. Default: the file name.")
 @click.option("--encoding", default=None,
@@ -123,7 +132,7 @@ def show(codebook_file: Path, fmt: str, output: Path | None, force: bool) -> Non
 @library_errors
 def convert(
     source: Path,
-    source_format: str | None,
+    source_format: SourceFormat | None,
     name: str | None,
     encoding: str | None,
     language: str | None,
@@ -147,7 +156,7 @@ def convert(
     from healcode.codebook.convert import convert_dictionary
 
     result = convert_dictionary(
-        source, source_format=source_format, name=name, encoding=encoding,  # type: ignore[arg-type]
+        source, source_format=source_format, name=name, encoding=encoding,
         language=language,
     )
     err = stderr_console()

@@ -7,14 +7,22 @@ import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 import click
 
-from healcode.corpus.turns import UNMARKED
+from healcode.corpus.turns import UNMARKED, Unmarked
 from healcode.errors import HealcodeError
 from healcode.records import ROLES
-from healcode.segment import SEGMENTERS
+from healcode.segment import SEGMENTERS, SegmenterName
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from healcode.codebook import Codebook
+    from healcode.coding import CodingOptions
+    from healcode.corpus import Corpus
+    from healcode.scope import Scope
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -54,7 +62,7 @@ def formula_notice(cells: dict[str, int]) -> str:
     )
 
 
-def stderr_console():  # -> rich.console.Console, imported lazily
+def stderr_console() -> Console:
     from rich.console import Console
 
     return Console(stderr=True)
@@ -66,7 +74,7 @@ def print_warnings(console: Any, warnings: Sequence[str]) -> None:
         console.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
-def stdout_console():
+def stdout_console() -> Console:
     from rich.console import Console
 
     return Console()
@@ -75,7 +83,8 @@ def stdout_console():
 @dataclass(frozen=True)
 class Inputs:
     """How transcripts are read and whose speech counts, as every command that reads a
-    corpus takes them (``input_options``)."""
+    corpus takes them (``input_options``; its click.Choice options check ``unmarked`` and
+    ``segmenter``)."""
 
     encoding: str | None = None
     id_column: str | None = None
@@ -84,31 +93,30 @@ class Inputs:
     roles: str = "participant"
     speakers: str | None = None
     where: tuple[str, ...] = ()
-    unmarked: str = "auto"
+    unmarked: Unmarked = "auto"
     interviewers: tuple[str, ...] = ()
-    segmenter: str = "jieba-rs"
+    segmenter: SegmenterName = "jieba-rs"
 
-    def corpus(self, paths: Sequence[Path], *, strict: bool = False):  # -> Corpus
+    def corpus(self, paths: Sequence[Path], *, strict: bool = False) -> Corpus:
         from healcode.corpus import load_corpus
 
         return load_corpus(paths, encoding=self.encoding, id_column=self.id_column,
                            text_columns=self.text_columns, metadata=self.metadata,
                            strict=strict)
 
-    def scope(self):  # -> healcode.scope.Scope
-        from healcode.scope import Scope
+    def scope(self) -> Scope:
+        from healcode.scope import Scope, parse_roles
 
         roles, speakers = _roles_and_speakers(self.roles, self.speakers)
-        return Scope(roles, speakers, self.where, self.unmarked,  # type: ignore[arg-type]
-                     self.interviewers)
+        return Scope(parse_roles(roles), speakers, self.where, self.unmarked, self.interviewers)
 
-    def coding_options(self, **more: Any):  # -> healcode.coding.CodingOptions
+    def coding_options(self, **more: Any) -> CodingOptions:
         from healcode.coding import CodingOptions
 
         roles, speakers = _roles_and_speakers(self.roles, self.speakers)
         return CodingOptions(roles=roles, speakers=speakers, where=self.where,
-                             unmarked=self.unmarked, interviewers=self.interviewers,  # type: ignore[arg-type]
-                             segmenter=self.segmenter, **more)  # type: ignore[arg-type]
+                             unmarked=self.unmarked, interviewers=self.interviewers,
+                             segmenter=self.segmenter, **more)
 
 
 def _roles_and_speakers(roles: str, speakers: str | None) -> tuple[str, tuple[str, ...]]:
@@ -130,7 +138,9 @@ def _check_roles(ctx: click.Context, param: click.Parameter, value: str | None) 
     return value
 
 
-def _check_where(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]):
+def _check_where(
+    ctx: click.Context, param: click.Parameter, value: tuple[str, ...]
+) -> tuple[str, ...]:
     from healcode.scope import parse_condition
 
     try:
@@ -195,7 +205,7 @@ def input_options(verb: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
 def scope_options(verb: str, *, roles: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """--roles, --speakers and --where alone, received as one ``scope: Scope`` argument."""
 
-    def build(roles: str, speakers: str | None, where: tuple[str, ...]):  # -> Scope
+    def build(roles: str, speakers: str | None, where: tuple[str, ...]) -> Scope:
         return Inputs(roles=roles, speakers=speakers, where=where).scope()
 
     return _gathered(selection_options(verb, roles=roles), "scope", build)
@@ -227,8 +237,8 @@ def _parameter_name(option: Callable[..., Any]) -> str:
 
     def probe() -> None: ...
 
-    option(probe)
-    return probe.__click_params__[-1].name  # type: ignore[attr-defined]
+    (parameter,) = click.command()(option(probe)).params
+    return str(parameter.name)
 
 
 def csv_output_options(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -264,7 +274,7 @@ def corpus_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:
     return (path,)
 
 
-def codebook_or_bundled(codebook: Path | None):  # -> healcode.codebook.Codebook
+def codebook_or_bundled(codebook: Path | None) -> Codebook:
     """The codebook given, or the bundled social-healing one."""
     from healcode.bundled import default_codebook_path
     from healcode.codebook import load_codebook

@@ -98,7 +98,7 @@ def kwic(
         code_words, code_patterns = code_terms(book, code_path)
         words += code_words
         patterns += code_patterns
-    backend = make_segmenter(inputs.segmenter, [*book.terms(), *words])  # type: ignore[arg-type]
+    backend = make_segmenter(inputs.segmenter, [*book.terms(), *words])
     warnings: list[str] = []
     passages = read_passages(
         inputs.corpus(corpus_paths(tuple(paths)), strict=True), book, scope=inputs.scope(),

@@ -4,15 +4,22 @@ MAXQDA and QualCoder, out and back in."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from healcode.cli.common import library_errors, stderr_console
 
-FORMATS = ("qdpx", "qdc")
+if TYPE_CHECKING:
+    from healcode.refi.export import ExportFormat
+    from healcode.refi.positions import PositionChoice
+
+FORMATS: tuple[ExportFormat, ...] = ("qdpx", "qdc")
 # The same as healcode.refi.positions.POSITION_CHOICES (a test checks), kept here so that
 # loading the command does not load the library.
-POSITIONS = ("auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf")
+POSITIONS: tuple[PositionChoice, ...] = (
+    "auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf"
+)
 
 
 @click.command()
@@ -24,7 +31,7 @@ POSITIONS = ("auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf",
               help="File to write. Default: OUTDIR/project.qdpx or OUTDIR/codebook.qdc.")
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @library_errors
-def export(outdir: Path, format_: str, output: Path | None, force: bool) -> None:
+def export(outdir: Path, format_: ExportFormat, output: Path | None, force: bool) -> None:
     """Export the coding run in OUTDIR (written by healcode code) as REFI-QDA.
 
     The project opens in NVivo, ATLAS.ti, MAXQDA or QualCoder: every document with its
@@ -40,7 +47,7 @@ def export(outdir: Path, format_: str, output: Path | None, force: bool) -> None
     """
     from healcode.refi.export import export_run
 
-    summary = export_run(outdir, format=format_, path=output, force=force)  # type: ignore[arg-type]
+    summary = export_run(outdir, format=format_, path=output, force=force)
     if summary.format == "qdc":
         detail = f"{summary.codes} codes"
     else:
@@ -68,7 +75,8 @@ def export(outdir: Path, format_: str, output: Path | None, force: bool) -> None
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 @library_errors
 def import_exchange(
-    file: Path, outdir: Path, positions: str, coder: str | None, no_bom: bool, force: bool
+    file: Path, outdir: Path, positions: PositionChoice, coder: str | None, no_bom: bool,
+    force: bool,
 ) -> None:
     """Import a REFI-QDA project (.qdpx) or codebook (.qdc) from another QDA program.
 
@@ -87,7 +95,7 @@ def import_exchange(
     from healcode.refi.importing import RECORD_NAME, positions_report
     from healcode.refi.importing import import_exchange as run_import
 
-    summary = run_import(file, outdir, force=force, positions=positions,  # type: ignore[arg-type]
+    summary = run_import(file, outdir, force=force, positions=positions,
                          coder=coder, bom=not no_bom)
     err = stderr_console()
     for warning in summary.warnings:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from healcode.cli.common import library_errors, stderr_console, stdout_console
-from healcode.report.charts import CHART_FORMATS
+from healcode.report.charts import CHART_FORMATS, ChartFormat
 
 
 @click.command()
@@ -25,7 +25,7 @@ from healcode.report.charts import CHART_FORMATS
 @library_errors
 def report(
     outdir: Path,
-    charts: tuple[str, ...],
+    charts: tuple[ChartFormat, ...],
     codebook: Path | None,
     font: str | None,
     force: bool,
@@ -44,8 +44,7 @@ def report(
     """
     from healcode.report import write_report
 
-    written = write_report(outdir, charts=charts, force=force, codebook=codebook,  # type: ignore[arg-type]
-                           font=font)
+    written = write_report(outdir, charts=charts, force=force, codebook=codebook, font=font)
     if not quiet:
         err = stderr_console()
         for warning in written.warnings:

@@ -10,16 +10,21 @@ import click
 from healcode.cli.common import library_errors, scope_options, stderr_console, stdout_console
 
 if TYPE_CHECKING:
+    from healcode.keyness import Correction, Measure
     from healcode.scope import Scope
+
+# The library's choices (keyness), restated so that --help stays fast.
+MEASURES: tuple[Measure, ...] = ("g2", "chi2")
+CORRECTIONS: tuple[Correction, ...] = ("none", "yates", "williams")
 
 
 @click.command()
 @click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--code", "code_path", required=True, metavar="PATH",
               help="The code (theme/code) or theme whose units are the target.")
-@click.option("--measure", type=click.Choice(("g2", "chi2")), default="g2", show_default=True,
+@click.option("--measure", type=click.Choice(MEASURES), default="g2", show_default=True,
               help="Log-likelihood G2 or chi-square.")
-@click.option("--correction", type=click.Choice(("none", "yates", "williams")), default=None,
+@click.option("--correction", type=click.Choice(CORRECTIONS), default=None,
               help="Default: williams for g2, yates for chi2 (as quanteda).")
 @click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="How many candidates to list.")
@@ -39,8 +44,8 @@ if TYPE_CHECKING:
 def suggest(
     outdir: Path,
     code_path: str,
-    measure: str,
-    correction: str | None,
+    measure: Measure,
+    correction: Correction | None,
     top: int,
     min_count: int,
     codebook: Path | None,
@@ -78,7 +83,7 @@ def suggest(
         raise click.ClickException(f"{output}: already exists; use --force to replace it")
     stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     result = suggest_terms(
-        outdir, code_path, measure=measure, correction=correction,  # type: ignore[arg-type]
+        outdir, code_path, measure=measure, correction=correction,
         top=top, min_count=min_count, codebook_path=codebook, stopwords=stopwords,
         scope=scope,
     )
@@ -118,5 +123,5 @@ def _print(header: list[str], rows: list[list[object]], summary: str) -> None:
         example = f"{row[8]}#{row[9]}: {row[10]}"
         if row[7]:
             example = f"[also a term of {row[7]}] {example}"
-        table.add_row(row[0], row[1], *(str(v) for v in row[3:7]), example)
+        table.add_row(str(row[0]), str(row[1]), *(str(v) for v in row[3:7]), example)
     stdout_console().print(table)

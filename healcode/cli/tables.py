@@ -7,8 +7,8 @@ from pathlib import Path
 import click
 
 from healcode.cli.common import library_errors, stderr_console, stdout_console
-from healcode.export.docx import PAPERS
-from healcode.export.tables import LEVELS, TABLE_FORMATS
+from healcode.export.docx import PAPERS, Paper
+from healcode.export.tables import LEVELS, TABLE_FORMATS, Level, TableFormat
 
 
 @click.command()
@@ -29,10 +29,10 @@ from healcode.export.tables import LEVELS, TABLE_FORMATS
 @library_errors
 def tables(
     outdir: Path,
-    fmt: str,
-    level: str,
+    fmt: TableFormat,
+    level: Level,
     by: str | None,
-    paper: str,
+    paper: Paper,
     codebook: Path | None,
     force: bool,
     quiet: bool,
@@ -50,8 +50,8 @@ def tables(
     """
     from healcode.export.tables import write_tables
 
-    written = write_tables(outdir, fmt=fmt, level=level, by=by, force=force,  # type: ignore[arg-type]
-                           codebook=codebook, paper=paper)  # type: ignore[arg-type]
+    written = write_tables(outdir, fmt=fmt, level=level, by=by, force=force,
+                           codebook=codebook, paper=paper)
     if not quiet:
         err = stderr_console()
         for warning in written.warnings:

@@ -79,7 +79,7 @@ def words(
     warnings: list[str] = []
     passages = read_passages(
         inputs.corpus(corpus_paths(paths), strict=True), book, scope=inputs.scope(),
-        segmenter=inputs.segmenter, warnings=warnings,  # type: ignore[arg-type]
+        segmenter=inputs.segmenter, warnings=warnings,
     )
     limit = top if top is not None or output is not None else TERMINAL_TOP
     rows = word_frequencies(
@@ -110,7 +110,7 @@ def _print(header: list[str], rows: list[list[object]], by: str | None) -> None:
     table = Table(title=title)
     for column in header:
         numeric = column in ("count", "rank", "documents")
-        table.add_column(by if column == "group" else column,
+        table.add_column(by if column == "group" and by is not None else column,
                          justify="right" if numeric else "left")
     for row in rows:
         table.add_row(*(str(v) for v in row))

@@ -150,7 +150,7 @@ class _PyLoader(Reader, Scanner, Parser, Composer, SafeConstructor, BaseResolver
 
 
 try:  # libyaml's parser and composer, about ten times faster (nodes keep their marks)
-    from yaml.cyaml import CParser  # type: ignore[attr-defined]
+    from yaml._yaml import CParser  # libyaml binding (what yaml.cyaml uses too)
 
     LIBYAML = True
 except ImportError:  # pragma: no cover - PyYAML built without libyaml
@@ -158,7 +158,7 @@ except ImportError:  # pragma: no cover - PyYAML built without libyaml
 
 if LIBYAML:
 
-    class _CLoader(CParser, SafeConstructor, BaseResolver):  # type: ignore[misc]
+    class _CLoader(CParser, SafeConstructor, BaseResolver):
         """The same loader on libyaml's parser."""
 
         def __init__(self, stream: str) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from healcode.codebook.patterns import match_width
 
 Negation = Literal["flag", "exclude", "ignore"]
 DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "不再", "毫无", "从未", "并非")
@@ -31,7 +32,7 @@ ZERO_WIDTH = (
 
 def matches_no_text(pattern: str) -> bool:
     """True when every match of a valid ``pattern`` is empty: ``(?=x)``, ``\\b``, ``^$``."""
-    return bool(sre_parse.parse(pattern).getwidth()[1] == 0)
+    return match_width(pattern)[1] == 0
 
 
 def primary_language(tag: str) -> str:

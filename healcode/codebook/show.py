@@ -47,7 +47,8 @@ def _label(node: Theme | Code) -> str:
 def appendix_rows(codebook: Codebook) -> list[AppendixRow]:
     rows = []
     for theme in codebook.themes:
-        for node in (theme, *theme.codes):
+        nodes: tuple[Theme | Code, ...] = (theme, *theme.codes)
+        for node in nodes:
             is_theme = node is theme
             rows.append(AppendixRow(
                 _label(theme) if is_theme else "", "" if is_theme else _label(node),

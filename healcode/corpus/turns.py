@@ -89,7 +89,7 @@ def role_of(speaker: str, extra_interviewers: Iterable[str] = ()) -> Role:
 def check_unmarked(unmarked: str) -> Unmarked:
     if unmarked not in UNMARKED:
         raise HealcodeError(f"unmarked={unmarked!r}: use one of {', '.join(UNMARKED)}")
-    return unmarked  # type: ignore[return-value]
+    return unmarked
 
 
 @dataclass(frozen=True, slots=True)

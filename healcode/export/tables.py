@@ -219,19 +219,25 @@ def _groups(run: Run, by: str) -> list[tuple[str, set[str]]]:
 
 
 def _frequency_table(run: Run, level: Level) -> PaperTable:
+    from healcode.run import rows_of
+
     frame = run.frequencies
     if level == "theme":
         frame = frame[frame["level"] == "theme"]
-    rows, strong = [], []
+    rows: list[tuple[Cell, ...]] = []
+    strong: list[bool] = []
     infos = {("theme", i.path): i for i in run.themes} | {("code", i.path): i for i in run.codes}
-    for row in frame.itertuples(index=False):
-        kind: Level = "theme" if row.level == "theme" else "code"
-        path = row.theme if kind == "theme" else row.code
+    for row_level, theme, code, label, references, documents, documents_pct, hits, per_10k in (
+        rows_of(frame, "level", "theme", "code", "label", "references", "documents",
+                "documents_pct", "hits", "per_10k_chars")
+    ):
+        kind: Level = "theme" if row_level == "theme" else "code"
+        path = str(theme if kind == "theme" else code)
         info = infos[(kind, path)]
-        if kind == "code" and "/" not in path and not row.references:
+        if kind == "code" and "/" not in path and not references:
             continue  # an unused theme-terms path, as in the theme table
-        rows.append((_name(info, kind), row.label, int(row.references), int(row.documents),
-                     float(row.documents_pct), int(row.hits), float(row.per_10k_chars)))
+        rows.append((_name(info, kind), str(label), int(references), int(documents),
+                     float(documents_pct), int(hits), float(per_10k)))
         strong.append(level == "code" and kind == "theme")
     return PaperTable(
         "frequencies", f"Frequencies of the {'themes' if level == 'theme' else 'themes and codes'}",
@@ -246,7 +252,7 @@ def _matrix_table(run: Run, counts: _Counts, level: Level) -> PaperTable:
     paths = [(kind, info) for kind, info in _rows(run, level, counts)
              if level == "theme" or kind == "code"]
     columns = ("Document", *(info.label for _, info in paths))
-    rows = tuple(
+    rows: tuple[tuple[Cell, ...], ...] = tuple(
         (document, *(counts.references(kind, info.path, {document}) for kind, info in paths))
         for document in run.document_ids
     )
@@ -262,7 +268,7 @@ def _cooccurrence_table(run: Run) -> PaperTable:
     themes = [t for t in run.themes if t.path in frame.columns]
     by_theme = {row[0]: row[1:] for row in
                 frame[["theme", *(t.path for t in themes)]].itertuples(index=False)}
-    rows = tuple(
+    rows: tuple[tuple[Cell, ...], ...] = tuple(
         (theme.label, *(int(v) for v in by_theme[theme.path]))
         for theme in themes if theme.path in by_theme
     )

@@ -23,7 +23,7 @@ def xlsx_workbook(tables: Sequence[PaperTable]) -> bytes:
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the empty sheet a new workbook starts with
     book.properties.creator = "healcode"
     book.properties.lastModifiedBy = "healcode"
     bold = Font(bold=True)

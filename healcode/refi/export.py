@@ -39,7 +39,8 @@ PALETTE = (
     "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
     "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
 )
-_NO_DATE = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
+ZipDate = tuple[int, int, int, int, int, int]  # year, month, day, hour, minute, second
+_NO_DATE: ZipDate = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
 _PREVIEW = 40
 
 
@@ -77,7 +78,7 @@ def export_run(
     target = Path(path) if path is not None else outdir / DEFAULT_NAMES[format]
     run = load_coded_run(outdir, texts=format == "qdpx")
     # Neither the run's inputs nor its own files may be overwritten by the export.
-    inputs = [*(str(i.get("path")) for i in run.manifest.get("inputs") or []),
+    inputs: list[str | Path] = [*(str(i.get("path")) for i in run.manifest.get("inputs") or []),
               *(outdir / name for name in RUN_FILES)]
     if format == "qdc":
         data = codebook_xml(run.codebook)
@@ -92,11 +93,17 @@ def export_run(
 
 def codebook_xml(codebook: Codebook) -> bytes:
     """The codebook as a .qdc document."""
-    root = etree.Element(f"{{{CODEBOOK_NS}}}CodeBook", nsmap={None: CODEBOOK_NS})
+    root = _root_element(CODEBOOK_NS, "CodeBook")
     root.set("origin", _origin())
     codes = etree.SubElement(root, f"{{{CODEBOOK_NS}}}Codes")
     _append_codes(codes, codebook, CODEBOOK_NS)
     return _serialise(root)
+
+
+def _root_element(ns: str, name: str) -> etree._Element:
+    """An element ``name`` in namespace ``ns``, declared as the default namespace."""
+    # lxml takes None as the key of the default namespace; lxml-stubs types the keys as str.
+    return etree.Element(f"{{{ns}}}{name}", nsmap={None: ns})  # type: ignore[dict-item]
 
 
 def project_entries(run: CodedRun, target: Path) -> tuple[list[tuple[str, bytes]], ExportSummary]:
@@ -104,7 +111,7 @@ def project_entries(run: CodedRun, target: Path) -> tuple[list[tuple[str, bytes]
     ns = PROJECT_NS
     user = stable_guid("user", _origin())
     created = run.created
-    root = etree.Element(f"{{{ns}}}Project", nsmap={None: ns})
+    root = _root_element(ns, "Project")
     root.set("name", f"{run.codebook.name}, healcode run {created or ''}".strip())
     root.set("origin", _origin())
     root.set("creatingUserGUID", user)
@@ -123,8 +130,8 @@ def project_entries(run: CodedRun, target: Path) -> tuple[list[tuple[str, bytes]
         if not row.negated:  # a negated coding (没有希望) is not a coding of the code
             by_unit[(row.document, row.unit)].append(row)
     selections_of: dict[str, list[list[ExcerptRow]]] = defaultdict(list)
-    for (document, _), rows in by_unit.items():
-        selections_of[document].append(rows)
+    for (document_id, _), rows in by_unit.items():
+        selections_of[document_id].append(rows)
     entries: list[tuple[str, bytes]] = []
     labels = run.codebook.labels()
     selections = codings = 0
@@ -147,11 +154,11 @@ def project_entries(run: CodedRun, target: Path) -> tuple[list[tuple[str, bytes]
     return entries, summary
 
 
-def write_zip(path: Path, entries: list[tuple[str, bytes]], *, date_time: tuple[int, ...]) -> None:
+def write_zip(path: Path, entries: list[tuple[str, bytes]], *, date_time: ZipDate) -> None:
     """A zip whose bytes depend only on the entries: fixed dates, modes and system."""
     with zipfile.ZipFile(path, "w") as archive:
         for name, data in entries:
-            info = zipfile.ZipInfo(name, date_time=date_time)  # type: ignore[arg-type]
+            info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, whatever system writes it
             info.external_attr = 0o644 << 16
@@ -297,7 +304,7 @@ def _count_codes(codebook: Codebook) -> int:
     return sum(1 + len(theme.codes) for theme in codebook.themes)
 
 
-def _zip_date(created: str | None) -> tuple[int, ...]:
+def _zip_date(created: str | None) -> ZipDate:
     """The run's date (UTC) for every zip entry: a zip holds no date before 1980 and
     counts seconds in twos."""
     if not created:
@@ -306,5 +313,6 @@ def _zip_date(created: str | None) -> tuple[int, ...]:
         moment = datetime.fromisoformat(created)
     except ValueError:
         return _NO_DATE
-    stamp = (*moment.timetuple()[:5], moment.second - moment.second % 2)
+    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute,
+             moment.second - moment.second % 2)
     return stamp if stamp >= _NO_DATE else _NO_DATE

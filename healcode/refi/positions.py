@@ -51,16 +51,16 @@ class Reading:
 
     @classmethod
     def parse(cls, name: str) -> Reading:
-        unit, _, lines = name.partition("-")
-        if unit not in get_args(PositionUnit) or lines not in ("", "lf"):
-            raise ValueError(f"unknown position reading {name!r}")
-        return cls(unit, "lf" if lines else "stored")  # type: ignore[arg-type]
+        for reading in READINGS:
+            if reading.name == name:
+                return reading
+        raise ValueError(f"unknown position reading {name!r}")
 
 
 # Every reading, in the order preferred when the evidence cannot tell them apart: the
 # standard's code points first, counted on the text as stored.
 READINGS: tuple[Reading, ...] = tuple(
-    Reading(unit, lines)  # type: ignore[arg-type]
+    Reading(unit, lines)
     for unit in get_args(PositionUnit) for lines in get_args(LineEnds)
 )
 

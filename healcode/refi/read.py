@@ -251,10 +251,10 @@ def _source_text(
         return None
     # A bare relative path (QualCoder writes them) names a file inside the archive.
     entry = _source_entry(archive, location) if archive else None
-    if entry is None:
+    if archive is None or entry is None:
         exchange.missing.append(name)
         return None
-    return _decode_source(archive.read(entry), name, exchange)  # type: ignore[union-attr]
+    return _decode_source(archive.read(entry), name, exchange)
 
 
 def _source_entry(archive: SafeArchive, filename: str) -> str | None:

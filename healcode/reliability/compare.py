@@ -509,7 +509,7 @@ def _mean_row(rows: list[dict[str, object]]) -> dict[str, object]:
     for column in [*MEASURES, *RETRIEVAL]:
         if column not in rows[0]:
             continue
-        values = [r[column] for r in rows if isinstance(r[column], float | int)]
+        values = [v for v in (r[column] for r in rows) if isinstance(v, float | int)]
         if values:
             mean[column] = float(np.mean(values))
         else:

@@ -14,13 +14,14 @@ import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from healcode.colors import theme_color
 from healcode.errors import HealcodeError
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
+    from matplotlib.typing import RcKeyType
 
     from healcode.run import Run
 
@@ -72,14 +73,14 @@ def find_cjk_font(font: str | Path | None = None) -> CjkFont:
         if family in known:
             return CjkFont(family, known[family])
     # matplotlib's font cache may predate the fonts; ask fontconfig for Chinese ones.
-    for path in _fontconfig_chinese():
+    for candidate in _fontconfig_chinese():
         try:
-            manager.addfont(path)
-            family = font_manager.FontProperties(fname=path).get_name()
+            manager.addfont(candidate)
+            family = font_manager.FontProperties(fname=candidate).get_name()
         except (OSError, RuntimeError, ValueError):
             continue
-        if _has_chinese(path):
-            return CjkFont(family, path)
+        if _has_chinese(candidate):
+            return CjkFont(family, candidate)
     raise HealcodeError(f"no font with Chinese characters found for the chart labels; {FONT_HELP}")
 
 
@@ -115,7 +116,7 @@ def render_charts(
     import matplotlib
 
     cjk = find_cjk_font(font)
-    settings = {
+    settings: dict[RcKeyType, Any] = {
         "font.family": "sans-serif",
         "font.sans-serif": [cjk.family, "DejaVu Sans"],
         "axes.unicode_minus": False,
@@ -190,10 +191,11 @@ def _heat_map(
     if data.size <= ANNOTATE_LIMIT:
         for i in range(len(rows)):
             for j in range(len(columns)):
-                own = diagonal and i == j
-                dark = not own and data[i, j] / peak > 0.55
+                on_diagonal = diagonal and i == j
+                dark = not on_diagonal and data[i, j] / peak > 0.55
                 ax.text(j, i, f"{int(data[i, j])}", ha="center", va="center", fontsize=8,
-                        color="white" if dark else "#222", style="italic" if own else "normal")
+                        color="white" if dark else "#222",
+                        style="italic" if on_diagonal else "normal")
     figure.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8 if len(rows) > 8 else 1.0)
 
 

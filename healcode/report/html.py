@@ -203,11 +203,12 @@ class _Page:
         rows = []
         for order, row in enumerate(self.run.frequencies.itertuples(index=False)):
             theme_row = row.level == "theme"
-            path = row.theme if theme_row else row.code
+            path = str(row.theme if theme_row else row.code)
+            swatch = self._swatch(str(row.theme)) if theme_row else ""
             rows.append(
                 f'<tr class="{row.level}" data-level="{row.level}" data-id="{escape(path)}">'
-                f'<td class="name" data-v="{order}">{self._swatch(row.theme) if theme_row else ""}'
-                f"{escape(row.label)}</td><td><code>{escape(path)}</code></td>"
+                f'<td class="name" data-v="{order}">{swatch}'
+                f"{escape(str(row.label))}</td><td><code>{escape(path)}</code></td>"
                 f'<td class="num">{row.references}</td><td class="num">{row.documents}</td>'
                 f'<td class="num">{row.documents_pct:.1f}</td><td class="num">{row.hits}</td>'
                 f'<td class="num">{row.per_10k_chars:.2f}</td></tr>'
@@ -291,11 +292,13 @@ class _Page:
         theme_rows = run.frequencies[run.frequencies["level"] == "theme"]
         bars = [
             svg.Bar(
-                row.label, row.references,
-                f"{row.references} · {row.documents} doc. ({row.documents_pct:g}%)",
-                self.styles[row.theme].color, f"#theme-{row.theme}",
+                str(label), int(references),
+                f"{references} · {documents} doc. ({documents_pct:g}%)",
+                self.styles[str(theme)].color, f"#theme-{theme}",
             )
-            for row in theme_rows.itertuples(index=False)
+            for theme, label, references, documents, documents_pct in rows_of(
+                theme_rows, "theme", "label", "references", "documents", "documents_pct"
+            )
         ]
         bar = svg.bar_chart(bars, title="Theme frequencies (references)")
         matrix = run.matrix
@@ -329,10 +332,10 @@ class _Page:
     # ---------------------------------------------------------------- excerpts
     def _theme_section(self) -> str:
         units: dict[tuple[str, int], tuple[str, UnitView]] = {}
-        for document in self.documents:
-            for turn in document.turns:
+        for transcript in self.documents:
+            for turn in transcript.turns:
                 for unit in turn.units:
-                    units[(document.id, unit.index)] = (turn.speaker, unit)
+                    units[(transcript.id, unit.index)] = (turn.speaker, unit)
         by_theme: dict[str, list[tuple[str, int]]] = defaultdict(list)
         for document, unit, theme in rows_of(self.run.excerpts, "document", "unit", "theme"):
             key = (document, int(unit))

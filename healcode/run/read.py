@@ -35,6 +35,7 @@ from healcode.run.schema import (
     header_names,
     metadata_names,
 )
+from healcode.segment import SEGMENTERS, SegmenterName
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -184,8 +185,15 @@ class Run:
         return PurePath(common).name or common
 
     @property
-    def segmenter(self) -> str:
-        return str((self.manifest.get("segmenter") or {}).get("name") or "jieba-rs")
+    def segmenter(self) -> SegmenterName:
+        """The segmenter the run used (jieba-rs if the manifest names none)."""
+        name = str((self.manifest.get("segmenter") or {}).get("name") or "jieba-rs")
+        if name not in SEGMENTERS:
+            raise RunError(
+                f"{self.path / MANIFEST}: made with the segmenter {name!r}, which this healcode "
+                f"does not have ({', '.join(SEGMENTERS)}); run healcode code again"
+            )
+        return name
 
     @property
     def metadata_columns(self) -> list[str]:
@@ -250,17 +258,18 @@ class Run:
         if self._codebook_override is not None:
             path = Path(self._codebook_override)
             book = load_codebook(path)
-            if expected and book.sha256 != expected:
+            found = book.sha256 or ""
+            if expected and found != expected:
                 raise CodebookError(
-                    f"{path}: not the codebook of this run (SHA-256 {book.sha256[:12]}…, the "
+                    f"{path}: not the codebook of this run (SHA-256 {found[:12]}…, the "
                     f"run used {expected[:12]}…); pass the codebook file the run used"
                 )
             return book, ()
-        book, problem = self.recorded_codebook()
-        if book is None:
+        recorded, problem = self.recorded_codebook()
+        if recorded is None:
             return None, (f"{problem}; definitions are left out (pass --codebook with the file "
                           "the run used)",)
-        return book, ()
+        return recorded, ()
 
     @property
     def codebook(self) -> Codebook | None:
@@ -320,7 +329,8 @@ class Run:
                 nodes[theme.id] = theme
                 for code in theme.codes:
                     nodes[f"{theme.id}/{code.id}"] = code
-        themes, codes = [], []
+        themes: list[CodeInfo] = []
+        codes: list[CodeInfo] = []
         for level, theme, code, label in rows_of(
             self.frequencies, "level", "theme", "code", "label"
         ):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 ColumnKind = Literal["str", "int", "float", "bool"]
+COLUMN_KINDS: tuple[ColumnKind, ...] = ("str", "int", "float", "bool")
 # After the declared columns: document metadata (documents, excerpts) or one count per
 # theme/code (matrix, co-occurrence).
 Extra = Literal["none", "metadata", "counts"]
@@ -51,7 +52,10 @@ def _columns(*spec: str) -> tuple[Column, ...]:
     columns = []
     for item in spec:
         name, _, kind = item.partition(":")
-        columns.append(Column(name, kind or "str"))  # type: ignore[arg-type]
+        kind = kind or "str"
+        if kind not in COLUMN_KINDS:
+            raise ValueError(f"column {item!r}: the kind is one of {', '.join(COLUMN_KINDS)}")
+        columns.append(Column(name, kind))
     return tuple(columns)
 
 
