@@ -265,7 +265,7 @@ class Coder:
         return matches
 
     def _pattern_hits(self, text: str, indexes: Iterable[int]) -> list[PatternHit]:
-        hits = []
+        hits: list[PatternHit] = []
         for index in indexes:
             rule, pattern, regex = self._patterns[index]
             hits.extend(

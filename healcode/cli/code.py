@@ -131,7 +131,7 @@ def _summary(result: CodingResult, outdir: Path) -> None:
         numeric = column in ("references", "documents")
         table.add_column(column, justify="right" if numeric else "left")
     for row in frequencies[frequencies["level"] == "theme"].itertuples():
-        table.add_row(row.theme, row.label, str(row.references), str(row.documents))
+        table.add_row(str(row.theme), str(row.label), str(row.references), str(row.documents))
     out = stdout_console()
     out.print(table)
     out.print(f"Wrote {len(RUN_FILES)} files to {outdir}/: " + ", ".join(RUN_FILES))

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Table:
     columns: list[str]
-    rows: list[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]
 
     def frame(self) -> DataFrame:
         import pandas
