@@ -16,6 +16,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import TYPE_CHECKING
 
 import ahocorasick_rs
 import spacy
@@ -28,6 +29,9 @@ from healcode.codebook import Codebook, Rule, is_wildcard
 from healcode.prefilter import Prefilter
 from healcode.records import Hit, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
+
+if TYPE_CHECKING:
+    from healcode.model import LearnedModel
 
 SPAN_KEY = "healcode"
 # Between units batched into one Doc: whitespace, so no term (and no phrase) contains it.
@@ -103,8 +107,11 @@ class Coder:
         segmenter: SegmenterName = "jieba-rs",
         nlp: Language | None = None,
         negation_window: int | None = None,
+        model: LearnedModel | None = None,
     ) -> None:
         self.codebook = codebook
+        # A learned model codes beside the dictionary (coding.code_document combines them).
+        self.model = model
         self.rules: list[Rule] = codebook.rules()
         self._rule = {rule.path: rule for rule in self.rules}
         self._exclude = {rule.path: [w.lower() for w in rule.exclude] for rule in self.rules}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from healcode.coder import Coder
+    from healcode.model import LearnedModel, ModelCoding
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,8 @@ class CodingOptions:
     roles: str | tuple[Role, ...] = ("participant",)  # or "all", "interviewer,participant"
     where: tuple[str, ...] = ()  # "column=value" / "column!=value" on document metadata
     unmarked: Unmarked = "auto"  # who speaks in unmarked paragraphs (corpus.turns)
+    # A learned model's directory (healcode learn): it codes beside the dictionary.
+    model: str | None = None
 
     def __post_init__(self) -> None:
         _check_choice("unit", self.unit, UNIT_KINDS)
@@ -56,6 +59,8 @@ class CodingOptions:
         if window is not None and (not isinstance(window, int) or window < 0):
             raise HealcodeError(f"negation_window={window!r}: use a whole number >= 0, or None")
         set_ = functools.partial(object.__setattr__, self)
+        if self.model is not None:
+            set_("model", str(self.model))
         if self.speakers in ("participants", "all"):
             set_("roles", ROLES if self.speakers == "all" else ("participant",))
             set_("speakers", ())
@@ -111,7 +116,11 @@ def code_document(document: Document, coder: Coder, options: CodingOptions) -> D
     units = split_units(document, scoped.turns, unit=options.unit, in_scope=scoped.in_scope)
     fold = should_fold(document.text, coder.codebook, options.fold)
     hits = code_folded_units(coder, units) if fold else coder.code_units(units)
-    return DocumentCoding(info, scoped.turns, units, hits, codings_of(hits, coder.codebook),
+    codings = codings_of(hits, coder.codebook)
+    if coder.model is not None:
+        decided = coder.model.code_units(units, hits)
+        codings = combine_with_model(codings, decided, coder.model, coder.codebook)
+    return DocumentCoding(info, scoped.turns, units, hits, codings,
                           warnings=options.scope.warnings(scoped, units))
 
 
@@ -121,14 +130,58 @@ def codings_of(hits: list[Hit], codebook: Codebook) -> list[Coding]:
     grouped: dict[tuple[int, str], list[Hit]] = {}
     for hit in hits:
         grouped.setdefault((hit.unit, hit.code), []).append(hit)
-    rank = {rule.path: i for i, rule in enumerate(codebook.rules())}
     codings = [
         Coding(found[0].document, unit, found[0].theme, code,
                tuple(dict.fromkeys(h.term for h in found)), all(h.negated for h in found))
         for (unit, code), found in grouped.items()
     ]
-    codings.sort(key=lambda c: (c.unit, rank.get(c.code, len(rank))))
-    return codings
+    return _in_order(codings, codebook)
+
+
+def combine_with_model(
+    codings: list[Coding], decided: list[ModelCoding], model: LearnedModel, codebook: Codebook
+) -> list[Coding]:
+    """The dictionary's codings of a document and a learned model's decisions, as the
+    model's combination rule says: a dictionary coding the rule keeps gets the model's
+    ``source``, ``score`` and ``evidence``; one it drops (a theme decided by the model
+    alone) goes; a unit the model codes without a dictionary hit gets a coding of its
+    own (code: the theme, or the code path at code level). Negated codings stay as they
+    are: they are no references either way."""
+    by_label = {(d.unit, d.label): d for d in decided}
+
+    def label(coding: Coding) -> str:
+        return coding.theme if model.level == "theme" else coding.code
+
+    combined: list[Coding] = []
+    kept: set[tuple[int, str]] = set()
+    for coding in codings:
+        if coding.negated:
+            combined.append(coding)
+            continue
+        decision = by_label.get((coding.unit, label(coding)))
+        if decision is None:
+            continue
+        kept.add((coding.unit, decision.label))
+        combined.append(replace(coding, source=decision.source, score=decision.score,
+                                evidence=decision.evidence))
+    for decision in decided:
+        if (decision.unit, decision.label) in kept or decision.source != "model":
+            continue
+        theme = decision.label.split("/", 1)[0]
+        combined.append(Coding(decision.document, decision.unit, theme, decision.label, (),
+                               False, "model", decision.score, decision.evidence))
+    return _in_order(combined, codebook)
+
+
+def _in_order(codings: list[Coding], codebook: Codebook) -> list[Coding]:
+    """By unit, then codebook order: each theme (its own terms, or a model's coding of
+    it), then its codes."""
+    rank: dict[str, int] = {}
+    for theme in codebook.themes:
+        rank[theme.id] = len(rank)
+        for code in theme.codes:
+            rank[f"{theme.id}/{code.id}"] = len(rank)
+    return sorted(codings, key=lambda c: (c.unit, rank.get(c.code, len(rank))))
 
 
 @dataclass
@@ -152,6 +205,7 @@ class CodingResult:
     # What may not be what the researcher meant (a document with nothing in scope, most
     # of a document read as a header, a named speaker found nowhere); one line each.
     warnings: list[str] = field(default_factory=list)
+    model: LearnedModel | None = None  # the learned model that coded beside the dictionary
 
     @property
     def header_columns(self) -> list[str]:
@@ -207,6 +261,8 @@ class CodingResult:
             if self.options.negation_window is not None
             else self.codebook.negation_window
         )
+        if self.options.model is not None:
+            options["model"] = str(Path(self.options.model).resolve())
         return options
 
     def write(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
@@ -229,7 +285,12 @@ def code_corpus(
 
     options = options or CodingOptions()
     coder = Coder(codebook, segmenter=options.segmenter, negation_window=options.negation_window)
-    result = CodingResult(codebook, options, coder.segmenter.name, coder.segmenter.version)
+    if options.model is not None:
+        from healcode.model import LearnedModel
+
+        coder.model = LearnedModel.load(options.model, codebook, segmenter=coder.segmenter)
+    result = CodingResult(codebook, options, coder.segmenter.name, coder.segmenter.version,
+                          model=coder.model)
     documents = corpus.documents() if isinstance(corpus, Corpus) else corpus
     columns: dict[str, None] = {}
     speakers: set[str] = set()

@@ -69,6 +69,12 @@ class Coding:
     document: str
     unit: int
     theme: str
-    code: str  # full path ("theme/code", or "theme" for the theme's own terms)
+    code: str  # full path ("theme/code"); "theme" for the theme's own terms, or for a
+    #            learned model's coding of the theme
     terms: tuple[str, ...]  # the codebook terms and patterns that matched, in order
     negated: bool
+    # With a learned model: who coded it ("dictionary", "model", "both"), the model's
+    # probability for its theme (or code), and the n-grams that raised it most.
+    source: str = "dictionary"
+    score: float | None = None
+    evidence: tuple[str, ...] = ()

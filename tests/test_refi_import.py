@@ -175,7 +175,10 @@ def test_round_trip_agreement_with_healcode_is_perfect(runner, bundled_run, tmp_
         assert set(kappa.values()) == {1.0}, table
 
 
-def test_recoding_the_imported_sources_reproduces_the_run(runner, bundled_run, tmp_path):
+def test_recoding_the_imported_sources_reproduces_the_run(runner, tmp_path):
+    # the dictionary's run: an imported codebook has no learned model to code beside it
+    bundled_run = tmp_path / "run"
+    assert runner.invoke(main, ["code", "--no-model", "-o", str(bundled_run), "-q"]).exit_code == 0
     qdpx = tmp_path / "project.qdpx"
     assert runner.invoke(main, ["export", str(bundled_run), "-o", str(qdpx)]).exit_code == 0
     out = tmp_path / "imported"

@@ -39,6 +39,11 @@ if TYPE_CHECKING:
               show_default=True,
               help="Match traditional-character text through a simplified copy (OpenCC t2s); "
                    "auto: documents that are mostly traditional, when the codebook is simplified.")
+@click.option("--model", "model", type=click.Path(path_type=Path), default=None,
+              help="A learned model (healcode learn) that codes beside the dictionary. "
+                   "Default: the bundled model with the bundled codebook, none otherwise.")
+@click.option("--no-model", is_flag=True, help="The dictionary alone, even with the bundled "
+              "codebook.")
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
 @click.option("--no-bom", is_flag=True,
               help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
@@ -53,6 +58,8 @@ def code(
     inputs: Inputs,
     negation_window: int | None,
     fold: str,
+    model: Path | None,
+    no_model: bool,
     strict: bool,
     no_bom: bool,
     force: bool,
@@ -68,8 +75,9 @@ def code(
       healcode code
       healcode code interviews/ -c my_codebook.yaml -o results --unit turn
       healcode code survey.xlsx --id-column 编号 --text-column 回答 -c my_codebook.yaml
+      healcode code interviews/ -c my_codebook.yaml --model my_model
     """
-    from healcode.bundled import default_codebook_path, default_corpus_path
+    from healcode.bundled import default_codebook_path, default_corpus_path, default_model_path
     from healcode.codebook import load_codebook
     from healcode.coding import code_corpus
     from healcode.outdir import staged_directory
@@ -79,16 +87,26 @@ def code(
     if not paths:
         paths = (default_corpus_path(),)
         err.print(f"No PATHS given: coding the bundled corpus {paths[0]}", soft_wrap=True)
+    if no_model and model is not None:
+        raise click.UsageError("use either --model or --no-model")
+    bundled = codebook is None or Path(codebook).resolve() == default_codebook_path().resolve()
     if codebook is None:
         codebook = default_codebook_path()
         err.print(f"No --codebook given: using the bundled codebook {codebook}", soft_wrap=True)
-    sources = [*paths, codebook, *([inputs.metadata] if inputs.metadata else [])]
+    if model is None and bundled and not no_model:
+        model = default_model_path()
+        if not quiet:
+            err.print("Coding with the bundled learned model beside the dictionary "
+                      "(--no-model for the dictionary alone)", soft_wrap=True)
+    sources = [*paths, codebook, *([inputs.metadata] if inputs.metadata else []),
+               *([model] if model is not None else [])]
     notes: list[str] = []
     # The output folder is checked, locked and staged before anything is read or coded.
     with staged_directory(outdir, force=force, inputs=sources, notes=notes) as staging:
         book = load_codebook(codebook)
         corpus = inputs.corpus(paths, strict=strict)
-        options = inputs.coding_options(unit=unit, negation_window=negation_window, fold=fold)
+        options = inputs.coding_options(unit=unit, negation_window=negation_window, fold=fold,
+                                        model=str(model) if model is not None else None)
         if quiet:
             result = code_corpus(corpus, book, options=options)
         else:

@@ -60,23 +60,29 @@ def hits_table(hits: Sequence[Hit]) -> Table:
 def excerpts_table(result: CodingResult) -> Table:
     """One row per coding (a unit and code path); ``negated`` when every hit is negated.
 
+    With a learned model, ``source``, ``score`` and ``evidence`` follow (EXCERPTS.optional).
     Metadata columns follow; one whose name is already an excerpt column (e.g. a
     participant ``role``) is prefixed with ``meta_``.
     """
     units = {(u.document, u.index): u for u in result.units}
     meta = {d.id: d.meta for d in result.documents}
     columns = result.metadata_columns
+    model = result.model is not None
     rows = []
     for coding in result.codings:
         unit = units[(coding.document, coding.unit)]
-        row = [
+        row: list[object] = [
             coding.document, coding.unit, unit.speaker, unit.role, unit.start, unit.end,
             coding.theme, coding.code, TERM_SEPARATOR.join(coding.terms), coding.negated,
             unit.text,
         ]
+        if model:
+            score = "" if coding.score is None else f"{coding.score:.4f}"
+            row.extend((coding.source, score, TERM_SEPARATOR.join(coding.evidence)))
         row.extend(meta[coding.document].get(c, "") for c in columns)
         rows.append(row)
-    return Table([*EXCERPTS.names, *metadata_names(columns)], rows)
+    optional = [c.name for c in EXCERPTS.optional] if model else []
+    return Table([*EXCERPTS.names, *optional, *metadata_names(columns)], rows)
 
 
 def documents_table(result: CodingResult) -> Table:

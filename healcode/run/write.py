@@ -114,6 +114,7 @@ def build_manifest(result: CodingResult, rows: dict[str, int], *, bom: bool) -> 
             "name": codebook.name,
         },
         "segmenter": {"name": result.segmenter, "version": result.segmenter_version},
+        "model": _model_record(result),
         "options": {**result.reading, **result.options_dict(), "bom": bom},
         "inputs": [
             {"path": i.path, "root": i.root, "sha256": i.sha256, "encoding": i.encoding,
@@ -133,4 +134,18 @@ def build_manifest(result: CodingResult, rows: dict[str, int], *, bom: bool) -> 
             "excerpts": rows[EXCERPTS.file],
         },
         "rows": rows,
+    }
+
+
+def _model_record(result: CodingResult) -> dict[str, object] | None:
+    """The learned model that coded beside the dictionary: enough to know it again."""
+    model = result.model
+    if model is None:
+        return None
+    return {
+        "path": str(Path(model.path).resolve()) if model.path else None,
+        "sha256": model.sha256,
+        "level": model.level,
+        "thresholds": {label: round(value, 4) for label, value in model.thresholds.items()},
+        "rules": dict(model.rules),
     }
