@@ -6,7 +6,8 @@ Every command that writes goes through this module. The rules:
   place only when complete: an interrupted or failed command leaves the old output or none,
   never half of a new one. A folder is swapped in with one atomic exchange where the system
   has one (Linux ``renameat2``), so at every moment the target holds the old or the new
-  output.
+  output. The current folder (``-o .``) is kept and its files are replaced instead, so
+  that the shell the command ran in is not left in a removed folder.
 - Every folder healcode writes holds a marker, ``.healcode-output.json``, listing the files
   it wrote there with their SHA-256. ``force`` replaces an existing folder only when the
   marker says healcode made it and every file in it is one healcode wrote, unchanged since;
@@ -427,6 +428,9 @@ def _swap_in(staging: Path, outdir: Path) -> None:
     if not target.exists():
         os.replace(staging, target)
         return
+    if _is_current_folder(target):  # -o .
+        _replace_contents(staging, target)
+        return
     if _exchange(staging, target):
         shutil.rmtree(staging, ignore_errors=True)  # now holds the old output
         return
@@ -434,6 +438,28 @@ def _swap_in(staging: Path, outdir: Path) -> None:
                                   dir=target.parent))
     os.replace(target, aside / target.name)
     os.replace(staging, target)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _is_current_folder(folder: Path) -> bool:
+    try:
+        return Path(os.getcwd()).resolve() == folder
+    except OSError:
+        return False
+
+
+def _replace_contents(staging: Path, target: Path) -> None:
+    """Move the staged files into ``target`` itself rather than swapping folders: the
+    current folder (of this command, and likely of the shell that ran it) stays the
+    folder that holds the output, instead of a removed one. The old files are moved aside
+    first and removed at the end."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING,
+                                  dir=target.parent))
+    for entry in sorted(target.iterdir()):
+        os.replace(entry, aside / entry.name)
+    for entry in sorted(staging.iterdir()):
+        os.replace(entry, target / entry.name)
+    staging.rmdir()
     shutil.rmtree(aside, ignore_errors=True)
 
 

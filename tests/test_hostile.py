@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 
 from healcode.cli import main
-from healcode.outdir import IN_PLACE
+from healcode.outdir import IN_PLACE, healcode_wrote
 
 from .conftest import DATA, MINI_CODEBOOK, ROOT
 
@@ -63,6 +63,9 @@ CATALOGUE: tuple[Case, ...] = (
         "test_hostile::test_force_never_replaces_a_file_healcode_did_not_write")),
     Case("--force on a run folder with a review", (
         "test_hostile::test_force_never_replaces_a_file_healcode_did_not_write",)),
+    Case("-o . (the current folder)", (
+        "test_outdir::test_force_on_a_folder_of_the_users_files_is_refused",
+        "test_hostile::test_the_current_folder_as_output_stays_the_folder_that_holds_it")),
     Case("an output that is, contains or lies inside an input", (
         "test_outdir::test_an_output_overlapping_the_input_is_refused_and_nothing_is_touched",
         "test_outdir::test_export_never_overwrites_an_input_or_a_users_file",
@@ -467,6 +470,26 @@ def test_force_never_replaces_a_file_healcode_did_not_write(runner, tmp_path, co
     else:
         assert line.startswith(f"Error: {shown}: exists and was not written by healcode")
     assert _snapshot(tmp_path) == before
+
+
+def test_the_current_folder_as_output_stays_the_folder_that_holds_it(
+    runner, tmp_path, monkeypatch
+):
+    """``-o .`` in an empty folder, then ``-o . --force`` there: the files are written into
+    the folder itself, so a shell in it sees them (a swapped-in folder would leave it in
+    a removed one), and nothing stays beside it."""
+    here = tmp_path / "results"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    folder = os.stat(here)
+    args = ["code", str(ENCODINGS / "utf8.txt"), "-c", str(MINI_CODEBOOK), "-o", ".", "-q"]
+    for extra in ([], ["--force"]):
+        result = runner.invoke(main, [*args, *extra])
+        assert result.exit_code == 0, result.output
+        assert (os.stat(".").st_ino, os.stat(".").st_dev) == (folder.st_ino, folder.st_dev)
+        assert "units.csv" in os.listdir(".")
+        assert sorted(os.listdir(tmp_path)) == ["results"]
+    assert healcode_wrote(here)
 
 
 @pytest.mark.parametrize(("command", "target", "how"), [
