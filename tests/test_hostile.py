@@ -379,10 +379,12 @@ WRITERS = {
               "-o", "{target}"],
     "evaluate": ["evaluate", "{run}", "--gold", "{run}/excerpts.csv", "-q", "-o", "{target}"],
     "import": ["import", "{refi}/qualcoder.qdpx", "-o", "{target}"],
+    "suggest": ["suggest", "{run}", "--code", "hope", "-o", "{target}.csv"],
     "export": ["export", "{run}", "-o", "{target}.qdpx"],
     "review": ["review", "{run}", "--export", "{target}.csv", "--reviewer", "王老师",
                "--include-unreviewed"],
     "codebook show": ["codebook", "show", "{codebook}", "-o", "{target}.md"],
+    "codebook convert": ["codebook", "convert", "{tools}/liwc.dic", "-o", "{target}.yaml"],
     "report": ["report", "{run}", "-q"],
     "tables": ["tables", "{run}", "--format", "markdown", "-q"],
 }
@@ -400,7 +402,7 @@ def _writer(
     corpus.mkdir()
     shutil.copy(ENCODINGS / "utf8.txt", corpus / "p01.txt")
     values = {"corpus": corpus, "codebook": MINI_CODEBOOK, "agreement": data / "agreement",
-              "refi": data / "refi", "run": run}
+              "refi": data / "refi", "tools": data / "codebook_tools", "run": run}
     values["target"] = str(target).format(**values)
     args = [a.format(**values) for a in WRITERS[command]]
     if command in IN_THE_RUN:
@@ -452,8 +454,8 @@ def test_an_error_while_writing_names_the_output(runner, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("command", ["report", "tables", "kwic", "words", "review",
-                                     "codebook show", "code"])
+@pytest.mark.parametrize("command", ["report", "tables", "kwic", "words", "suggest", "review",
+                                     "codebook show", "codebook convert", "code"])
 def test_force_never_replaces_a_file_healcode_did_not_write(runner, tmp_path, coded_run, command):
     args, shown = _writer(command, tmp_path, coded_run, tmp_path / "mine")
     if command == "code":  # a reviewer's work in the run folder: review.sqlite
@@ -498,6 +500,7 @@ def test_the_current_folder_as_output_stays_the_folder_that_holds_it(
     ("import", "{refi}", "contains the input"),
     ("agree", "{agreement}", "contains the input"),
     ("review", "{run}/units", "is the input"),
+    ("suggest", "{run}/excerpts", "is the input"),
 ])
 def test_outputs_overlapping_their_inputs_are_refused(runner, tmp_path, coded_run, command,
                                                       target, how):
