@@ -487,9 +487,14 @@ def _concerns(exc: OSError, staging: Path, target: Path) -> bool:
     names = [n for n in (exc.filename, exc.filename2) if n is not None]
     if not names:  # write() and close() name no file: a full disk, a quota, an I/O error
         return exc.errno in _WRITE_ERRORS
+    ours = (f".{target.name}.", MARKER, f".{MARKER}.")  # lock, staging, marker beside it
     for name in names:
+        if not isinstance(name, str | bytes):
+            continue
         where = _absolute(Path(os.fsdecode(name)))
-        if where in (staging, target) or staging in where.parents or target.parent == where:
+        if {staging, target} & {where, *where.parents} or where == target.parent or (
+            where.parent == target.parent and where.name.startswith(ours)
+        ):
             return True
     return False
 
