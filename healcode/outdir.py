@@ -6,7 +6,8 @@ Every command that writes goes through this module. The rules:
   place only when complete: an interrupted or failed command leaves the old output or none,
   never half of a new one. A folder is swapped in with one atomic exchange where the system
   has one (Linux ``renameat2``), so at every moment the target holds the old or the new
-  output.
+  output. The current folder (``-o .``) is kept and its files are replaced instead, so
+  that the shell the command ran in is not left in a removed folder.
 - Every folder healcode writes holds a marker, ``.healcode-output.json``, listing the files
   it wrote there with their SHA-256. ``force`` replaces an existing folder only when the
   marker says healcode made it and every file in it is one healcode wrote, unchanged since;
@@ -37,6 +38,13 @@ from pathlib import Path
 from healcode.errors import OutputError
 
 MARKER = ".healcode-output.json"
+ELSEWHERE = "choose another -o"  # what to do when a location cannot be written
+# ... by a command that writes into the folder it reads (report, tables)
+IN_PLACE = "copy the folder to a place you may write and run the command on the copy"
+# Errors that write() and close() report without a file name: they concern the output.
+_WRITE_ERRORS = frozenset(
+    {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC), errno.EFBIG, errno.EIO, errno.EROFS}
+)
 _STAGING = ".staging"
 _SHOWN = 5  # foreign files named in a refusal
 
@@ -56,15 +64,18 @@ def check_not_input(target: Path, inputs: Iterable[str | Path]) -> None:
 
 
 def check_writable(outdir: Path, *, force: bool, inputs: Iterable[str | Path] = ()) -> None:
-    """Everything ``staged_directory`` checks before it writes, without writing."""
+    """Everything ``staged_directory`` checks before it writes, without writing: call it
+    before long work whose result goes to ``outdir``."""
     check_not_input(outdir, inputs)
     _check_replaceable_directory(outdir, force=force)
+    _check_location(outdir)
 
 
 def check_writable_file(path: Path, *, force: bool, inputs: Iterable[str | Path] = ()) -> None:
     """Everything ``staged_file`` checks before it writes, without writing."""
     check_not_input(path, inputs)
     _check_replaceable_file(path, force=force)
+    _check_location(path)
 
 
 @contextmanager
@@ -94,6 +105,11 @@ def staged_directory(
             # Checked again under the lock: the folder may have changed while we worked.
             _check_replaceable_directory(outdir, force=force)
             _swap_in(staging, outdir)
+        except OSError as exc:
+            shutil.rmtree(staging, ignore_errors=True)
+            if _concerns(exc, staging, target):
+                raise _output_error(exc, outdir) from None
+            raise
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
@@ -101,32 +117,39 @@ def staged_directory(
 
 @contextmanager
 def staged_file(
-    path: Path, *, force: bool = False, inputs: Iterable[str | Path] = ()
+    path: Path, *, force: bool = False, inputs: Iterable[str | Path] = (),
+    elsewhere: str = ELSEWHERE,
 ) -> Iterator[Path]:
     """Yield a staging path beside ``path``; on success it replaces ``path`` atomically.
 
     An existing ``path`` is replaced only with ``force`` and only if healcode wrote it
-    (its folder's marker lists it, unchanged).
+    (its folder's marker lists it, unchanged). ``elsewhere`` is the advice given when the
+    location cannot be written (a command without ``-o`` says what to do instead).
     """
     check_not_input(path, inputs)
-    _check_replaceable_file(path, force=force)
+    _check_replaceable_file(path, force=force, elsewhere=elsewhere)
     target = _absolute(path)
     parent = target.parent
-    _make_parent(parent, path, record=True)
-    with _locked(parent, target.name, path, None):
+    _make_parent(parent, path, record=True, elsewhere=elsewhere)
+    with _locked(parent, target.name, path, None, elsewhere=elsewhere):
         try:
             handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_STAGING,
                                             dir=parent)
         except OSError as exc:
-            raise _output_error(exc, path) from None
+            raise _output_error(exc, path, elsewhere) from None
         os.close(handle)
         staging = Path(name)
         try:
             yield staging
             os.chmod(staging, 0o666 & ~_umask())  # mkstemp makes it private; outputs are not
-            _check_replaceable_file(path, force=force)
+            _check_replaceable_file(path, force=force, elsewhere=elsewhere)
             os.replace(staging, target)
             _record_file(parent, target.name)
+        except OSError as exc:
+            staging.unlink(missing_ok=True)
+            if _concerns(exc, staging, target):
+                raise _output_error(exc, path, elsewhere) from None
+            raise
         except BaseException:
             staging.unlink(missing_ok=True)
             raise
@@ -165,7 +188,7 @@ def _check_replaceable_directory(outdir: Path, *, force: bool) -> None:
         )
 
 
-def _check_replaceable_file(path: Path, *, force: bool) -> None:
+def _check_replaceable_file(path: Path, *, force: bool, elsewhere: str = "") -> None:
     try:
         if path.is_dir() and not path.is_symlink():
             raise OutputError(f"{path}: is a folder; give a file name")
@@ -179,7 +202,20 @@ def _check_replaceable_file(path: Path, *, force: bool) -> None:
                 "left as it is: choose another file name"
             )
     except OSError as exc:
-        raise _output_error(exc, path) from None
+        raise _output_error(exc, path, elsewhere or ELSEWHERE) from None
+
+
+def _check_location(target: Path) -> None:
+    """The folder ``target`` goes into exists or can be made, and may be written."""
+    folder = _absolute(target).parent
+    while not folder.exists() and folder != folder.parent:
+        if folder.is_symlink() or os.path.lexists(folder):  # a dangling link, say
+            break
+        folder = folder.parent
+    if not folder.is_dir():
+        raise _output_error(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), target)
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise _output_error(OSError(errno.EACCES, os.strerror(errno.EACCES)), target)
 
 
 def _foreign_entries(folder: Path) -> list[str]:
@@ -276,7 +312,8 @@ def _version() -> str:
 
 @contextmanager
 def _locked(
-    parent: Path, name: str, shown: Path, notes: list[str] | None, *, wait: float = 0.0
+    parent: Path, name: str, shown: Path, notes: list[str] | None, *, wait: float = 0.0,
+    elsewhere: str = "",
 ) -> Iterator[None]:
     """Hold ``parent/.NAME.lock``; refuse (or, with ``wait``, retry for that many seconds)
     while a running process holds it, take it over from one that no longer runs."""
@@ -305,7 +342,7 @@ def _locked(
                 f"finish or choose another output (if none is running, delete {lock})"
             ) from None
         except OSError as exc:
-            raise _output_error(exc, shown) from None
+            raise _output_error(exc, shown, elsewhere or ELSEWHERE) from None
         with os.fdopen(handle, "w", encoding="utf-8") as out:
             out.write(json.dumps({"pid": os.getpid()}) + "\n")
         break
@@ -349,7 +386,9 @@ def _remove_stale_staging(parent: Path, name: str, notes: list[str] | None) -> N
                      f"beside {parent / name}")
 
 
-def _make_parent(parent: Path, shown: Path, *, record: bool = False) -> None:
+def _make_parent(
+    parent: Path, shown: Path, *, record: bool = False, elsewhere: str = ""
+) -> None:
     """Make the folder an output goes into; with ``record``, each folder made here is
     marked as healcode's (and listed in its parent's marker), like a run's ``tables/``."""
     missing = []
@@ -366,7 +405,7 @@ def _make_parent(parent: Path, shown: Path, *, record: bool = False) -> None:
                 with _locked(made.parent, MARKER, made.parent / MARKER, None, wait=10.0):
                     _add_to_marker(made.parent, made.name, folder_entry=True)
     except OSError as exc:
-        raise _output_error(exc, shown) from None
+        raise _output_error(exc, shown, elsewhere or ELSEWHERE) from None
 
 
 def _make_staging(parent: Path, name: str, shown: Path) -> Path:
@@ -391,6 +430,9 @@ def _swap_in(staging: Path, outdir: Path) -> None:
     if not target.exists():
         os.replace(staging, target)
         return
+    if _is_current_folder(target):  # -o .
+        _replace_contents(staging, target)
+        return
     if _exchange(staging, target):
         shutil.rmtree(staging, ignore_errors=True)  # now holds the old output
         return
@@ -398,6 +440,28 @@ def _swap_in(staging: Path, outdir: Path) -> None:
                                   dir=target.parent))
     os.replace(target, aside / target.name)
     os.replace(staging, target)
+    shutil.rmtree(aside, ignore_errors=True)
+
+
+def _is_current_folder(folder: Path) -> bool:
+    try:
+        return Path(os.getcwd()).resolve() == folder
+    except OSError:
+        return False
+
+
+def _replace_contents(staging: Path, target: Path) -> None:
+    """Move the staged files into ``target`` itself rather than swapping folders: the
+    current folder (of this command, and likely of the shell that ran it) stays the
+    folder that holds the output, instead of a removed one. The old files are moved aside
+    first and removed at the end."""
+    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING,
+                                  dir=target.parent))
+    for entry in sorted(target.iterdir()):
+        os.replace(entry, aside / entry.name)
+    for entry in sorted(staging.iterdir()):
+        os.replace(entry, target / entry.name)
+    staging.rmdir()
     shutil.rmtree(aside, ignore_errors=True)
 
 
@@ -420,15 +484,33 @@ def _exchange(a: Path, b: Path) -> bool:
 # -- helpers -----------------------------------------------------------------------------
 
 
-def _output_error(exc: OSError, path: Path) -> OutputError:
+def _concerns(exc: OSError, staging: Path, target: Path) -> bool:
+    """Whether an error while writing is about the output (not, say, an input read)."""
+    names = [n for n in (exc.filename, exc.filename2) if n is not None]
+    if not names:  # write() and close() name no file: a full disk, a quota, an I/O error
+        return exc.errno in _WRITE_ERRORS
+    ours = (f".{target.name}.", MARKER, f".{MARKER}.")  # lock, staging, marker beside it
+    for name in names:
+        if not isinstance(name, str | bytes):
+            continue
+        where = _absolute(Path(os.fsdecode(name)))
+        if {staging, target} & {where, *where.parents} or where == target.parent or (
+            where.parent == target.parent and where.name.startswith(ours)
+        ):
+            return True
+    return False
+
+
+def _output_error(exc: OSError, path: Path, elsewhere: str = ELSEWHERE) -> OutputError:
     reason = exc.strerror or str(exc)
     advice = {
-        errno.EACCES: "you may not write there: choose another -o",
-        errno.EPERM: "you may not write there: choose another -o",
-        errno.EROFS: "it is on a read-only file system: choose another -o",
-        errno.ENOSPC: "the disk is full: free some space or choose another -o",
-        errno.EBUSY: "it is in use (a mount point or the current folder?): choose another -o",
-    }.get(exc.errno or 0, "choose another -o")
+        errno.EACCES: f"you may not write there: {elsewhere}",
+        errno.EPERM: f"you may not write there: {elsewhere}",
+        errno.EROFS: f"it is on a read-only file system: {elsewhere}",
+        errno.ENOSPC: f"the disk is full: free some space or {elsewhere}",
+        errno.ENOTDIR: f"a part of the path is a file, not a folder: {elsewhere}",
+        errno.EBUSY: f"it is in use (a mount point or the current folder?): {elsewhere}",
+    }.get(exc.errno or 0, elsewhere)
     return OutputError(f"{path}: cannot be written ({reason.lower()}); {advice}")
 
 

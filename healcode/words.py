@@ -273,12 +273,13 @@ def word_frequencies(
 
 def write_rows_csv(
     path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = True,
-    force: bool = False,
+    force: bool = False, inputs: Iterable[str | Path] = (),
 ) -> None:
-    """A CSV as Excel on Chinese Windows reads it (UTF-8 with BOM, LF), written atomically."""
+    """A CSV as Excel on Chinese Windows reads it (UTF-8 with BOM, LF), written atomically
+    (never over a file healcode did not write, nor at or inside one of ``inputs``)."""
     from healcode.outdir import staged_file
 
-    with staged_file(path, force=force) as staging:
+    with staged_file(path, force=force, inputs=inputs) as staging:
         with staging.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)

@@ -102,12 +102,15 @@ def test_the_coder_is_a_spacy_pipeline_component():
     assert spans == [("mutual/peers", "同命人", False), ("hope", "希望", True)]
 
 
-# Generated transcripts full of codebook terms, negators, punctuation, emoji and
-# characters outside the BMP: every hit must point at exactly its text in the document.
+# Generated transcripts full of codebook terms, negators, punctuation, emoji, characters
+# outside the BMP, zero-width characters, combining marks, CR line ends and URL lines:
+# every hit must point at exactly its text in the (normalised) document.
 _PIECES = st.sampled_from([
     "受访者：", "访谈者：", "\n", "。", "，", "！", " ", "😊", "𠀀", "希望", "没有", "不再",
     "盼头", "以后的打算", "同命人", "暖心家园", "丢人", "有用", "还有用", "对我们的未来",
     "希望工程", "我", "觉得", "抬不起头", "Hope",
+    "\u200b", "\u200d", "\ufeff", "e\u0301", "\u0301", "盼\u0308头", "\r", "\r\n",
+    "\nhttps://example.org/盼头?q=希望\n",
 ])
 
 
@@ -115,12 +118,15 @@ _PIECES = st.sampled_from([
 @given(st.lists(_PIECES, max_size=30), st.sampled_from(["sentence", "turn", "paragraph"]))
 def test_hit_offsets_are_exact_code_points(mini_coder, pieces: list[str], unit: str):
     from healcode.coding import CodingOptions, code_document
+    from healcode.corpus.text import normalise_text
     from healcode.records import Document
 
-    text = "".join(pieces)
+    text = normalise_text("".join(pieces))
     document = Document("d", text, "d.txt", "utf-8", "0" * 64)
     coded = code_document(document, mini_coder, CodingOptions(unit=unit, speakers="all"))
     units = {u.index: u for u in coded.units}
+    for u in coded.units:
+        assert text[u.start : u.end] == u.text
     for hit in coded.hits:
         assert text[hit.start : hit.end] == hit.text
         assert units[hit.unit].start <= hit.start < hit.end <= units[hit.unit].end
@@ -236,6 +242,7 @@ _LATIN_PIECES = st.sampled_from([
     "Participant: ", "Interviewer: ", "\n", ". ", ", ", " ", "  ", "\t", "😊", "hope", "Hopeful",
     "latest", "test", "unbiased", "biased", "didn't", "don’t", "know", "not", "support",
     "group", "groups", "other", "parents", "ashamed", "希望", "没有", "卡拉OK", "盼头", "é",
+    "\u200b", "\ufeff", "e\u0301", "\r", "\r\n", "\nhttps://example.org/hope-group?not=1\n",
 ])
 
 
@@ -245,9 +252,10 @@ def test_english_hit_offsets_are_exact_and_on_word_boundaries(
     english_coder, mixed_coder, pieces: list[str], unit: str
 ):
     from healcode.coding import CodingOptions, code_document
+    from healcode.corpus.text import normalise_text
     from healcode.records import Document
 
-    text = "".join(pieces)
+    text = normalise_text("".join(pieces))
     document = Document("d", text, "d.txt", "utf-8", "0" * 64)
     for coder in (english_coder, mixed_coder):
         coded = code_document(document, coder, CodingOptions(unit=unit, speakers="all"))

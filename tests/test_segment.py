@@ -109,7 +109,8 @@ def test_only_the_chinese_parts_of_terms_go_into_the_dictionary():
 
 
 _LETTERS = st.sampled_from(list("abcXYZéß") + ["'", "’", "n't", "'s"])
-_OTHER = st.sampled_from(["希望", "同命人", "我们", " ", "  ", "，", ",", ".", "\n", "😊", "𠀀", "2019", "-"])
+_OTHER = st.sampled_from(["希望", "同命人", "我们", " ", "  ", "，", ",", ".", "\n", "😊", "𠀀", "2019", "-",
+                          "\u200b", "\u200d", "\ufeff", "\u0301", "https://example.org/a?b=1"])
 
 
 @settings(max_examples=300, deadline=None)

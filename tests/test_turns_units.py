@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from healcode.coding import CodingOptions
 from healcode.corpus import find_turns, split_units
+from healcode.corpus.text import normalise_text
 from healcode.records import Document
 
 
@@ -104,13 +105,16 @@ def test_speaker_scope_options():
     assert [named.in_scope(t) for t in turns] == [True, False]
 
 
-# Generated transcripts: markers, timestamps, links, labels, header fields, punctuation,
-# blank lines, emoji, CR/LF mix.
+# Generated transcripts: markers, timestamps, links and URL lines, labels, header fields,
+# punctuation, blank lines, emoji, zero-width characters (U+200B, U+200D, U+FEFF inside
+# the text), combining marks, CR, LF and CRLF line ends (normalised as the readers do).
 _pieces = st.sampled_from([
     "访谈者：", "受访者：", "张阿姨：", "Q: ", "A: ", "[00:01:02] 答：", "00:01 ", "[0:1] ",
     "(00:01) ", "訪談者：", "Moderator: ", "https://example.org/x", "标题：", "日期：2019年",
     "访谈对象：", "\n", "\n\n", "。", "！", "？”", "……", "；", " ", "\u3000", "希望", "没有盼头",
     "同命人", "我们", "Hello. ", "😊", "𠀀", "暖心家園", ":", "：",
+    "\u200b", "\u200d", "\ufeff", "👩\u200d👧", "e\u0301", "\u0301", "盼\u0308头", "\r", "\r\n",
+    "\nhttps://example.org/a?b=1：2\n", "\rwww.example.cn/访谈：\r",
 ])
 
 
@@ -118,7 +122,7 @@ _pieces = st.sampled_from([
 @given(st.lists(_pieces, max_size=40), st.sampled_from(["sentence", "turn", "paragraph"]),
        st.sampled_from(["auto", "participant", "interviewer", "header"]))
 def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str, unmarked: str):
-    text = "".join(pieces)
+    text = normalise_text("".join(pieces))
     document = _doc(text)
     turns = find_turns(text, unmarked=unmarked)  # type: ignore[arg-type]
     previous_turn_end = 0

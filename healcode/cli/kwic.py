@@ -89,8 +89,11 @@ def kwic(
     terms, paths = split_terms_and_paths(args, regex=regex)
     if not terms and code_path is None:
         raise click.UsageError("give at least one TERM, or --code PATH")
-    if output is not None and output.exists() and not force:
-        raise click.ClickException(f"{output}: already exists; use --force to replace it")
+    sources = corpus_paths(tuple(paths))
+    if output is not None:  # before the corpus is read: a bad -o fails at once
+        from healcode.outdir import check_writable_file
+
+        check_writable_file(output, force=force, inputs=sources)
     book = codebook_or_bundled(codebook)
     words = [] if regex else list(terms)
     patterns = list(terms) if regex else []
@@ -101,7 +104,7 @@ def kwic(
     backend = make_segmenter(inputs.segmenter, [*book.terms(), *words])
     warnings: list[str] = []
     passages = read_passages(
-        inputs.corpus(corpus_paths(tuple(paths)), strict=True), book, scope=inputs.scope(),
+        inputs.corpus(sources, strict=True), book, scope=inputs.scope(),
         segmenter=backend, warnings=warnings,
     )
     found = keyword_in_context(
@@ -118,7 +121,7 @@ def kwic(
             [o.document, o.speaker, o.start, o.end, o.left, o.keyword, o.right, o.term]
             for o in found
         ]
-        write_rows_csv(output, header, rows, bom=not no_bom, force=force)
+        write_rows_csv(output, header, rows, bom=not no_bom, force=force, inputs=sources)
         stderr_console().print(f"Wrote {summary} to {output}", soft_wrap=True)
         return
     if found:

@@ -79,8 +79,12 @@ def suggest(
 
     if stopwords_file is not None and no_stopwords:
         raise click.UsageError("use either --stopwords FILE or --no-stopwords")
-    if output is not None and output.exists() and not force:
-        raise click.ClickException(f"{output}: already exists; use --force to replace it")
+    if output is not None:  # before the run is read: a bad -o fails at once
+        from healcode.outdir import check_writable_file
+        from healcode.run import RUN_FILES
+
+        sources = [outdir / name for name in RUN_FILES]  # a file beside them is fine
+        check_writable_file(output, force=force, inputs=sources)
     stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     result = suggest_terms(
         outdir, code_path, measure=measure, correction=correction,
@@ -103,7 +107,7 @@ def suggest(
     if output is not None:
         from healcode.words import write_rows_csv
 
-        write_rows_csv(output, header, rows, bom=not no_bom, force=force)
+        write_rows_csv(output, header, rows, bom=not no_bom, force=force, inputs=sources)
         err.print(f"{summary}. Wrote {len(rows)} candidates to {output}", soft_wrap=True)
         return
     if not rows:

@@ -72,13 +72,16 @@ def words(
 
     if stopwords_file is not None and no_stopwords:
         raise click.UsageError("use either --stopwords FILE or --no-stopwords")
-    if output is not None and output.exists() and not force:
-        raise click.ClickException(f"{output}: already exists; use --force to replace it")
+    sources = corpus_paths(paths)
+    if output is not None:  # before the corpus is read: a bad -o fails at once
+        from healcode.outdir import check_writable_file
+
+        check_writable_file(output, force=force, inputs=sources)
     stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     book = codebook_or_bundled(codebook)
     warnings: list[str] = []
     passages = read_passages(
-        inputs.corpus(corpus_paths(paths), strict=True), book, scope=inputs.scope(),
+        inputs.corpus(sources, strict=True), book, scope=inputs.scope(),
         segmenter=inputs.segmenter, warnings=warnings,
     )
     limit = top if top is not None or output is not None else TERMINAL_TOP
@@ -97,7 +100,7 @@ def words(
     if output is not None:
         from healcode.words import write_rows_csv
 
-        write_rows_csv(output, header, table, bom=not no_bom, force=force)
+        write_rows_csv(output, header, table, bom=not no_bom, force=force, inputs=sources)
         stderr_console().print(f"Wrote {len(table)} rows to {output}", soft_wrap=True)
         return
     _print(header, table, by)

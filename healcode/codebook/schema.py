@@ -107,7 +107,9 @@ class _Node(BaseModel):
             if matches_no_text(pattern):
                 raise ValueError(f"regular expression {pattern!r} {ZERO_WIDTH}")
             if compiled.fullmatch("") is not None or compiled.search("") is not None:
-                raise ValueError(f"regular expression {pattern!r} can match the empty string")
+                raise ValueError(f"regular expression {pattern!r} can match the empty string "
+                                 "(e.g. a trailing ? or *); make at least one character "
+                                 "required")
         return values
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -110,7 +111,12 @@ def read_source(
 def _check_name(source: Source) -> None:
     """A document id comes from the file name and goes into every table: it must be text
     that UTF-8 can write and a CSV row can hold."""
-    shown = repr(str(source.path))[1:-1]  # undecodable bytes and control characters escaped
+    # Bytes that are not UTF-8 shown as \xb7 (as the name's bytes are), control characters
+    # as \r or \t, so that the message names the file and stays one line.
+    shown = "".join(
+        char if char.isprintable() else repr(char)[1:-1]
+        for char in os.fsencode(source.path).decode("utf-8", "backslashreplace")
+    )
     try:
         source.id.encode("utf-8")
     except UnicodeEncodeError:

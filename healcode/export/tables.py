@@ -295,7 +295,7 @@ def write_tables(
 ) -> TablesWritten:
     """Write ``outdir/tables/<themes|codes>[_by_<column>].<ext>`` with all four tables
     (``paper``: the page size of a Word document)."""
-    from healcode.outdir import staged_file
+    from healcode.outdir import IN_PLACE, staged_file
     from healcode.run import Run
 
     run = Run.open(outdir, codebook=codebook)
@@ -306,7 +306,7 @@ def write_tables(
     path = Path(outdir) / TABLES_DIR / f"{stem}.{EXTENSIONS[fmt]}"
     created = _run_date(run)
     data = _render(tables, fmt, created, paper)
-    with staged_file(path, force=force) as staging:
+    with staged_file(path, force=force, elsewhere=IN_PLACE) as staging:
         staging.write_bytes(data)
     return TablesWritten(path, tuple(tables), run.warnings)
 

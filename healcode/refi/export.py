@@ -24,7 +24,7 @@ from lxml import etree
 
 import healcode
 from healcode.codebook import Codebook
-from healcode.outdir import staged_file
+from healcode.outdir import check_writable_file, staged_file
 from healcode.refi.coded_run import CodedRun, ExcerptRow, RunDocument, load_coded_run
 from healcode.refi.description import format_description, format_settings
 from healcode.refi.guids import stable_guid
@@ -80,6 +80,7 @@ def export_run(
     # Neither the run's inputs nor its own files may be overwritten by the export.
     inputs: list[str | Path] = [*(str(i.get("path")) for i in run.manifest.get("inputs") or []),
               *(outdir / name for name in RUN_FILES)]
+    check_writable_file(target, force=force, inputs=inputs)  # before the project is built
     if format == "qdc":
         data = codebook_xml(run.codebook)
         with staged_file(target, force=force, inputs=inputs) as staging:

@@ -46,7 +46,7 @@ def write_report(
     Everything is rendered in memory first, so a bad input or a missing font leaves
     nothing written; each file is then moved into place whole.
     """
-    from healcode.outdir import staged_file
+    from healcode.outdir import IN_PLACE, staged_file
     from healcode.report.html import render_report
 
     outdir = Path(outdir)
@@ -67,7 +67,7 @@ def write_report(
             files[outdir / CHARTS_DIR / name] = data
     files = {outdir / REPORT_NAME: render_report(run).encode("utf-8"), **files}
     for path, data in files.items():
-        with staged_file(path, force=True) as staging:
+        with staged_file(path, force=True, elsewhere=IN_PLACE) as staging:
             staging.write_bytes(data)
     return ReportFiles(tuple(files), run.warnings)
 
