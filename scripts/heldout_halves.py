@@ -1,6 +1,7 @@
 """Validate the learned coder's design on the training corpora as if their text were new.
 
     python scripts/heldout_halves.py [--weights chars=1,question=0.25,words=0,dictionary=0]
+                                     [--extra community_voices --extra family_voices]
 
 The bundled codebook was revised on the development halves of the two training corpora
 (their misses were read) and checked on the held-out halves (only aggregate figures were
@@ -9,7 +10,9 @@ halves sees what a researcher's own model sees on transcripts coded after the co
 written: a dictionary much weaker than on the text it was built from (macro-F1 about 0.71
 on the development halves, 0.43 on the held-out halves). Prints macro-F1 over themes at
 sentence level on the held-out halves for the dictionary, the model alone and the
-combined coder. Only the two training corpora are used; the untouched test set is not.
+combined coder. Only the two training corpora are used, and with ``--extra`` the whole
+of further training corpora joins the training side (to see whether they help on text
+the codebook was not revised on); the untouched test set is never used.
 """
 
 from __future__ import annotations
@@ -37,7 +40,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weights", default="",
                         help="block weights, e.g. dictionary=1,words=1 (default: healcode's)")
+    parser.add_argument("--extra", action="append", default=[],
+                        help="another training corpus (folder of corpora/ with gold.csv), "
+                             "added whole to the training side")
     args = parser.parse_args()
+    if "test_voices" in args.extra:
+        parser.error("test_voices is the untouched test set: never train on it")
 
     from healcode.bundled import default_codebook_path
     from healcode.codebook import load_codebook
@@ -45,8 +53,8 @@ def main() -> None:
     from healcode.corpus import load_corpus
     from healcode.learning import FeatureSettings, learn
     from healcode.learning.examples import read_units_table
-    from healcode.learning.sample import read_run_hits
     from healcode.reliability.measures import precision_recall
+    from healcode.run import Run, hit_records
 
     settings = FeatureSettings()
     if args.weights:
@@ -75,14 +83,20 @@ def main() -> None:
                 themes = gold.setdefault((row["document"], int(row["unit"])), set())
                 if row["code"]:
                     themes.add(row["code"].split("/")[0])
+    scored_runs = list(units)
+    for name in args.extra:
+        run = work / name
+        code_corpus(load_corpus([ROOT / "corpora" / name]), codebook).write(run)
+        units.append(run / "units.csv")
+        development.append(ROOT / "corpora" / name / "gold.csv")
     model = learn(development, units=units, codebook=codebook, settings=settings)
     coded: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
-    for run in units:
+    for run in scored_runs:
         by_document = defaultdict(list)
         for unit in read_units_table(run):
             by_document[unit.document].append(unit)
         hits = defaultdict(list)
-        for hit in read_run_hits(run.parent / "hits.csv"):
+        for hit in hit_records(Run.open(run.parent).hits):
             hits[hit.document].append(hit)
         for document, document_units in by_document.items():
             for scored in model.score_document(document_units, hits[document]):

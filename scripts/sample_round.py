@@ -92,14 +92,14 @@ def _write(path: Path, keys, gold) -> Path:
 
 def _score(model, run: Path, gold, held_out) -> float:
     from healcode.learning.examples import read_units_table
-    from healcode.learning.sample import read_run_hits
     from healcode.reliability.measures import precision_recall
+    from healcode.run import Run, hit_records
 
     by_document = defaultdict(list)
     for unit in read_units_table(run / "units.csv"):
         by_document[unit.document].append(unit)
     hits = defaultdict(list)
-    for hit in read_run_hits(run / "hits.csv"):
+    for hit in hit_records(Run.open(run).hits):
         hits[hit.document].append(hit)
     coded = set()
     for document, units in by_document.items():

@@ -2,10 +2,11 @@
 
     python scripts/train_bundled_model.py [CORPUS ...] [-o DIR]
 
-CORPUS names folders of corpora/ that have a gold.csv (default: warm_heart_home and
-other_voices). Each is coded with the bundled codebook and healcode's default options
-(sentence units, as the gold files are keyed), then `healcode.learn` trains on all the
-gold files together and writes the model to DIR (default: the package's
+CORPUS names folders of corpora/ that have a gold.csv (default: warm_heart_home,
+other_voices, community_voices, family_voices). Each is coded with the bundled codebook
+and healcode's default options (sentence units, as the gold files are keyed), then
+`healcode.learn` trains on all the gold files together and writes the model to DIR
+(default: the package's
 healcode/data/models/social_healing, which `healcode code` uses with the bundled
 codebook). The same corpora give the same model bytes.
 
@@ -22,12 +23,13 @@ The equivalent command line:
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPORA = ("warm_heart_home", "other_voices")
+DEFAULT_CORPORA = ("warm_heart_home", "other_voices", "community_voices", "family_voices")
 NEVER = "test_voices"
 
 
@@ -46,6 +48,7 @@ def main() -> None:
     from healcode.coding import code_corpus
     from healcode.corpus import load_corpus
     from healcode.learning import learn
+    from healcode.model.learned import MODEL_FILES
 
     codebook = load_codebook(default_codebook_path())
     with tempfile.TemporaryDirectory(prefix="healcode-train-") as work:
@@ -59,7 +62,13 @@ def main() -> None:
             units.append(run / "units.csv")
         model = learn([ROOT / "corpora" / name / "gold.csv" for name in args.corpora],
                       units=units, codebook=codebook)
-        model.save(args.output, force=True)
+        # Saved beside, then copied over the model's own files: the package folder holds
+        # no output marker, so healcode would (rightly) not replace it itself.
+        saved = Path(work) / "model"
+        model.save(saved)
+        args.output.mkdir(parents=True, exist_ok=True)
+        for name in MODEL_FILES:
+            shutil.copyfile(saved / name, args.output / name)
     for note in model.notes:
         print(f"warning: {note}")
     print(f"{model.training['units']} units of {model.training['documents']} documents "

@@ -283,11 +283,13 @@ def read_codings(
         codings = []
         for line, row in rows:
             unit = _whole_number(row["unit"], "unit", path, line)
-            # healcode's excerpts mark a coding whose every hit is negated (没有希望): the
-            # unit was seen and not coded with that code
-            code = "" if row.get("negated", "").lower() == "true" else row["code"]
+            # healcode's excerpts keep a coding whose every hit is negated (没有希望),
+            # marked: it is not a coding of that code
+            if row.get("negated", "").lower() == "true":
+                continue
             codings.append(UnitCoding(
-                who(row), row["document"], unit, code, str(path), line, row.get("text", "")
+                who(row), row["document"], unit, row["code"], str(path), line,
+                row.get("text", ""),
             ))
             if row.get("text"):
                 texts.setdefault((row["document"], unit), row["text"])
