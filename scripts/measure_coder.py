@@ -71,7 +71,8 @@ def _coded(corpus: Path, codebook, model, unit: str) -> dict:
     hits = defaultdict(list)
     for h in result.hits:
         hits[h.document].append(h)
-    dictionary = {(h.document, h.unit, h.theme) for h in result.hits}
+    # as healcode counts references: a negated hit (没有希望) codes nothing
+    dictionary = {(h.document, h.unit, h.theme) for h in result.hits if not h.negated}
     alone, combined = set(), set()
     for document, document_units in units.items():
         for scored in model.score_document(document_units, hits[document]):
