@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import re
 import zipfile
 from pathlib import Path
 
@@ -299,3 +300,16 @@ def test_a_run_of_a_survey_table_exports_from_any_directory(runner, tmp_path, mo
     ns = {"q": root.nsmap[None]}
     assert sorted(s.get("name") for s in root.iterfind(".//q:TextSource", ns)) == ["R1", "R2"]
     assert {v.text for v in root.iterfind(".//q:VariableValue/q:TextValue", ns)} >= {"A", "B"}
+
+
+def test_a_learned_models_codings_carry_their_score(bundled_run, bundled_qdpx):
+    """The bundled run is coded with the bundled model: a coding the model made without a
+    dictionary hit is exported like any other, its description giving the score and why."""
+    excerpts = [r for r in _excerpts(bundled_run) if r["source"] == "model"]
+    assert excerpts and all(r["terms"] == "" and r["code"] == r["theme"] for r in excerpts)
+    root = _qde(bundled_qdpx)
+    assert _schema("Project.xsd").validate(root)
+    descriptions = [d.text for d in root.iterfind(".//q:PlainTextSelection/q:Description", NS)]
+    scored = [d for d in descriptions if "learned model, score " in d]
+    assert len(scored) >= len({(r["document"], r["unit"]) for r in excerpts})
+    assert any(re.search(r"learned model, score 0\.\d\d \(.+\)", d) for d in scored)

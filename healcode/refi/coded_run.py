@@ -7,7 +7,7 @@ against its recorded SHA-256 and every unit against its offsets).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +31,9 @@ class ExcerptRow:
     terms: tuple[str, ...]
     negated: bool
     text: str
+    source: str = "dictionary"  # with a learned model: dictionary, model or both
+    score: float | None = None  # the model's probability
+    evidence: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,18 +81,31 @@ def load_coded_run(outdir: str | Path, *, texts: bool = True) -> CodedRun:
 
 
 def _excerpt_rows(run: Run) -> list[ExcerptRow]:
-    return [
-        ExcerptRow(document, unit, speaker, start, end, theme, code,
-                   tuple(t for t in terms.split(TERM_SEPARATOR) if t), negated, text)
-        for document, unit, speaker, start, end, theme, code, terms, negated, text in rows_of(
-            run.excerpts, "document", "unit", "speaker", "start", "end", "theme", "code",
-            "terms", "negated", "text",
-        )
-    ]
+    excerpts = run.excerpts
+    model = "source" in excerpts.columns  # a run coded with a learned model
+    extra = ("source", "score", "evidence") if model else ()
+    rows = []
+    for row in rows_of(excerpts, "document", "unit", "speaker", "start", "end", "theme", "code",
+                       "terms", "negated", "text", *extra):
+        document, unit, speaker, start, end, theme, code, terms, negated, text = row[:10]
+        found = ExcerptRow(str(document), int(unit), str(speaker), int(start), int(end),
+                           str(theme), str(code), _split(terms), bool(negated), str(text))
+        if model:
+            source, score, evidence = row[10:]
+            found = replace(found, source=str(source),
+                            score=None if score != score else float(score),  # NaN: none
+                            evidence=_split(evidence))
+        rows.append(found)
+    return rows
+
+
+def _split(cell: object) -> tuple[str, ...]:
+    return tuple(t for t in str(cell).split(TERM_SEPARATOR) if t)
 
 
 def _check_excerpts(run: Run, excerpts: list[ExcerptRow], codebook: Codebook) -> None:
-    paths = {rule.path for rule in codebook.rules()}
+    # code paths, and themes (a learned model codes a theme)
+    paths = {rule.path for rule in codebook.rules()} | {theme.id for theme in codebook.themes}
     spans = {
         (document, unit): (start, end)
         for document, unit, start, end in rows_of(run.units, "document", "unit", "start", "end")

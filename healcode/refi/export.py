@@ -199,7 +199,7 @@ def _append_selection(
     lines = [f"healcode unit {first.unit} ({first.speaker or 'no speaker'})"]
     for row in rows:
         label = labels.get(row.code, row.code)
-        lines.append(f"{label} ({row.code}): matched {', '.join(row.terms)}")
+        lines.append(f"{label} ({row.code}): {_why(row)}")
     _text(selection, ns, "Description", "\n".join(lines))
     for row in rows:
         coding = etree.SubElement(selection, f"{{{ns}}}Coding")
@@ -317,3 +317,15 @@ def _zip_date(created: str | None) -> ZipDate:
     stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute,
              moment.second - moment.second % 2)
     return stamp if stamp >= _NO_DATE else _NO_DATE
+
+
+def _why(row: ExcerptRow) -> str:
+    """What coded a unit: the dictionary's matched terms, a learned model's probability and
+    the n-grams that raised it most, or both."""
+    parts = []
+    if row.terms:
+        parts.append(f"matched {', '.join(row.terms)}")
+    if row.source in ("model", "both") and row.score is not None:
+        because = f" ({', '.join(row.evidence)})" if row.evidence else ""
+        parts.append(f"learned model, score {row.score:.2f}{because}")
+    return "; ".join(parts) or "coded"
