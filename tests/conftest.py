@@ -51,3 +51,38 @@ def bundled_run(tmp_path_factory):
     result = CliRunner().invoke(main, ["code", "-o", str(out), "-q"])
     assert result.exit_code == 0, result.output
     return out
+
+
+# --- a small learned model, shared by the learning and the coding-with-a-model tests ---
+
+LEARN = DATA / "learn"
+
+
+@pytest.fixture(scope="module")
+def learn_run(tmp_path_factory) -> Path:
+    """`healcode code` on the tiny coded corpus, with the mini codebook."""
+    from click.testing import CliRunner
+
+    from healcode.cli import main
+
+    out = tmp_path_factory.mktemp("learn") / "run"
+    result = CliRunner().invoke(
+        main, ["code", str(LEARN / "corpus"), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    return out
+
+
+@pytest.fixture(scope="module")
+def model(learn_run, mini_codebook):
+    from healcode.learning import learn
+
+    return learn([LEARN / "codings.csv", LEARN / "ranges.csv"], units=[learn_run / "units.csv"],
+                 codebook=mini_codebook, folds=4)
+
+
+@pytest.fixture(scope="module")
+def model_dir(model, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("model") / "model"
+    model.save(out)
+    return out

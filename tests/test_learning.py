@@ -12,41 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import CODEBOOK, DATA, MINI_CODEBOOK, ROOT, listing
+from tests.conftest import CODEBOOK, LEARN, MINI_CODEBOOK, ROOT, listing
 
-LEARN = DATA / "learn"
 CODINGS = LEARN / "codings.csv"
 RANGES = LEARN / "ranges.csv"
-
-
-@pytest.fixture(scope="module")
-def learn_run(tmp_path_factory) -> Path:
-    """`healcode code` on the tiny coded corpus, with the mini codebook."""
-    from click.testing import CliRunner
-
-    from healcode.cli import main
-
-    out = tmp_path_factory.mktemp("learn") / "run"
-    result = CliRunner().invoke(
-        main, ["code", str(LEARN / "corpus"), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"]
-    )
-    assert result.exit_code == 0, result.output
-    return out
-
-
-@pytest.fixture(scope="module")
-def model(learn_run, mini_codebook):
-    from healcode.learning import learn
-
-    return learn([CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook,
-                 folds=4)
-
-
-@pytest.fixture(scope="module")
-def model_dir(model, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("model") / "model"
-    model.save(out)
-    return out
 
 
 def _one_line(result) -> str:
