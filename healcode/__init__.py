@@ -12,12 +12,14 @@ __version__ = "0.1.0"
 __all__ = [
     "CodingOptions",
     "HealcodeError",
+    "Run",
     "agreement",
     "code_corpus",
     "learn",
     "load_codebook",
     "load_corpus",
     "write_report",
+    "write_run",
     "write_tables",
 ]
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from healcode.learning import learn
     from healcode.reliability import agreement
     from healcode.report import write_report
+    from healcode.run import Run, write_run
 
 _LAZY = {
     "load_codebook": "healcode.codebook",
@@ -41,6 +44,8 @@ _LAZY = {
     "write_report": "healcode.report",
     "write_tables": "healcode.export.tables",
     "learn": "healcode.learning",
+    "Run": "healcode.run",
+    "write_run": "healcode.run",
 }
 
 
