@@ -174,7 +174,7 @@ def _print_table(result) -> None:
         left = header in ("code", "coders")
         # Codes and numbers stay whole; coder names and "n/a (reason)" wrap.
         table.add_column(header, justify="left" if left else "right",
-                         no_wrap=header == "code", min_width=len(header) if left else 6)
+                         no_wrap=header in ("code", "coded"), min_width=len(header) if left else 6)
     previous = None
     for row in result.table.itertuples(index=False):
         pair = row.coder_a if not row.coder_b else f"{row.coder_a} ~ {row.coder_b}"
