@@ -1,10 +1,15 @@
-"""Apply a codebook to units: spaCy tokens from jieba, PhraseMatcher terms, regex patterns.
+"""Apply a codebook to units: tokens from jieba, terms as token sequences, regex patterns.
 
 A unit is segmented only when one of the codebook's terms occurs in it as a substring
 or one of its patterns matches (see prefilter.py): a unit without either cannot produce
 a hit, and segmentation is most of the cost. Whether a term really matches is
 still decided on the segmenter's tokens, so 有用 is not found inside 还有/用, nor
 ``test`` inside ``latest``.
+
+Terms are found as spaCy's ``PhraseMatcher`` (attribute ``LOWER``) finds them, without
+building a spaCy ``Doc``: a term matches where the lowered tokens of the text equal the
+lowered tokens of the term. spaCy is needed only by the spaCy component
+(``healcode.spacy_component``), so coding starts without loading it.
 """
 
 from __future__ import annotations
@@ -15,61 +20,28 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from typing import TYPE_CHECKING
 
 import ahocorasick_rs
-import spacy
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.vocab import Vocab
 
 from healcode.codebook import Codebook, Rule, is_wildcard
+from healcode.corpus.units import Units
 from healcode.prefilter import Prefilter
 from healcode.records import Hit, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
 
+if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
 SPAN_KEY = "healcode"
-# Between units batched into one Doc: whitespace, so no term (and no phrase) contains it.
+# Between units batched into one token list: whitespace, so no term (and no phrase)
+# contains it.
 _SEPARATOR = "\n"
+# Units whose tokens are matched together (bounds the memory a long document needs).
+_BATCH_UNITS = 4096
 PatternHit = tuple[Rule, str, int, int]  # rule, pattern, start, end
-
-
-class JiebaTokenizer:
-    """A spaCy tokenizer that cuts text with a jieba backend."""
-
-    def __init__(self, vocab: Vocab, segmenter: Segmenter) -> None:
-        self.vocab = vocab
-        self.segmenter = segmenter
-
-    def __call__(self, text: str) -> Doc:
-        words = self.segmenter.cut(text) if text else []
-        return Doc(self.vocab, words=words, spaces=[False] * len(words))
-
-
-@spacy.registry.tokenizers("healcode.jieba_tokenizer.v1")
-def create_jieba_tokenizer(segmenter: str = "jieba-rs", words: list[str] | None = None):
-    """Registered so a spaCy config can select it: ``@tokenizers = healcode.jieba_tokenizer.v1``."""
-    backend = make_segmenter(segmenter, words or ())  # type: ignore[arg-type]
-
-    def make_tokenizer(nlp: Language) -> JiebaTokenizer:
-        return JiebaTokenizer(nlp.vocab, backend)
-
-    return make_tokenizer
-
-
-def build_language(segmenter: SegmenterName = "jieba-rs", words: Iterable[str] = ()) -> Language:
-    """A blank Chinese spaCy pipeline whose tokenizer is jieba with ``words`` added."""
-    config = {
-        "nlp": {
-            "tokenizer": {
-                "@tokenizers": "healcode.jieba_tokenizer.v1",
-                "segmenter": segmenter,
-                "words": list(words),
-            }
-        }
-    }
-    return spacy.blank("zh", config=config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +66,10 @@ class Coder:
     between tokens not counted (``support group`` matches ``support  group``) and the
     typographic apostrophe read as ``'``. A term ending in ``*`` matches where its last
     word is the start of a token (``hope*``: hope, hopes, hopeful).
+
+    ``nlp``: a spaCy pipeline whose tokenizer cuts the terms (the spaCy component passes
+    its own); without it the segmenter cuts them, and spaCy is never loaded
+    (``healcode.spacy_component.build_language`` makes a pipeline with this tokenizer).
     """
 
     def __init__(
@@ -106,19 +82,23 @@ class Coder:
     ) -> None:
         self.codebook = codebook
         self.rules: list[Rule] = codebook.rules()
+        self.rank = {rule.path: i for i, rule in enumerate(self.rules)}  # codebook order
         self._rule = {rule.path: rule for rule in self.rules}
         self._exclude = {rule.path: [w.lower() for w in rule.exclude] for rule in self.rules}
-        self.nlp = nlp if nlp is not None else build_language(segmenter, codebook.terms())
+        self._nlp = nlp
+        self._segmenter = make_segmenter(segmenter, codebook.terms()) if nlp is None else None
         negators = {n.lower() for n in codebook.negators}
         self.negators = frozenset(negators | {_plain(n) for n in negators}
                                   | {n.replace("'", _APOSTROPHE) for n in negators})
         self.window = codebook.negation_window if negation_window is None else negation_window
-        self._phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        # (path, lowered tokens) -> term; a prefix -> (path, term, tokens before it)
+        # lowered tokens of a term -> the code paths it belongs to; (path, tokens) -> term;
+        # a term's first token -> the token counts of the terms starting with it
+        self._sequences: dict[tuple[str, ...], list[str]] = {}
         self._terms: dict[tuple[str, tuple[str, ...]], str] = {}
+        lengths: dict[str, set[int]] = {}
+        # a prefix -> (path, term, tokens before it)
         self._prefixes: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
         for rule in self.rules:
-            docs = []
             for term in rule.terms:
                 tokens = self._term_tokens(term.removesuffix("*") if is_wildcard(term) else term)
                 if not tokens:
@@ -130,10 +110,12 @@ class Coder:
                     entry = (rule.path, term, before)
                     self._prefixes.setdefault(_plain(prefix.lower()), []).append(entry)
                     continue
-                docs.append(Doc(self.nlp.vocab, words=list(tokens)))
+                paths = self._sequences.setdefault(tokens, [])
+                if rule.path not in paths:
+                    paths.append(rule.path)
                 self._terms.setdefault((rule.path, tokens), term)
-            if docs:
-                self._phrases.add(rule.path, docs)
+                lengths.setdefault(tokens[0], set()).add(len(tokens))
+        self._lengths = {first: tuple(sorted(n)) for first, n in lengths.items()}
         self._prefix_needles = list(self._prefixes)
         self._prefix_automaton = (
             ahocorasick_rs.AhoCorasick(self._prefix_needles) if self._prefixes else None
@@ -147,35 +129,53 @@ class Coder:
 
     @property
     def segmenter(self) -> Segmenter:
-        return self.nlp.tokenizer.segmenter  # type: ignore[union-attr]
+        if self._segmenter is not None:
+            return self._segmenter
+        return self._nlp.tokenizer.segmenter  # type: ignore[union-attr]
 
     def _term_tokens(self, term: str) -> tuple[str, ...]:
         """A term's tokens as the text's are compared: lowered, whitespace as one " "."""
-        return tuple(_collapse([_plain(t.text.lower()) for t in self.nlp.make_doc(term)])[0])
+        if self._nlp is not None:
+            words = [t.text for t in self._nlp.make_doc(term)]
+        else:
+            words = self.segmenter.cut(term) if term else []
+        return tuple(_collapse([_plain(w.lower()) for w in words])[0])
 
     def code_text(self, text: str) -> list[Match]:
         """Every hit in one text (a unit); segments it only if a hit is possible."""
         return self.code_texts([text])[0]
 
     def code_texts(self, texts: Sequence[str]) -> list[list[Match]]:
-        """Every hit in each of many texts (the units of a document), in one pass.
+        """Every hit in each of many texts (the units of a document), in one pass."""
+        results: list[list[Match]] = [[] for _ in texts]
+        for index, matches in self._code_batch(texts):
+            results[index] = matches
+        return results
+
+    def _code_batch(self, texts: Sequence[str]) -> list[tuple[int, list[Match]]]:
+        """(index, hits) of the texts that have hits.
 
         Only texts where the prefilter finds a term or a pattern matches are segmented,
-        and their tokens go into ONE spaCy Doc, separated by a line-break token that no
-        term contains, so the PhraseMatcher runs once per document rather than per unit.
+        and their tokens are matched as ONE list, separated by a line-break token that no
+        term contains, so the terms are looked up once per batch rather than per unit.
         """
-        results: list[list[Match]] = [[] for _ in texts]
         segmented: list[tuple[int, list[str], list[PatternHit], bool]] = []
+        cut = self.segmenter.cut
         for index, (has_term, patterns) in enumerate(self._prefilter.scan_many(texts)):
+            if not (has_term or patterns):
+                continue
             pattern_hits = self._pattern_hits(texts[index], patterns) if patterns else []
             if has_term or pattern_hits:
-                words = self.segmenter.cut(texts[index])
-                segmented.append((index, words, pattern_hits, has_term))
+                segmented.append((index, cut(texts[index]), pattern_hits, has_term))
         phrases = self._term_matches([words for _, words, _, term in segmented if term])
         batch = iter(phrases)
+        results = []
         for index, words, pattern_hits, has_term in segmented:
             found = next(batch) if has_term else []
-            results[index] = self._resolve(texts[index], words, found, pattern_hits)
+            if found or pattern_hits:
+                matches = self._resolve(texts[index], words, found, pattern_hits)
+                if matches:
+                    results.append((index, matches))
         return results
 
     def code_doc(self, doc: Doc) -> list[Match]:
@@ -191,7 +191,7 @@ class Coder:
 
     def _term_matches(self, batch: list[list[str]]) -> list[list[PhraseHit]]:
         """Terms in many token lists at once: (path, term, first, last) per list, with
-        token indexes local to each list. In the Doc the PhraseMatcher sees, a run of
+        token indexes local to each list. In the lowered tokens looked up, a run of
         whitespace is one " " token, as in the terms; indexes are mapped back."""
         if not batch:
             return []
@@ -208,15 +208,18 @@ class Coder:
                 words += tokens
                 kept.append(None)
             words.append(_SEPARATOR)
-        if _APOSTROPHE in "".join(words):
+        joined = "".join(words)
+        if _APOSTROPHE in joined:
             words = [_plain(w) for w in words]
-        doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
-        strings = self.nlp.vocab.strings
+        if joined.lower() != joined:  # str.lower of each token, as spaCy's LOWER
+            words = [w.lower() for w in words]
+        sequences, lengths, terms = self._sequences, self._lengths, self._terms
         found: list[PhraseHit] = []
-        for key, first, last in self._phrases(doc):
-            path = strings[key]
-            lowered = tuple(w.lower() for w in words[first:last])
-            found.append((path, self._terms.get((path, lowered), " ".join(lowered)), first, last))
+        for first in compress(count(), map(lengths.__contains__, words)):
+            for size in lengths[words[first]]:
+                sequence = tuple(words[first : first + size])
+                for path in sequences.get(sequence, ()):
+                    found.append((path, terms[(path, sequence)], first, first + size))
         matches: list[list[PhraseHit]] = [[] for _ in batch]
         for path, term, first, last in found:
             which = bisect_right(starts, first) - 1
@@ -320,16 +323,39 @@ class Coder:
         return False
 
     def code_units(self, units: Sequence[Unit]) -> list[Hit]:
-        """Hits of every in-scope unit (of one document), with offsets into the document."""
+        """Hits of every in-scope unit (of one document), with offsets into the document.
+
+        Units are coded in batches of a few thousand, so a long document needs memory
+        for one batch of texts and tokens at a time."""
+        if isinstance(units, Units):
+            return self._code_columns(units)
         scoped = [unit for unit in units if unit.in_scope]
         hits = []
-        for unit, matches in zip(scoped, self.code_texts([u.text for u in scoped]), strict=True):
-            for m in matches:
-                hits.append(
-                    Hit(unit.document, unit.index, m.theme, m.path, m.term,
-                        unit.start + m.start, unit.start + m.end,
-                        unit.text[m.start : m.end], m.negated)
-                )
+        for first in range(0, len(scoped), _BATCH_UNITS):
+            batch = scoped[first : first + _BATCH_UNITS]
+            for index, matches in self._code_batch([u.text for u in batch]):
+                unit = batch[index]
+                for m in matches:
+                    hits.append(
+                        Hit(unit.document, unit.index, m.theme, m.path, m.term,
+                            unit.start + m.start, unit.start + m.end,
+                            unit.text[m.start : m.end], m.negated)
+                    )
+        return hits
+
+    def _code_columns(self, units: Units) -> list[Hit]:
+        scoped = units.in_scope()
+        document, text, starts = units.document, units.text, units.starts
+        hits = []
+        for first in range(0, len(scoped), _BATCH_UNITS):
+            batch = scoped[first : first + _BATCH_UNITS]
+            for index, matches in self._code_batch(units.texts(batch)):
+                number = batch[index]
+                offset = starts[number]
+                for m in matches:
+                    start, end = offset + m.start, offset + m.end
+                    hits.append(Hit(document, number, m.theme, m.path, m.term, start, end,
+                                    text[start:end], m.negated))
         return hits
 
 
@@ -384,39 +410,3 @@ def _longest_first(
             taken.append((item[2], item[3]))
     return sorted(kept, key=lambda i: i[2])
 
-
-@Language.factory(
-    "healcode_coder",
-    default_config={"codebook": None, "negation_window": None},
-)
-def create_coder_component(
-    nlp: Language, name: str, codebook: str | None, negation_window: int | None
-) -> CoderComponent:
-    """``nlp.add_pipe("healcode_coder", config={"codebook": "my.yaml"})`` in any spaCy pipeline."""
-    from healcode.bundled import default_codebook_path
-    from healcode.codebook import load_codebook
-
-    book = load_codebook(codebook or default_codebook_path())
-    return CoderComponent(Coder(book, nlp=nlp, negation_window=negation_window))
-
-
-class CoderComponent:
-    """Sets ``doc.spans["healcode"]``: one span per hit, labelled with the code path."""
-
-    def __init__(self, coder: Coder) -> None:
-        self.coder = coder
-        for attr in ("healcode_term", "healcode_negated"):
-            if not Span.has_extension(attr):
-                Span.set_extension(attr, default=None)
-
-    def __call__(self, doc: Doc) -> Doc:
-        spans = []
-        for m in self.coder.code_doc(doc):
-            span = doc.char_span(m.start, m.end, label=m.path, alignment_mode="expand")
-            if span is None:
-                continue
-            span._.healcode_term = m.term
-            span._.healcode_negated = m.negated
-            spans.append(span)
-        doc.spans[SPAN_KEY] = spans
-        return doc

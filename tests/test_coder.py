@@ -92,6 +92,8 @@ def test_latin_terms_match_case_insensitively(tmp_path):
 def test_the_coder_is_a_spacy_pipeline_component():
     import spacy
 
+    import healcode.spacy_component  # noqa: F401  (registers the tokenizer and the component)
+
     from .conftest import MINI_CODEBOOK
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {
@@ -222,6 +224,8 @@ def test_a_chinese_codebook_with_english_terms_on_mixed_text(mixed_coder):
 
 def test_the_coder_component_in_an_english_spacy_pipeline():
     import spacy
+
+    import healcode.spacy_component  # noqa: F401
 
     from .conftest import DATA
 

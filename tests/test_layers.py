@@ -21,7 +21,7 @@ LAYERS: list[tuple[str, ...]] = [
      "healcode.colors"),
     ("healcode.corpus", "healcode.codebook", "healcode.segment", "healcode.fold",
      "healcode.prefilter"),
-    ("healcode.coder", "healcode.scope"),
+    ("healcode.coder", "healcode.scope", "healcode.spacy_component"),
     ("healcode.model",),
     ("healcode.run",),
     ("healcode.coding",),
