@@ -21,6 +21,7 @@ from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress, count
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import ahocorasick_rs
@@ -28,7 +29,7 @@ import ahocorasick_rs
 from healcode.codebook import Codebook, Rule, is_wildcard
 from healcode.corpus.units import Units
 from healcode.prefilter import Prefilter
-from healcode.records import Hit, Unit
+from healcode.records import Hit, Hits, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
 
 if TYPE_CHECKING:
@@ -57,6 +58,8 @@ class Match:
 
 
 PhraseHit = tuple[str, str, int, int]  # path, term, first token, token after the last
+Found = tuple[str, str, str, int, int, bool]  # path, theme, term, start, end, negated
+_READING_ORDER = itemgetter(3, 4, 0)  # start, end, path
 
 
 class Coder:
@@ -149,10 +152,10 @@ class Coder:
         """Every hit in each of many texts (the units of a document), in one pass."""
         results: list[list[Match]] = [[] for _ in texts]
         for index, matches in self._code_batch(texts):
-            results[index] = matches
+            results[index] = [Match(*m) for m in matches]
         return results
 
-    def _code_batch(self, texts: Sequence[str]) -> list[tuple[int, list[Match]]]:
+    def _code_batch(self, texts: Sequence[str]) -> list[tuple[int, list[Found]]]:
         """(index, hits) of the texts that have hits.
 
         Only texts where the prefilter finds a term or a pattern matches are segmented,
@@ -187,7 +190,8 @@ class Coder:
             if token.whitespace_:
                 words.append(token.whitespace_)
         hits = self._pattern_hits(text, range(len(self._patterns)))
-        return self._resolve(text, words, self._term_matches([words])[0], hits)
+        return [Match(*m) for m in self._resolve(text, words, self._term_matches([words])[0],
+                                                 hits)]
 
     def _term_matches(self, batch: list[list[str]]) -> list[list[PhraseHit]]:
         """Terms in many token lists at once: (path, term, first, last) per list, with
@@ -268,14 +272,14 @@ class Coder:
         return matches
 
     def _pattern_hits(self, text: str, indexes: Iterable[int]) -> list[PatternHit]:
-        hits = []
+        hits: list[PatternHit] = []
+        patterns = self._patterns
         for index in indexes:
-            rule, pattern, regex = self._patterns[index]
-            hits.extend(
-                (rule, pattern, m.start(), m.end())
-                for m in regex.finditer(text)
-                if m.end() > m.start()
-            )
+            rule, pattern, regex = patterns[index]
+            for m in regex.finditer(text):
+                start, end = m.span()
+                if end > start:
+                    hits.append((rule, pattern, start, end))
         return hits
 
     def _resolve(
@@ -284,46 +288,58 @@ class Coder:
         words: list[str],
         phrases: list[PhraseHit],
         pattern_hits: list[PatternHit],
-    ) -> list[Match]:
+    ) -> list[Found]:
+        """The hits of one text, as (path, theme, term, start, end, negated) in reading
+        order: per code, exclusions, overlaps (the longest wins) and negation."""
         # Token boundaries as character offsets: words[i] is text[offsets[i]:offsets[i + 1]].
         offsets = list(accumulate(map(len, words), initial=0))
-        lowered = text.lower()
         found: list[tuple[str, str, int, int, int]] = []  # path, term, start, end, first token
         for path, term, first, last in phrases:
             found.append((path, term, offsets[first], offsets[last], first))
         for rule, pattern, start, end in pattern_hits:
             found.append((rule.path, pattern, start, end, bisect_right(offsets, start) - 1))
-        matches: list[Match] = []
         by_path: dict[str, list[tuple[str, str, int, int, int]]] = {}
         for item in found:
             by_path.setdefault(item[0], []).append(item)
+        lowered = None
+        matches: list[Found] = []
         for path, items in by_path.items():
             rule = self._rule[path]
-            if any(word in lowered for word in self._exclude[path]):
-                continue
-            for _, term, start, end, first in _longest_first(items) if len(items) > 1 else items:
-                negated = rule.negation != "ignore" and self._is_negated(words, first)
-                if negated and rule.negation == "exclude":
+            exclude = self._exclude[path]
+            if exclude:
+                if lowered is None:
+                    lowered = text.lower()
+                if any(word in lowered for word in exclude):
                     continue
-                matches.append(Match(path, rule.theme, term, start, end, negated))
-        matches.sort(key=lambda m: (m.start, m.end, m.path))
+            negation = rule.negation
+            for _, term, start, end, first in _longest_first(items) if len(items) > 1 else items:
+                negated = negation != "ignore" and self._is_negated(words, first)
+                if negated and negation == "exclude":
+                    continue
+                matches.append((path, rule.theme, term, start, end, negated))
+        if len(matches) > 1:
+            matches.sort(key=_READING_ORDER)
         return matches
 
     def _is_negated(self, words: list[str], first: int) -> bool:
         """A negator within ``window`` tokens before the hit, in the same clause."""
         seen = 0
-        for word in reversed(words[:first]):
+        window, negators = self.window, self.negators
+        for position in range(first - 1, -1, -1):
+            word = words[position]
             if word.isspace():
                 continue
-            if seen >= self.window or _is_punctuation(word):
+            if seen >= window or _is_punctuation(word):
                 return False
-            if word.lower() in self.negators:
+            if word.lower() in negators:
                 return True
             seen += 1
         return False
 
-    def code_units(self, units: Sequence[Unit]) -> list[Hit]:
-        """Hits of every in-scope unit (of one document), with offsets into the document.
+    def code_units(self, units: Sequence[Unit]) -> Sequence[Hit]:
+        """Hits of every in-scope unit (of one document), with offsets into the document,
+        in reading order. Units kept as columns (``Units``) give hits kept as columns
+        (``records.Hits``).
 
         Units are coded in batches of a few thousand, so a long document needs memory
         for one batch of texts and tokens at a time."""
@@ -335,27 +351,25 @@ class Coder:
             batch = scoped[first : first + _BATCH_UNITS]
             for index, matches in self._code_batch([u.text for u in batch]):
                 unit = batch[index]
-                for m in matches:
+                for path, theme, term, start, end, negated in matches:
                     hits.append(
-                        Hit(unit.document, unit.index, m.theme, m.path, m.term,
-                            unit.start + m.start, unit.start + m.end,
-                            unit.text[m.start : m.end], m.negated)
+                        Hit(unit.document, unit.index, theme, path, term, unit.start + start,
+                            unit.start + end, unit.text[start:end], negated)
                     )
         return hits
 
-    def _code_columns(self, units: Units) -> list[Hit]:
+    def _code_columns(self, units: Units) -> Hits:
         scoped = units.in_scope()
-        document, text, starts = units.document, units.text, units.starts
-        hits = []
+        starts = units.starts
+        hits = Hits(units.document, units.text)
+        add = hits.append
         for first in range(0, len(scoped), _BATCH_UNITS):
             batch = scoped[first : first + _BATCH_UNITS]
             for index, matches in self._code_batch(units.texts(batch)):
                 number = batch[index]
                 offset = starts[number]
-                for m in matches:
-                    start, end = offset + m.start, offset + m.end
-                    hits.append(Hit(document, number, m.theme, m.path, m.term, start, end,
-                                    text[start:end], m.negated))
+                for path, theme, term, start, end, negated in matches:
+                    add(number, theme, path, term, offset + start, offset + end, negated)
         return hits
 
 

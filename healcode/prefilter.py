@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import itemgetter
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 
@@ -167,6 +168,8 @@ class Prefilter:
                 needles.append(anchor)
                 self._needle_patterns.append(index)
         self._automaton = ahocorasick_rs.AhoCorasick(needles) if needles else None
+        # per needle: -1 for a term's anchor, else the pattern it is an anchor of
+        self._pattern_of = [-1] * len(terms) + self._needle_patterns
         self._apostrophes = any("'" in needle for needle in needles)
 
     def scan(self, text: str) -> tuple[bool, list[int]]:
@@ -186,18 +189,24 @@ class Prefilter:
         if len(lowered) != len(joined):  # a rare letter whose lower case is longer
             return [self._scan_one(t) for t in texts]
         starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-        found: dict[int, tuple[bool, set[int]]] = {}
-        for needle, start, _ in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
-            index = bisect_right(starts, start) - 1
-            term, patterns = found.get(index) or (False, set(self._always))
-            if needle < self._terms:
-                term = True
-            else:
-                patterns.add(self._needle_patterns[needle - self._terms])
-            found[index] = (term, patterns)
+        matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
         results = [nothing] * len(texts)
-        for index, (term, patterns) in found.items():
-            results[index] = (term, sorted(patterns))
+        if not matches:
+            return results
+        # Which text each match is in, and what it says, with no Python code per match:
+        # (text, -1) for a term, (text, pattern) for an anchor, each pair once.
+        where = list(map(bisect_right, repeat(starts), map(itemgetter(1), matches)))
+        pairs = set(zip(where, map(self._pattern_of.__getitem__, map(itemgetter(0), matches)),
+                        strict=True))
+        found: dict[int, list[int]] = {}
+        for position, pattern in pairs:
+            found.setdefault(position, []).append(pattern)
+        always = self._always
+        for position, patterns in found.items():
+            term = -1 in patterns
+            if term:
+                patterns.remove(-1)
+            results[position - 1] = (term, sorted({*always, *patterns}))
         return results
 
     def _scan_one(self, text: str) -> tuple[bool, list[int]]:

@@ -99,6 +99,11 @@ def dictionary_words(terms: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def segmenter_version(name: SegmenterName) -> str:
+    """The installed version of a backend (what a run's manifest records)."""
+    return version("rjieba" if name == "jieba-rs" else "jieba")
+
+
 class JiebaRsSegmenter:
     """rjieba, the Rust port of jieba (same dictionary and algorithm, ~25x faster)."""
 
@@ -107,7 +112,7 @@ class JiebaRsSegmenter:
     def __init__(self, words: Iterable[str] = ()) -> None:
         import rjieba
 
-        self.version = version("rjieba")
+        self.version = segmenter_version(self.name)
         self._jieba = rjieba.Jieba()
         for word in words:
             self._jieba.add_word(word, None, None)
@@ -132,7 +137,7 @@ class JiebaSegmenter:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr
-        self.version = version("jieba")
+        self.version = segmenter_version(self.name)
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in words:

@@ -24,7 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("healcode.coder", "healcode.scope", "healcode.spacy_component"),
     ("healcode.model",),
     ("healcode.run",),
-    ("healcode.coding",),
+    ("healcode.coding", "healcode.engine"),
     ("healcode.tables", "healcode.report", "healcode.export", "healcode.refi",
      "healcode.reliability", "healcode.keyness", "healcode.words", "healcode.kwic",
      "healcode.check", "healcode.learn", "healcode.review"),

@@ -11,6 +11,7 @@ import re
 from array import array
 from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
+from operator import itemgetter
 from typing import Literal, overload
 
 from healcode.corpus.turns import line_spans, trim_end
@@ -22,6 +23,22 @@ UNIT_KINDS: tuple[UnitKind, ...] = ("sentence", "turn", "paragraph")
 # A sentence ends after 。！？；!?… (and any closing quotes or brackets after them),
 # after an ASCII full stop followed by a space, and at every line break.
 _SENTENCE_END = re.compile(r"[。！？；!?…]+[”’」』）)】》\"']*|\.(?=\s)|\n")
+# A sentence unit is a piece of a turn up to and including each sentence end, without the
+# whitespace around it, kept only if it holds a word character (a lone "……" is not a
+# unit). _UNIT finds those units in one pass, exactly as cutting the turn at every
+# _SENTENCE_END match, stripping each piece and keeping those with a \w would (a test
+# compares the two): group 1 starts at a piece's first non-space character that has a
+# word character after it within the piece, runs over the piece's text with spaces or
+# tabs inside it (never a line break), and ends with the piece's sentence end, or before
+# the spaces that end the turn or the line. A sentence end is consumed first where the
+# scan meets one, so that its closing quotes never start a unit.
+_BODY = r"(?:[^\s。！？；!?….]++|\.(?!\s))++"  # text up to a space or a sentence end
+_GAP = r"[^\S\n]"  # a space inside a line
+_WORD_AHEAD = rf"(?=\w|(?:[^\w\s。！？；!?….]|{_GAP}|\.(?!\s))*\w)"
+_UNIT = re.compile(
+    rf"(?:[。！？；!?…]++[”’」』）)】》\"']*+)?{_GAP}*+"
+    rf"({_WORD_AHEAD}{_BODY}(?:{_GAP}++{_BODY})*+(?:{_GAP}*+(?:[。！？；!?…]+[”’」』）)】》\"']*|\.(?=\s)))?)"
+)
 _WORD = re.compile(r"\w")
 
 
@@ -135,7 +152,7 @@ def split_units(
     text = document.text
     starts: array[int] = array("q")
     ends: array[int] = array("q")
-    turn_of: array[int] = array("l")
+    turn_of: array[int] = array("i")
     for number, turn in enumerate(turns):
         before = len(starts)
         if unit == "sentence":
@@ -151,26 +168,26 @@ def split_units(
 
 
 def _sentences(text: str, start: int, end: int, starts: array[int], ends: array[int]) -> None:
-    """The sentences of text[start:end]: pieces ending at each sentence end, without the
-    whitespace around them, unless a piece has no word at all (a lone "……")."""
+    """The sentence units of text[start:end] (see _UNIT)."""
+    spans = [m.span(1) for m in _UNIT.finditer(text, start, end)]
+    starts.extend(map(itemgetter(0), spans))
+    ends.extend(map(itemgetter(1), spans))
+
+
+def sentence_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The sentence units of text[start:end] as the definition says: cut after every
+    sentence end, each piece stripped, pieces without a word character left out (what
+    _UNIT finds in one pass; kept to test it against)."""
+    spans = []
     piece_start = start
     for stop in [m.end() for m in _SENTENCE_END.finditer(text, start, end)] + [end]:
-        if stop == piece_start:
-            continue
         piece = text[piece_start:stop]
-        first, last = piece[0], piece[-1]
-        if first.isspace() or last.isspace():
-            kept = piece.strip()
-            if not kept or not (kept[0].isalnum() or _WORD.search(kept)):
-                piece_start = stop
-                continue
+        kept = piece.strip()
+        if kept and _WORD.search(kept):
             left = piece_start + len(piece) - len(piece.lstrip())
-            starts.append(left)
-            ends.append(left + len(kept))
-        elif first.isalnum() or _WORD.search(piece):
-            starts.append(piece_start)
-            ends.append(stop)
+            spans.append((left, left + len(kept)))
         piece_start = stop
+    return spans
 
 
 def _spans(text: str, start: int, end: int, unit: UnitKind) -> Iterator[tuple[int, int]]:
