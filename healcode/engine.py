@@ -22,7 +22,6 @@ its rows then go straight into the files instead of through memory twice.
 
 from __future__ import annotations
 
-import io
 import os
 import sys
 import threading
@@ -43,7 +42,14 @@ from healcode.coding import (
 from healcode.corpus import Corpus
 from healcode.errors import HealcodeError
 from healcode.records import Document
-from healcode.run.write import DocumentRows, Outputs, RunRecord, RunWriter, render_document
+from healcode.run.write import (
+    DocumentRows,
+    Outputs,
+    RenderBuffers,
+    RunRecord,
+    RunWriter,
+    render_document,
+)
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook
@@ -137,9 +143,9 @@ class Coded:
     warnings: list[str]
     speakers: tuple[str, ...]
     rows: DocumentRows | None = None  # None when ``where`` left the document out
-    units: str = ""
-    hits: str = ""
-    excerpts: str = ""
+    units: bytes = b""  # rows as UTF-8 CSV, when rendered away from the run's files
+    hits: bytes = b""
+    excerpts: bytes = b""
 
 
 def code_and_render(document: Document, coder: Coder, options: CodingOptions,
@@ -153,11 +159,9 @@ def code_and_render(document: Document, coder: Coder, options: CodingOptions,
     if outputs is not None:
         rows = render_document(coded, metadata_columns, outputs)
         return Coded(coded.document, True, coded.warnings, speakers, rows)
-    buffers = Outputs(io.StringIO(), io.StringIO(), io.StringIO())
-    rows = render_document(coded, metadata_columns, buffers)
-    return Coded(coded.document, True, coded.warnings, speakers, rows,
-                 buffers.units.getvalue(), buffers.hits.getvalue(),  # type: ignore[attr-defined]
-                 buffers.excerpts.getvalue())  # type: ignore[attr-defined]
+    buffers = RenderBuffers()
+    rows = render_document(coded, metadata_columns, buffers.outputs)
+    return Coded(coded.document, True, coded.warnings, speakers, rows, *buffers.take())
 
 
 def make_coder(codebook: Codebook, options: CodingOptions) -> Coder:
@@ -237,7 +241,7 @@ class _Parallel(_Serial):
         for done in results:
             if done.rows is not None:
                 writer.add(done.rows, done.units, done.hits, done.excerpts)
-                done.units = done.hits = done.excerpts = ""
+                done.units = done.hits = done.excerpts = b""
             yield done
 
 
@@ -264,12 +268,19 @@ def _chunks(documents: Iterator[Document]) -> Iterator[tuple[Chunk, Document | N
 
 # -- worker processes
 _WORKER: tuple[Coder, CodingOptions] | None = None
+# A Coder made in the parent just before the workers are forked: each worker starts with
+# its own copy of it (the memory of a forked process), ready, instead of making one.
+_FORKED: tuple[str, Coder] | None = None
 
 
-def _start_worker(codebook: Codebook, options: CodingOptions) -> None:
-    """Pool initializer: build this worker's Coder once."""
-    global _WORKER
-    _WORKER = (make_coder(codebook, options), options)
+def _start_worker(key: str, codebook: Codebook, options: CodingOptions) -> None:
+    """Pool initializer: this worker's Coder, made once (or the parent's, when forked)."""
+    global _WORKER, _FORKED
+    if _FORKED is not None and _FORKED[0] == key:
+        _WORKER = (_FORKED[1], options)
+    else:
+        _WORKER = (make_coder(codebook, options), options)
+    _FORKED = None
 
 
 def _code_chunk(chunk: Chunk, columns: list[str]) -> list[Coded]:
@@ -286,18 +297,25 @@ class _Pool(_Parallel):
         super().__init__(codebook, options)
         self.workers = jobs
         # fork where it is the system's way (Linux): workers start at once with the
-        # modules already imported; elsewhere a fresh interpreter per worker.
+        # modules already imported (the coder's imported here first, once for all);
+        # elsewhere a fresh interpreter per worker.
         method = "fork" if sys.platform.startswith("linux") else "spawn"
+        key = uuid.uuid4().hex
+        if method == "fork":
+            global _FORKED
+            _FORKED = (key, self.coder)
         self._executor = ProcessPoolExecutor(
             jobs, mp_context=multiprocessing.get_context(method),
-            initializer=_start_worker, initargs=(codebook, options),
+            initializer=_start_worker, initargs=(key, codebook, options),
         )
 
     def submit(self, chunk: Chunk, columns: list[str]) -> Any:
         return self._executor.submit(_code_chunk, chunk, columns)
 
     def close(self) -> None:
+        global _FORKED
         self._executor.shutdown(wait=True, cancel_futures=True)
+        _FORKED = None
 
 
 # -- Dask

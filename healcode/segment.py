@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from importlib.metadata import version
 from typing import Literal, Protocol
 
 SegmenterName = Literal["jieba-rs", "jieba"]
@@ -101,6 +100,8 @@ def dictionary_words(terms: Iterable[str]) -> list[str]:
 
 def segmenter_version(name: SegmenterName) -> str:
     """The installed version of a backend (what a run's manifest records)."""
+    from importlib.metadata import version
+
     return version("rjieba" if name == "jieba-rs" else "jieba")
 
 

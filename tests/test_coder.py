@@ -303,3 +303,24 @@ def test_term_anchors_are_substrings_of_every_match(term: str, anchor: str):
     from healcode.prefilter import term_anchor
 
     assert term_anchor(term) == anchor
+
+
+def test_hits_kept_as_columns_behave_as_a_list_of_hits(mini_coder):
+    from healcode.coding import CodingOptions, code_document
+    from healcode.records import Document, Hits
+
+    text = "受访者：同命人说我们没有希望。\n访谈者：嗯。\n受访者：同命人在一起。"
+    coded = code_document(Document("d", text, "d.txt", "utf-8", "0" * 64), mini_coder,
+                          CodingOptions())
+    assert isinstance(coded.hits, Hits)
+    listed = list(coded.hits)
+    assert [(h.unit, h.code, h.text, h.negated) for h in listed] == [
+        (0, "mutual/peers", "同命人", False), (0, "hope", "希望", True),
+        (2, "mutual/peers", "同命人", False)]
+    assert all(text[h.start : h.end] == h.text for h in listed)
+    assert coded.hits[-1] == listed[-1] and coded.hits == listed
+    # the codings of hits kept as columns are those of the same hits in a list
+    from healcode.coding import codings_of
+
+    assert codings_of(coded.hits, mini_coder.codebook) == codings_of(listed,
+                                                                     mini_coder.codebook)

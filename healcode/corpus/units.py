@@ -135,10 +135,14 @@ class Units(Sequence[Unit]):
         wanted = set(scoped)
         return [i for i, turn in enumerate(self.turn_of) if turn in wanted]
 
-    def scope_characters(self) -> int:
-        """Characters of in-scope speech: the length of every in-scope unit."""
+    def scope_size(self) -> tuple[int, int]:
+        """(units, characters) of in-scope speech: the in-scope units and their length."""
         starts, ends = self.starts, self.ends
-        return sum(ends[i] - starts[i] for i in self.in_scope())
+        if all(self.scoped):
+            return len(self), sum(ends) - sum(starts)
+        scoped = self.in_scope()
+        return len(scoped), sum(map(ends.__getitem__, scoped)) - sum(
+            map(starts.__getitem__, scoped))
 
 
 def split_units(

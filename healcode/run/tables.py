@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import compress, groupby, repeat
+from itertools import compress, repeat
 from operator import attrgetter, not_
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -233,39 +233,51 @@ def tally_document(codings: Sequence[Coding], hits: Sequence[Hit], scope_chars: 
     ordered: Iterable[Coding] = codings
     if any(a.unit > b.unit for a, b in zip(codings, codings[1:], strict=False)):
         ordered = sorted(codings, key=attrgetter("unit"))
-    for _, group in groupby(ordered, key=attrgetter("unit")):
-        coded: set[Key] = set()
-        denied: set[Key] = set()
-        themes: set[str] = set()
-        for coding in group:
-            if coding.negated:
-                denied.add(("code", coding.code))
-                denied.add(("theme", coding.theme))
-            else:
-                coded.add(("code", coding.code))
-                coded.add(("theme", coding.theme))
-                themes.add(coding.theme)
-        references.update(coded)
-        negated.update(denied - coded)
-        pairs.update((a, b) for a in themes for b in themes)
+    coded: set[Key] = set()
+    denied: set[Key] = set()
+    themes: set[str] = set()
+
+    def close_unit() -> None:
+        for key in coded:
+            references[key] = references.get(key, 0) + 1
+        for key in denied - coded if denied else ():
+            negated[key] = negated.get(key, 0) + 1
+        for a in themes:
+            for b in themes:
+                pairs[(a, b)] = pairs.get((a, b), 0) + 1
+
+    unit = None
+    for coding in ordered:
+        if coding.unit != unit:
+            close_unit()
+            coded, denied, themes = set(), set(), set()
+            unit = coding.unit
+        if coding.negated:
+            denied.add(("code", coding.code))
+            denied.add(("theme", coding.theme))
+        else:
+            coded.add(("code", coding.code))
+            coded.add(("theme", coding.theme))
+            themes.add(coding.theme)
+    close_unit()
     tally.documents.update(dict.fromkeys(references, 1))
     tally.hits.update(_hit_keys(hits))
     return tally
 
 
-def _hit_keys(hits: Sequence[Hit]) -> Iterator[Key]:
-    """("code", path) and ("theme", theme) of every hit that is not negated."""
+def _hit_keys(hits: Sequence[Hit]) -> dict[Key, int]:
+    """How many hits that are not negated each ("code", path) and ("theme", theme) has."""
+    counts: dict[Key, int] = {}
     if isinstance(hits, Hits):
         table = hits.table
-        for kind, count in Counter(compress(hits.kinds, map(not_, hits.negated))).items():
-            theme, code, _ = table[kind]
-            yield from repeat(("code", code), count)
-            yield from repeat(("theme", theme), count)
-        return
-    for hit in hits:
-        if not hit.negated:
-            yield ("code", hit.code)
-            yield ("theme", hit.theme)
+        found = Counter(compress(hits.kinds, map(not_, hits.negated))).items()
+        pairs = ((table[kind][1], table[kind][0], count) for kind, count in found)
+    else:
+        pairs = ((h.code, h.theme, 1) for h in hits if not h.negated)
+    for code, theme, count in pairs:
+        counts[("code", code)] = counts.get(("code", code), 0) + count
+        counts[("theme", theme)] = counts.get(("theme", theme), 0) + count
+    return counts
 
 
 @dataclass(frozen=True, slots=True)

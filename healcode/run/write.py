@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import chain
 from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -154,13 +156,13 @@ def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
         excerpts.writerows(rows)
         excerpt_formulas += _column_formulas(rows, _EXCERPT_TEXT)
     if isinstance(units, Units):
-        scoped = units.in_scope()
-        coded_units = len(scoped)
-        starts, ends = units.starts, units.ends
-        scope_chars = sum(ends[i] - starts[i] for i in scoped)
+        coded_units, scope_chars = units.scope_size()
+        starts = units.starts
         # a unit's text starts with its first character in the document
         unit_formulas = sum(map(_FORMULA_CHARS.__contains__, map(units.text.__getitem__, starts)))
-        flagged = {i for i, t in enumerate(units.turns) if _formula(t.speaker)}
+        flagged = set()
+        if any(map(_STARTS_FORMULA, {t.speaker for t in units.turns})):
+            flagged = {i for i, t in enumerate(units.turns) if _formula(t.speaker)}
         if flagged:
             unit_formulas += sum(map(flagged.__contains__, units.turn_of))
     else:
@@ -168,8 +170,10 @@ def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
         scope_chars = sum(len(u.text) for u in units if u.in_scope)
         unit_formulas = _formulas(u.text for u in units) + _formulas(u.speaker for u in units)
     if isinstance(hits, Hits):
-        per_kind = [sum(map(_formula, kind)) for kind in hits.table]
-        hit_formulas = sum(map(per_kind.__getitem__, hits.kinds))
+        hit_formulas = 0
+        if any(map(_STARTS_FORMULA, chain.from_iterable(hits.table))):
+            per_kind = [sum(map(_formula, kind)) for kind in hits.table]
+            hit_formulas = sum(map(per_kind.__getitem__, hits.kinds))
     else:
         hit_formulas = sum(_formula(h.theme) + _formula(h.code) + _formula(h.term)
                            for h in hits)
@@ -204,6 +208,24 @@ def _column_formulas(rows: Sequence[Sequence[Any]], columns: Iterable[int]) -> i
     if not rows:
         return 0
     return sum(_formulas(map(itemgetter(column), rows)) for column in columns)
+
+
+class RenderBuffers:
+    """:class:`Outputs` into memory, for a document rendered away from the run's files:
+    ``take()`` gives each file's rows as UTF-8 bytes (sent back as they are written)."""
+
+    def __init__(self) -> None:
+        self._buffers = (io.BytesIO(), io.BytesIO(), io.BytesIO())
+        units, hits, excerpts = (io.TextIOWrapper(b, encoding="utf-8", newline="")
+                                 for b in self._buffers)
+        self.outputs = Outputs(units, hits, excerpts)
+
+    def take(self) -> tuple[bytes, bytes, bytes]:
+        outputs = self.outputs
+        for handle in (outputs.units, outputs.hits, outputs.excerpts):
+            handle.flush()
+        units, hits, excerpts = (b.getvalue() for b in self._buffers)
+        return units, hits, excerpts
 
 
 class RunWriter:
@@ -254,19 +276,17 @@ class RunWriter:
             if column not in self.excerpt_metadata:
                 self.excerpt_metadata.append(column)
 
-    def add(self, rows: DocumentRows, units: str = "", hits: str = "",
-            excerpts: str = "") -> None:
+    def add(self, rows: DocumentRows, units: bytes = b"", hits: bytes = b"",
+            excerpts: bytes = b"") -> None:
         """Record a rendered document; ``units``, ``hits``, ``excerpts``: its rows as CSV
-        text when it was rendered elsewhere (into buffers), written here."""
+        (UTF-8) when it was rendered elsewhere (see :func:`rendered_bytes`), written here."""
         from healcode.run import tables as build
 
-        files = self._files
-        if units:
-            files[UNITS.file].write(units)
-        if hits:
-            files[HITS.file].write(hits)
-        if excerpts:
-            files[EXCERPTS.file].write(excerpts)
+        for name, data in ((UNITS.file, units), (HITS.file, hits), (EXCERPTS.file, excerpts)):
+            if data:
+                handle = self._files[name]
+                handle.flush()  # what was rendered into the file itself comes first
+                handle.buffer.write(data)
         info = rows.document
         self._documents.append((info, rows.units, rows.coded_units))
         self._header_columns.update(dict.fromkeys(info.header))
