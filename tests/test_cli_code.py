@@ -291,7 +291,6 @@ def test_the_bundled_english_example_codes_end_to_end(runner, tmp_path: Path):
     import re
 
     from healcode.check import check_codebook
-
     from healcode.corpus import load_corpus
 
     from .conftest import EXAMPLE_CODEBOOK, EXAMPLE_CORPUS

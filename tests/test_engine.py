@@ -30,6 +30,10 @@ def _code(runner, out: Path, *args: str) -> Path:
     return out
 
 
+def _recorder(seen: list[str]):
+    return lambda document: seen.append(document.id)
+
+
 def _survey(folder: Path) -> Path:
     """Two answer tables whose extra columns differ (the second brings a new metadata
     column part way through a run) and transcripts with a metadata file."""
@@ -102,9 +106,9 @@ def test_metadata_columns_found_part_way_through_a_run(monkeypatch, tmp_path: Pa
         formulas = write_run_files(code_corpus(corpus_(), book, options=options), memory)
         streamed = tmp_path / f"streamed{len(where)}-{jobs}"
         streamed.mkdir()
-        seen = []
+        seen: list[str] = []
         summary = engine.code_into(streamed, corpus_(), book, options=options, jobs=jobs,
-                                   on_document=lambda d: seen.append(d.id))
+                                   on_document=_recorder(seen))
         _same_files(memory, streamed)
         assert seen == [f"a{n}" for n in range(5)] + [f"b{n}" for n in range(5)]
         assert summary.formulas == formulas and formulas["units.csv"] == 2 - len(where)
