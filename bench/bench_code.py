@@ -16,7 +16,8 @@ It prints MB/s for each and the ratios the targets are stated in (end to end wit
 
 Then peak memory (the largest resident set of the command and of any worker it ran) of
 `healcode code --jobs 1` on one transcript of --big-mb megabytes and on --big-mb
-megabytes spread over transcripts of ~3,000 characters (--big-mb 0 skips this).
+megabytes spread over transcripts of ~3,000 characters, and the parallel runs again on
+the latter (--big-mb 0 skips all this).
 Not a test: timings vary between runs and with other work on the machine.
 """
 
@@ -208,8 +209,15 @@ def main() -> None:
         for name, path, total in (("one transcript of", one, big),
                                   (f"{files} transcripts,", many, spread)):
             s, peak = run_code(path, work / "out-memory", "--jobs", "1")
-            print(f"peak memory, {name} {total / MB:.0f} MB: {peak / MB:,.0f} MB "
+            print(f"peak memory, {name} {total / MB:.0f} MB, --jobs 1: {peak / MB:,.0f} MB "
                   f"({s:.0f} s, {total / MB / s:.2f} MB/s)")
+        # the parallel runs again on the large corpus, where starting up weighs little
+        big_runs = {k: v for k, v in runs.items() if k != "--jobs 1"}
+        for name, options in big_runs.items():
+            s_big, peak = run_code(many, work / "out-parallel", *options)
+            print(f"{files} transcripts, {spread / MB:.0f} MB, {name}: {spread / MB / s_big:.2f} "
+                  f"MB/s, {s / s_big:.2f}x --jobs 1; peak memory of a process "
+                  f"{peak / MB:,.0f} MB")
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -164,9 +164,7 @@ class Coder:
         """
         segmented: list[tuple[int, list[str], list[PatternHit], bool]] = []
         cut = self.segmenter.cut
-        for index, (has_term, patterns) in enumerate(self._prefilter.scan_many(texts)):
-            if not (has_term or patterns):
-                continue
+        for index, has_term, patterns in self._prefilter.candidates(texts):
             pattern_hits = self._pattern_hits(texts[index], patterns) if patterns else []
             if has_term or pattern_hits:
                 segmented.append((index, cut(texts[index]), pattern_hits, has_term))

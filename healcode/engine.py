@@ -22,6 +22,7 @@ its rows then go straight into the files instead of through memory twice.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import threading
@@ -304,6 +305,7 @@ class _Pool(_Parallel):
         if method == "fork":
             global _FORKED
             _FORKED = (key, self.coder)
+            gc.freeze()  # the garbage collector leaves the inherited objects unwritten
         self._executor = ProcessPoolExecutor(
             jobs, mp_context=multiprocessing.get_context(method),
             initializer=_start_worker, initargs=(key, codebook, options),
@@ -316,6 +318,7 @@ class _Pool(_Parallel):
         global _FORKED
         self._executor.shutdown(wait=True, cancel_futures=True)
         _FORKED = None
+        gc.unfreeze()
 
 
 # -- Dask

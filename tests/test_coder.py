@@ -278,8 +278,8 @@ class _EveryUnit:
     def __init__(self, patterns: int) -> None:
         self.patterns = patterns
 
-    def scan_many(self, texts):
-        return [(True, list(range(self.patterns)))] * len(texts)
+    def candidates(self, texts):
+        return [(i, True, list(range(self.patterns))) for i in range(len(texts))]
 
 
 @settings(max_examples=150, deadline=None)
@@ -324,3 +324,18 @@ def test_hits_kept_as_columns_behave_as_a_list_of_hits(mini_coder):
 
     assert codings_of(coded.hits, mini_coder.codebook) == codings_of(listed,
                                                                      mini_coder.codebook)
+
+
+@pytest.mark.parametrize("patterns", [["没有.{0,3}希望"], ["没有.{0,3}希望", r"\d{2}"]])
+def test_prefilter_candidates_are_the_texts_its_scan_lets_through(patterns: list[str]):
+    """One pass over many texts says of each what scanning it alone says (a pattern
+    without an anchor, \\d{2}, lets every text through)."""
+    from healcode.prefilter import Prefilter
+
+    prefilter = Prefilter(["希望", "同命人", "Hope"], patterns)
+    texts = ["没有什么希望", "", "同命人", "天气不错", "HOPE", "同命人没有了希望", "x"]
+    scans = [prefilter.scan(t) for t in texts]
+    assert prefilter.candidates(texts) == [
+        (i, term, found) for i, (term, found) in enumerate(scans) if term or found]
+    assert prefilter.scan_many(texts) == scans
+    assert (len(prefilter.candidates(texts)) == len(texts)) == (len(patterns) > 1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -107,15 +108,19 @@ def code(
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-            # Redrawn per document by hand: no drawing thread runs while workers start.
+            # Advanced per document and redrawn by hand (at most ten times a second): no
+            # drawing thread runs while worker processes start.
             with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(),
                           TextColumn("{task.description}"), console=err, transient=True,
                           auto_refresh=False) as bar:
                 task = bar.add_task("", total=len(corpus.sources))
+                drawn = [0.0]
 
                 def advance(document: DocumentInfo) -> None:
                     bar.update(task, advance=1, description=document.id)
-                    bar.refresh()
+                    if time.monotonic() - drawn[0] >= 0.1:
+                        bar.refresh()
+                        drawn[0] = time.monotonic()
 
                 summary = code_into(staging, corpus, book, options=options, jobs=workers,
                                     dask=dask, bom=not no_bom, on_document=advance)

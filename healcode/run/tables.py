@@ -218,11 +218,11 @@ class Tally:
     scope_chars: int = 0  # characters of in-scope speech
 
     def add(self, other: Tally) -> None:
-        self.references.update(other.references)
-        self.documents.update(other.documents)
-        self.negated.update(other.negated)
-        self.hits.update(other.hits)
-        self.pairs.update(other.pairs)
+        for mine, theirs in ((self.references, other.references),
+                             (self.documents, other.documents), (self.negated, other.negated),
+                             (self.hits, other.hits), (self.pairs, other.pairs)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count  # type: ignore[index]
         self.scope_chars += other.scope_chars
 
 
