@@ -360,14 +360,20 @@ class Coder:
         scoped = units.in_scope()
         starts = units.starts
         hits = Hits(units.document, units.text)
-        add = hits.append
+        numbers, begins, ends, denied, kinds = (hits.units, hits.starts, hits.ends,
+                                                 hits.negated, hits.kinds)
+        kind_of = hits.kind
         for first in range(0, len(scoped), _BATCH_UNITS):
             batch = scoped[first : first + _BATCH_UNITS]
             for index, matches in self._code_batch(units.texts(batch)):
                 number = batch[index]
                 offset = starts[number]
                 for path, theme, term, start, end, negated in matches:
-                    add(number, theme, path, term, offset + start, offset + end, negated)
+                    numbers.append(number)
+                    begins.append(offset + start)
+                    ends.append(offset + end)
+                    denied.append(negated)
+                    kinds.append(kind_of(theme, path, term))
         return hits
 
 

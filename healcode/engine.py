@@ -366,7 +366,7 @@ class _Dask(_Parallel):
                     n_workers=jobs, threads_per_worker=1, processes=True,
                     dashboard_address=None, silence_logs=logging.ERROR,
                 )
-                self._client = Client(self._cluster)
+                self._client = Client(self._cluster, direct_to_workers=True)
             else:
                 self._client = Client(address, timeout="20s")
         except OSError as exc:

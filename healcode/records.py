@@ -99,13 +99,18 @@ class Hits(Sequence[Hit]):
         self.table: list[tuple[str, str, str]] = []  # (theme, code, term)
         self._kind: dict[tuple[str, str, str], int] = {}
 
-    def append(self, unit: int, theme: str, code: str, term: str, start: int, end: int,
-               negated: bool) -> None:
+    def kind(self, theme: str, code: str, term: str) -> int:
+        """The index in ``table`` of (theme, code, term), added if new."""
         key = (theme, code, term)
         kind = self._kind.get(key)
         if kind is None:
             kind = self._kind[key] = len(self.table)
             self.table.append(key)
+        return kind
+
+    def append(self, unit: int, theme: str, code: str, term: str, start: int, end: int,
+               negated: bool) -> None:
+        kind = self.kind(theme, code, term)
         self.units.append(unit)
         self.starts.append(start)
         self.ends.append(end)
