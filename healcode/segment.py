@@ -113,7 +113,7 @@ class JiebaRsSegmenter:
     def __init__(self, words: Iterable[str] = ()) -> None:
         import rjieba
 
-        self.version = segmenter_version(self.name)
+        self.version = segmenter_version("jieba-rs")
         self._jieba = rjieba.Jieba()
         for word in words:
             self._jieba.add_word(word, None, None)
@@ -138,7 +138,7 @@ class JiebaSegmenter:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr
-        self.version = segmenter_version(self.name)
+        self.version = segmenter_version("jieba")
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in words:

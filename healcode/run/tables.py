@@ -51,7 +51,7 @@ class DocumentLike(Protocol):
 @dataclass(frozen=True, slots=True)
 class Table:
     columns: list[str]
-    rows: list[Sequence[Any]]
+    rows: Sequence[Sequence[Any]]
 
     def frame(self) -> DataFrame:
         import pandas
@@ -175,7 +175,8 @@ def documents_table(result: CodingResult) -> Table:
         counts[0] += 1
         counts[1] += unit.in_scope
     return documents_rows(
-        [(d, *units[d.id]) for d in result.documents], result.metadata_columns,
+        [(d, units[d.id][0], units[d.id][1]) for d in result.documents],
+        result.metadata_columns,
         result.header_columns,
     )
 
