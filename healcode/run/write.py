@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -358,6 +359,7 @@ class RunWriter:
         rewritten = path.with_name(path.name + ".rewritten")
         meta = {d.id: d.meta for d, _, _ in self._documents}
         fixed = len(EXCERPTS.names)
+        limit = csv.field_size_limit(sys.maxsize)  # a unit may be a long turn
         with path.open(encoding="utf-8", newline="") as old, \
                 rewritten.open("w", encoding="utf-8", newline="") as new:
             if self.bom:
@@ -367,8 +369,11 @@ class RunWriter:
             next(reader)
             writer = csv.writer(new, lineterminator="\n")
             writer.writerow(build.excerpt_columns(columns))
-            writer.writerows([*row[:fixed], *(meta[row[0]].get(c, "") for c in columns)]
-                             for row in reader)
+            try:
+                writer.writerows([*row[:fixed], *(meta[row[0]].get(c, "") for c in columns)]
+                                 for row in reader)
+            finally:
+                csv.field_size_limit(limit)
         rewritten.replace(path)
 
 
