@@ -4,14 +4,17 @@ Each document goes through the same two pure steps wherever it is coded:
 ``coding.code_document`` (a document in, its units, hits and codings out) and
 ``run.write.render_document`` (its rows of units.csv, hits.csv and excerpts.csv, and a
 small tally for the tables that need every document). A worker sends back only that:
-the rows as CSV text and the tally, which cost little to send, never the records. The
-parent writes what comes back in input order, so the files are byte-identical whatever
-ran the documents, and memory holds a few documents at a time, never the corpus.
+the rows as UTF-8 CSV bytes and the tally, which cost little to send, never the
+records. The parent writes what comes back in input order, so the files are
+byte-identical whatever ran the documents, and memory holds a few documents at a time,
+never the corpus.
 
 - ``jobs=1``: everything in this process; rows go straight into the files.
-- ``jobs=N``: a pool of N worker processes, each building its own ``Coder`` once (the
-  Rust segmenter cannot be sent between processes). Documents go in chunks of about
-  ``CHUNK_CHARACTERS`` characters, a few chunks per worker at a time.
+- ``jobs=N``: a pool of N worker processes, each with its own ``Coder`` (the Rust
+  segmenter cannot be sent between processes): where workers are forked (Linux), a copy
+  of the one made here just before, ready to use; elsewhere each worker builds one once.
+  Documents go in chunks of about ``CHUNK_CHARACTERS`` characters, a few chunks per
+  worker at a time.
 - ``dask="tcp://host:port"`` (a running Dask scheduler) or ``dask="local"`` (a
   ``LocalCluster`` of ``jobs`` worker processes): the same chunks as Dask tasks; each Dask
   worker builds its ``Coder`` once and keeps it for the run.
