@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import chain, compress, repeat
 from operator import itemgetter, methodcaller
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
@@ -155,7 +155,7 @@ def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
                                           for c in metadata_columns)
     for rows in build.excerpt_batches(codings, units, info.meta, metadata_columns):
         excerpts.writerows(rows)
-        excerpt_formulas += _column_formulas(rows, _EXCERPT_TEXT)
+        excerpt_formulas += _column_formulas(rows, _text_columns(build.excerpt_columns(())))
     if isinstance(units, Units):
         coded_units, scope_chars = units.scope_size()
         starts = units.starts
@@ -192,8 +192,6 @@ def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
 _FORMULA_CHARS = frozenset("".join(FORMULA_STARTS))
 assert len(_FORMULA_CHARS) == len(FORMULA_STARTS)
 _STARTS_FORMULA = methodcaller("startswith", FORMULA_STARTS)
-# Text columns of an excerpt row before its metadata (see run.tables.excerpt_rows).
-_EXCERPT_TEXT = (0, 2, 3, 6, 7, 8, 10)
 
 
 def _formula(value: str) -> int:
@@ -204,11 +202,19 @@ def _formulas(values: Iterable[str]) -> int:
     return sum(map(_STARTS_FORMULA, values))
 
 
+def _text_columns(names: Sequence[str]) -> list[int]:
+    """Where the text columns of an excerpt row are, among its columns ``names``."""
+    kinds = EXCERPTS.kinds()
+    return [i for i, name in enumerate(names) if kinds.get(name, "str") == "str"]
+
+
 def _column_formulas(rows: Sequence[Sequence[Any]], columns: Iterable[int]) -> int:
-    """Formula-like cells in these (text) columns of ``rows``."""
-    if not rows:
-        return 0
-    return sum(_formulas(map(itemgetter(column), rows)) for column in columns)
+    """Formula-like text cells in these columns of ``rows``."""
+    total = 0
+    for column in columns if rows else ():
+        values = list(map(itemgetter(column), rows))
+        total += _formulas(compress(values, map(isinstance, values, repeat(str))))
+    return total
 
 
 class RenderBuffers:
@@ -358,7 +364,7 @@ class RunWriter:
         path = self.folder / EXCERPTS.file
         rewritten = path.with_name(path.name + ".rewritten")
         meta = {d.id: d.meta for d, _, _ in self._documents}
-        fixed = len(EXCERPTS.names)
+        fixed = len(build.excerpt_columns(()))  # the columns before the metadata
         limit = csv.field_size_limit(sys.maxsize)  # a unit may be a long turn
         with path.open(encoding="utf-8", newline="") as old, \
                 rewritten.open("w", encoding="utf-8", newline="") as new:
