@@ -219,6 +219,9 @@ class _Parallel(_Serial):
     def submit(self, chunk: Chunk, columns: list[str]) -> Any:  # a future with .result()
         raise NotImplementedError
 
+    def result(self, future: Any) -> list[Coded]:
+        return future.result()  # type: ignore[no-any-return]
+
     def run(self, documents: Iterator[Document], writer: RunWriter) -> Iterator[Coded]:
         pending: deque[Any] = deque()
         limit = max(2, self.workers * TASKS_PER_WORKER)
@@ -226,16 +229,16 @@ class _Parallel(_Serial):
             for chunk, here in _chunks(documents):
                 if here is not None:  # a long document: everything before it first
                     while pending:
-                        yield from self._write(pending.popleft().result(), writer)
+                        yield from self._write(self.result(pending.popleft()), writer)
                     yield self.code_here(here, writer)
                     continue
                 for document in chunk:
                     writer.add_columns(document.meta)
                 pending.append(self.submit(chunk, list(writer.excerpt_metadata)))
                 while len(pending) >= limit:
-                    yield from self._write(pending.popleft().result(), writer)
+                    yield from self._write(self.result(pending.popleft()), writer)
             while pending:
-                yield from self._write(pending.popleft().result(), writer)
+                yield from self._write(self.result(pending.popleft()), writer)
         finally:
             for future in pending:
                 future.cancel()
@@ -317,6 +320,17 @@ class _Pool(_Parallel):
     def submit(self, chunk: Chunk, columns: list[str]) -> Any:
         return self._executor.submit(_code_chunk, chunk, columns)
 
+    def result(self, future: Any) -> list[Coded]:
+        from concurrent.futures.process import BrokenProcessPool
+
+        try:
+            return future.result()  # type: ignore[no-any-return]
+        except BrokenProcessPool:
+            raise HealcodeError(
+                "a worker process stopped while coding (out of memory?); try fewer --jobs, "
+                "or --jobs 1"
+            ) from None
+
     def close(self) -> None:
         global _FORKED
         self._executor.shutdown(wait=True, cancel_futures=True)
@@ -386,6 +400,17 @@ class _Dask(_Parallel):
 
     def submit(self, chunk: Chunk, columns: list[str]) -> Any:
         return self._client.submit(_dask_chunk, self._setup, chunk, columns, pure=False)
+
+    def result(self, future: Any) -> list[Coded]:
+        from distributed import KilledWorker
+
+        try:
+            return future.result()  # type: ignore[no-any-return]
+        except KilledWorker:
+            raise HealcodeError(
+                "Dask workers stopped while coding (out of memory?); give them more memory, "
+                "or code without --dask"
+            ) from None
 
     def close(self) -> None:
         client = getattr(self, "_client", None)

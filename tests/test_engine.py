@@ -194,3 +194,22 @@ def test_usable_cores_is_at_least_one():
     from healcode.engine import usable_cores
 
     assert usable_cores() >= 1
+
+
+def _die(chunk, columns):
+    import os
+
+    os._exit(1)  # as the system ends a process out of memory
+
+
+def test_a_worker_that_dies_is_an_error_that_says_what_to_do(monkeypatch, tmp_path: Path):
+    from healcode import engine
+    from healcode.codebook import load_codebook
+    from healcode.corpus import load_corpus
+    from healcode.errors import HealcodeError
+
+    monkeypatch.setattr(engine, "_code_chunk", _die)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(HealcodeError, match="a worker process stopped"):
+        engine.code_into(out, load_corpus([CORPUS]), load_codebook(MINI_CODEBOOK), jobs=2)
