@@ -1,10 +1,15 @@
-"""Apply a codebook to units: spaCy tokens from jieba, PhraseMatcher terms, regex patterns.
+"""Apply a codebook to units: tokens from jieba, terms as token sequences, regex patterns.
 
 A unit is segmented only when one of the codebook's terms occurs in it as a substring
 or one of its patterns matches (see prefilter.py): a unit without either cannot produce
 a hit, and segmentation is most of the cost. Whether a term really matches is
 still decided on the segmenter's tokens, so 有用 is not found inside 还有/用, nor
 ``test`` inside ``latest``.
+
+Terms are found as spaCy's ``PhraseMatcher`` (attribute ``LOWER``) finds them, without
+building a spaCy ``Doc``: a term matches where the lowered tokens of the text equal the
+lowered tokens of the term. spaCy is needed only by the spaCy component
+(``healcode.spacy_component``), so coding starts without loading it.
 """
 
 from __future__ import annotations
@@ -15,65 +20,31 @@ import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate
+from itertools import accumulate, compress, count
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import ahocorasick_rs
-import spacy
-from spacy.language import Language
-from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc, Span
-from spacy.vocab import Vocab
 
 from healcode.codebook import Codebook, Rule, is_wildcard
+from healcode.corpus.units import Units
 from healcode.prefilter import Prefilter
-from healcode.records import Hit, Unit
+from healcode.records import Hit, Hits, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
 
 if TYPE_CHECKING:
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
     from healcode.model import LearnedModel
 
 SPAN_KEY = "healcode"
-# Between units batched into one Doc: whitespace, so no term (and no phrase) contains it.
+# Between units batched into one token list: whitespace, so no term (and no phrase)
+# contains it.
 _SEPARATOR = "\n"
+# Units whose tokens are matched together (bounds the memory a long document needs).
+_BATCH_UNITS = 4096
 PatternHit = tuple[Rule, str, int, int]  # rule, pattern, start, end
-
-
-class JiebaTokenizer:
-    """A spaCy tokenizer that cuts text with a jieba backend."""
-
-    def __init__(self, vocab: Vocab, segmenter: Segmenter) -> None:
-        self.vocab = vocab
-        self.segmenter = segmenter
-
-    def __call__(self, text: str) -> Doc:
-        words = self.segmenter.cut(text) if text else []
-        return Doc(self.vocab, words=words, spaces=[False] * len(words))
-
-
-@spacy.registry.tokenizers("healcode.jieba_tokenizer.v1")
-def create_jieba_tokenizer(segmenter: str = "jieba-rs", words: list[str] | None = None):
-    """Registered so a spaCy config can select it: ``@tokenizers = healcode.jieba_tokenizer.v1``."""
-    backend = make_segmenter(segmenter, words or ())  # type: ignore[arg-type]
-
-    def make_tokenizer(nlp: Language) -> JiebaTokenizer:
-        return JiebaTokenizer(nlp.vocab, backend)
-
-    return make_tokenizer
-
-
-def build_language(segmenter: SegmenterName = "jieba-rs", words: Iterable[str] = ()) -> Language:
-    """A blank Chinese spaCy pipeline whose tokenizer is jieba with ``words`` added."""
-    config = {
-        "nlp": {
-            "tokenizer": {
-                "@tokenizers": "healcode.jieba_tokenizer.v1",
-                "segmenter": segmenter,
-                "words": list(words),
-            }
-        }
-    }
-    return spacy.blank("zh", config=config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +60,8 @@ class Match:
 
 
 PhraseHit = tuple[str, str, int, int]  # path, term, first token, token after the last
+Found = tuple[str, str, str, int, int, bool]  # path, theme, term, start, end, negated
+_READING_ORDER = itemgetter(3, 4, 0)  # start, end, path
 
 
 class Coder:
@@ -98,6 +71,10 @@ class Coder:
     between tokens not counted (``support group`` matches ``support  group``) and the
     typographic apostrophe read as ``'``. A term ending in ``*`` matches where its last
     word is the start of a token (``hope*``: hope, hopes, hopeful).
+
+    ``nlp``: a spaCy pipeline whose tokenizer cuts the terms (the spaCy component passes
+    its own); without it the segmenter cuts them, and spaCy is never loaded
+    (``healcode.spacy_component.build_language`` makes a pipeline with this tokenizer).
     """
 
     def __init__(
@@ -113,19 +90,23 @@ class Coder:
         # A learned model codes beside the dictionary (coding.code_document combines them).
         self.model = model
         self.rules: list[Rule] = codebook.rules()
+        self.rank = {rule.path: i for i, rule in enumerate(self.rules)}  # codebook order
         self._rule = {rule.path: rule for rule in self.rules}
         self._exclude = {rule.path: [w.lower() for w in rule.exclude] for rule in self.rules}
-        self.nlp = nlp if nlp is not None else build_language(segmenter, codebook.terms())
+        self._nlp = nlp
+        self._segmenter = make_segmenter(segmenter, codebook.terms()) if nlp is None else None
         negators = {n.lower() for n in codebook.negators}
         self.negators = frozenset(negators | {_plain(n) for n in negators}
                                   | {n.replace("'", _APOSTROPHE) for n in negators})
         self.window = codebook.negation_window if negation_window is None else negation_window
-        self._phrases = PhraseMatcher(self.nlp.vocab, attr="LOWER")
-        # (path, lowered tokens) -> term; a prefix -> (path, term, tokens before it)
+        # lowered tokens of a term -> the code paths it belongs to; (path, tokens) -> term;
+        # a term's first token -> the token counts of the terms starting with it
+        self._sequences: dict[tuple[str, ...], list[str]] = {}
         self._terms: dict[tuple[str, tuple[str, ...]], str] = {}
+        lengths: dict[str, set[int]] = {}
+        # a prefix -> (path, term, tokens before it)
         self._prefixes: dict[str, list[tuple[str, str, tuple[str, ...]]]] = {}
         for rule in self.rules:
-            docs = []
             for term in rule.terms:
                 tokens = self._term_tokens(term.removesuffix("*") if is_wildcard(term) else term)
                 if not tokens:
@@ -137,10 +118,12 @@ class Coder:
                     entry = (rule.path, term, before)
                     self._prefixes.setdefault(_plain(prefix.lower()), []).append(entry)
                     continue
-                docs.append(Doc(self.nlp.vocab, words=list(tokens)))
+                paths = self._sequences.setdefault(tokens, [])
+                if rule.path not in paths:
+                    paths.append(rule.path)
                 self._terms.setdefault((rule.path, tokens), term)
-            if docs:
-                self._phrases.add(rule.path, docs)
+                lengths.setdefault(tokens[0], set()).add(len(tokens))
+        self._lengths = {first: tuple(sorted(n)) for first, n in lengths.items()}
         self._prefix_needles = list(self._prefixes)
         self._prefix_automaton = (
             ahocorasick_rs.AhoCorasick(self._prefix_needles) if self._prefixes else None
@@ -154,35 +137,51 @@ class Coder:
 
     @property
     def segmenter(self) -> Segmenter:
-        return self.nlp.tokenizer.segmenter  # type: ignore[union-attr]
+        if self._segmenter is not None:
+            return self._segmenter
+        return self._nlp.tokenizer.segmenter  # type: ignore[union-attr]
 
     def _term_tokens(self, term: str) -> tuple[str, ...]:
         """A term's tokens as the text's are compared: lowered, whitespace as one " "."""
-        return tuple(_collapse([_plain(t.text.lower()) for t in self.nlp.make_doc(term)])[0])
+        if self._nlp is not None:
+            words = [t.text for t in self._nlp.make_doc(term)]
+        else:
+            words = self.segmenter.cut(term) if term else []
+        return tuple(_collapse([_plain(w.lower()) for w in words])[0])
 
     def code_text(self, text: str) -> list[Match]:
         """Every hit in one text (a unit); segments it only if a hit is possible."""
         return self.code_texts([text])[0]
 
     def code_texts(self, texts: Sequence[str]) -> list[list[Match]]:
-        """Every hit in each of many texts (the units of a document), in one pass.
+        """Every hit in each of many texts (the units of a document), in one pass."""
+        results: list[list[Match]] = [[] for _ in texts]
+        for index, matches in self._code_batch(texts):
+            results[index] = [Match(*m) for m in matches]
+        return results
+
+    def _code_batch(self, texts: Sequence[str]) -> list[tuple[int, list[Found]]]:
+        """(index, hits) of the texts that have hits.
 
         Only texts where the prefilter finds a term or a pattern matches are segmented,
-        and their tokens go into ONE spaCy Doc, separated by a line-break token that no
-        term contains, so the PhraseMatcher runs once per document rather than per unit.
+        and their tokens are matched as ONE list, separated by a line-break token that no
+        term contains, so the terms are looked up once per batch rather than per unit.
         """
-        results: list[list[Match]] = [[] for _ in texts]
         segmented: list[tuple[int, list[str], list[PatternHit], bool]] = []
-        for index, (has_term, patterns) in enumerate(self._prefilter.scan_many(texts)):
+        cut = self.segmenter.cut
+        for index, has_term, patterns in self._prefilter.candidates(texts):
             pattern_hits = self._pattern_hits(texts[index], patterns) if patterns else []
             if has_term or pattern_hits:
-                words = self.segmenter.cut(texts[index])
-                segmented.append((index, words, pattern_hits, has_term))
+                segmented.append((index, cut(texts[index]), pattern_hits, has_term))
         phrases = self._term_matches([words for _, words, _, term in segmented if term])
         batch = iter(phrases)
+        results = []
         for index, words, pattern_hits, has_term in segmented:
             found = next(batch) if has_term else []
-            results[index] = self._resolve(texts[index], words, found, pattern_hits)
+            if found or pattern_hits:
+                matches = self._resolve(texts[index], words, found, pattern_hits)
+                if matches:
+                    results.append((index, matches))
         return results
 
     def code_doc(self, doc: Doc) -> list[Match]:
@@ -194,11 +193,12 @@ class Coder:
             if token.whitespace_:
                 words.append(token.whitespace_)
         hits = self._pattern_hits(text, range(len(self._patterns)))
-        return self._resolve(text, words, self._term_matches([words])[0], hits)
+        return [Match(*m) for m in self._resolve(text, words, self._term_matches([words])[0],
+                                                 hits)]
 
     def _term_matches(self, batch: list[list[str]]) -> list[list[PhraseHit]]:
         """Terms in many token lists at once: (path, term, first, last) per list, with
-        token indexes local to each list. In the Doc the PhraseMatcher sees, a run of
+        token indexes local to each list. In the lowered tokens looked up, a run of
         whitespace is one " " token, as in the terms; indexes are mapped back."""
         if not batch:
             return []
@@ -215,15 +215,18 @@ class Coder:
                 words += tokens
                 kept.append(None)
             words.append(_SEPARATOR)
-        if _APOSTROPHE in "".join(words):
+        joined = "".join(words)
+        if _APOSTROPHE in joined:
             words = [_plain(w) for w in words]
-        doc = Doc(self.nlp.vocab, words=words, spaces=[False] * len(words))
-        strings = self.nlp.vocab.strings
+        if joined.lower() != joined:  # str.lower of each token, as spaCy's LOWER
+            words = [w.lower() for w in words]
+        sequences, lengths, terms = self._sequences, self._lengths, self._terms
         found: list[PhraseHit] = []
-        for key, first, last in self._phrases(doc):
-            path = strings[key]
-            lowered = tuple(w.lower() for w in words[first:last])
-            found.append((path, self._terms.get((path, lowered), " ".join(lowered)), first, last))
+        for first in compress(count(), map(lengths.__contains__, words)):
+            for size in lengths[words[first]]:
+                sequence = tuple(words[first : first + size])
+                for path in sequences.get(sequence, ()):
+                    found.append((path, terms[(path, sequence)], first, first + size))
         matches: list[list[PhraseHit]] = [[] for _ in batch]
         for path, term, first, last in found:
             which = bisect_right(starts, first) - 1
@@ -273,13 +276,13 @@ class Coder:
 
     def _pattern_hits(self, text: str, indexes: Iterable[int]) -> list[PatternHit]:
         hits: list[PatternHit] = []
+        patterns = self._patterns
         for index in indexes:
-            rule, pattern, regex = self._patterns[index]
-            hits.extend(
-                (rule, pattern, m.start(), m.end())
-                for m in regex.finditer(text)
-                if m.end() > m.start()
-            )
+            rule, pattern, regex = patterns[index]
+            for m in regex.finditer(text):
+                start, end = m.span()
+                if end > start:
+                    hits.append((rule, pattern, start, end))
         return hits
 
     def _resolve(
@@ -288,55 +291,94 @@ class Coder:
         words: list[str],
         phrases: list[PhraseHit],
         pattern_hits: list[PatternHit],
-    ) -> list[Match]:
+    ) -> list[Found]:
+        """The hits of one text, as (path, theme, term, start, end, negated) in reading
+        order: per code, exclusions, overlaps (the longest wins) and negation."""
         # Token boundaries as character offsets: words[i] is text[offsets[i]:offsets[i + 1]].
         offsets = list(accumulate(map(len, words), initial=0))
-        lowered = text.lower()
         found: list[tuple[str, str, int, int, int]] = []  # path, term, start, end, first token
         for path, term, first, last in phrases:
             found.append((path, term, offsets[first], offsets[last], first))
         for rule, pattern, start, end in pattern_hits:
             found.append((rule.path, pattern, start, end, bisect_right(offsets, start) - 1))
-        matches: list[Match] = []
         by_path: dict[str, list[tuple[str, str, int, int, int]]] = {}
         for item in found:
             by_path.setdefault(item[0], []).append(item)
+        lowered = None
+        matches: list[Found] = []
         for path, items in by_path.items():
             rule = self._rule[path]
-            if any(word in lowered for word in self._exclude[path]):
-                continue
-            for _, term, start, end, first in _longest_first(items) if len(items) > 1 else items:
-                negated = rule.negation != "ignore" and self._is_negated(words, first)
-                if negated and rule.negation == "exclude":
+            exclude = self._exclude[path]
+            if exclude:
+                if lowered is None:
+                    lowered = text.lower()
+                if any(word in lowered for word in exclude):
                     continue
-                matches.append(Match(path, rule.theme, term, start, end, negated))
-        matches.sort(key=lambda m: (m.start, m.end, m.path))
+            negation = rule.negation
+            for _, term, start, end, first in _longest_first(items) if len(items) > 1 else items:
+                negated = negation != "ignore" and self._is_negated(words, first)
+                if negated and negation == "exclude":
+                    continue
+                matches.append((path, rule.theme, term, start, end, negated))
+        if len(matches) > 1:
+            matches.sort(key=_READING_ORDER)
         return matches
 
     def _is_negated(self, words: list[str], first: int) -> bool:
         """A negator within ``window`` tokens before the hit, in the same clause."""
         seen = 0
-        for word in reversed(words[:first]):
+        window, negators = self.window, self.negators
+        for position in range(first - 1, -1, -1):
+            word = words[position]
             if word.isspace():
                 continue
-            if seen >= self.window or _is_punctuation(word):
+            if seen >= window or _is_punctuation(word):
                 return False
-            if word.lower() in self.negators:
+            if word.lower() in negators:
                 return True
             seen += 1
         return False
 
-    def code_units(self, units: Sequence[Unit]) -> list[Hit]:
-        """Hits of every in-scope unit (of one document), with offsets into the document."""
+    def code_units(self, units: Sequence[Unit]) -> Sequence[Hit]:
+        """Hits of every in-scope unit (of one document), with offsets into the document,
+        in reading order. Units kept as columns (``Units``) give hits kept as columns
+        (``records.Hits``).
+
+        Units are coded in batches of a few thousand, so a long document needs memory
+        for one batch of texts and tokens at a time."""
+        if isinstance(units, Units):
+            return self._code_columns(units)
         scoped = [unit for unit in units if unit.in_scope]
         hits = []
-        for unit, matches in zip(scoped, self.code_texts([u.text for u in scoped]), strict=True):
-            for m in matches:
-                hits.append(
-                    Hit(unit.document, unit.index, m.theme, m.path, m.term,
-                        unit.start + m.start, unit.start + m.end,
-                        unit.text[m.start : m.end], m.negated)
-                )
+        for first in range(0, len(scoped), _BATCH_UNITS):
+            batch = scoped[first : first + _BATCH_UNITS]
+            for index, matches in self._code_batch([u.text for u in batch]):
+                unit = batch[index]
+                for path, theme, term, start, end, negated in matches:
+                    hits.append(
+                        Hit(unit.document, unit.index, theme, path, term, unit.start + start,
+                            unit.start + end, unit.text[start:end], negated)
+                    )
+        return hits
+
+    def _code_columns(self, units: Units) -> Hits:
+        scoped = units.in_scope()
+        starts = units.starts
+        hits = Hits(units.document, units.text)
+        numbers, begins, ends, denied, kinds = (hits.units, hits.starts, hits.ends,
+                                                 hits.negated, hits.kinds)
+        kind_of = hits.kind
+        for first in range(0, len(scoped), _BATCH_UNITS):
+            batch = scoped[first : first + _BATCH_UNITS]
+            for index, matches in self._code_batch(units.texts(batch)):
+                number = batch[index]
+                offset = starts[number]
+                for path, theme, term, start, end, negated in matches:
+                    numbers.append(number)
+                    begins.append(offset + start)
+                    ends.append(offset + end)
+                    denied.append(negated)
+                    kinds.append(kind_of(theme, path, term))
         return hits
 
 
@@ -391,39 +433,3 @@ def _longest_first(
             taken.append((item[2], item[3]))
     return sorted(kept, key=lambda i: i[2])
 
-
-@Language.factory(
-    "healcode_coder",
-    default_config={"codebook": None, "negation_window": None},
-)
-def create_coder_component(
-    nlp: Language, name: str, codebook: str | None, negation_window: int | None
-) -> CoderComponent:
-    """``nlp.add_pipe("healcode_coder", config={"codebook": "my.yaml"})`` in any spaCy pipeline."""
-    from healcode.bundled import default_codebook_path
-    from healcode.codebook import load_codebook
-
-    book = load_codebook(codebook or default_codebook_path())
-    return CoderComponent(Coder(book, nlp=nlp, negation_window=negation_window))
-
-
-class CoderComponent:
-    """Sets ``doc.spans["healcode"]``: one span per hit, labelled with the code path."""
-
-    def __init__(self, coder: Coder) -> None:
-        self.coder = coder
-        for attr in ("healcode_term", "healcode_negated"):
-            if not Span.has_extension(attr):
-                Span.set_extension(attr, default=None)
-
-    def __call__(self, doc: Doc) -> Doc:
-        spans = []
-        for m in self.coder.code_doc(doc):
-            span = doc.char_span(m.start, m.end, label=m.path, alignment_mode="expand")
-            if span is None:
-                continue
-            span._.healcode_term = m.term
-            span._.healcode_negated = m.negated
-            spans.append(span)
-        doc.spans[SPAN_KEY] = spans
-        return doc

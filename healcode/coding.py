@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,12 +14,12 @@ from healcode.corpus.turns import UNMARKED, Unmarked
 from healcode.corpus.units import UNIT_KINDS
 from healcode.errors import CorpusError, HealcodeError
 from healcode.fold import FOLD_MODES, FoldMode, code_folded_units, should_fold
-from healcode.records import ROLES, Coding, Document, Hit, Role, Turn, Unit
+from healcode.records import ROLES, Coding, Document, Hit, Hits, Role, Turn, Unit
 from healcode.scope import Scope
 from healcode.segment import SEGMENTERS, SegmenterName
 
 __all__ = [
-    "FOLD_MODES", "ROLES", "SEGMENTERS", "UNIT_KINDS", "UNMARKED", "CodingOptions",
+    "FOLD_MODES", "ROLES", "SEGMENTERS", "UNIT_KINDS", "UNMARKED", "CodingLog", "CodingOptions",
     "CodingResult", "DocumentCoding", "DocumentInfo", "code_corpus", "code_document",
 ]
 
@@ -83,6 +83,16 @@ def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> None:
         raise HealcodeError(f"{name}={value!r}: use one of {', '.join(choices)}")
 
 
+def recorded_options(options: CodingOptions, codebook: Codebook) -> dict[str, object]:
+    """The options as a run's manifest records them (the negation window in effect)."""
+    values = asdict(options)
+    if options.negation_window is None:
+        values["negation_window"] = codebook.negation_window
+    if options.model is not None:
+        values["model"] = str(Path(options.model).resolve())
+    return values
+
+
 @dataclass(frozen=True, slots=True)
 class DocumentInfo:
     """What the tables need of a document once its text is released."""
@@ -97,10 +107,14 @@ class DocumentInfo:
 
 @dataclass(frozen=True, slots=True)
 class DocumentCoding:
+    """One document coded. ``units`` and ``hits`` are sequences of ``Unit`` and ``Hit``;
+    ``code_document`` makes them as columns (``corpus.units.Units``, ``records.Hits``),
+    which hold a long document's millions of units in a few bytes each."""
+
     document: DocumentInfo
     turns: list[Turn]
-    units: list[Unit]
-    hits: list[Hit]
+    units: Sequence[Unit]
+    hits: Sequence[Hit]
     codings: list[Coding] = field(default_factory=list)
     selected: bool = True  # False: left out by the ``where`` conditions (nothing coded)
     warnings: list[str] = field(default_factory=list)
@@ -116,7 +130,7 @@ def code_document(document: Document, coder: Coder, options: CodingOptions) -> D
     units = split_units(document, scoped.turns, unit=options.unit, in_scope=scoped.in_scope)
     fold = should_fold(document.text, coder.codebook, options.fold)
     hits = code_folded_units(coder, units) if fold else coder.code_units(units)
-    codings = codings_of(hits, coder.codebook)
+    codings = codings_of(hits, coder.codebook, rank=coder.rank)
     if coder.model is not None:
         decided = coder.model.code_units(units, hits)
         codings = combine_with_model(codings, decided, coder.model, coder.codebook)
@@ -124,9 +138,15 @@ def code_document(document: Document, coder: Coder, options: CodingOptions) -> D
                           warnings=options.scope.warnings(scoped, units))
 
 
-def codings_of(hits: list[Hit], codebook: Codebook) -> list[Coding]:
+def codings_of(hits: Sequence[Hit], codebook: Codebook, *,
+               rank: dict[str, int] | None = None) -> list[Coding]:
     """The codings of one document's hits: one per unit and code path, in reading order and
-    then codebook order; ``negated`` when every hit of the code in the unit is negated."""
+    then codebook order (``rank``: code path -> place in the codebook, when known);
+    ``negated`` when every hit of the code in the unit is negated."""
+    if rank is None:
+        rank = {rule.path: i for i, rule in enumerate(codebook.rules())}
+    if isinstance(hits, Hits):
+        return _codings_of_columns(hits, rank)
     grouped: dict[tuple[int, str], list[Hit]] = {}
     for hit in hits:
         grouped.setdefault((hit.unit, hit.code), []).append(hit)
@@ -182,6 +202,42 @@ def _in_order(codings: list[Coding], codebook: Codebook) -> list[Coding]:
         for code in theme.codes:
             rank[f"{theme.id}/{code.id}"] = len(rank)
     return sorted(codings, key=lambda c: (c.unit, rank.get(c.code, len(rank))))
+
+
+def _codings_of_columns(hits: Hits, rank: dict[str, int]) -> list[Coding]:
+    """``codings_of`` for hits kept as columns, which come in unit order: one unit at a
+    time, so a long document needs no table of all its codings' hits."""
+    codings: list[Coding] = []
+    document, table, last = hits.document, hits.table, len(rank)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # one tuple per distinct terms
+    unit = -1
+    found: dict[str, list] = {}  # code -> [theme, terms (ordered), every hit negated]
+
+    def flush() -> None:
+        for code, (theme, terms, negated) in sorted(
+            found.items(), key=lambda item: rank.get(item[0], last)
+        ):
+            key = tuple(terms)
+            codings.append(Coding(document, unit, theme, code, shared.setdefault(key, key),
+                                  negated))
+
+    for number, kind, negated in zip(hits.units, hits.kinds, hits.negated, strict=True):
+        if number != unit:
+            if found:
+                flush()
+                found = {}
+            unit = number
+        theme, code, term = table[kind]
+        entry = found.get(code)
+        if entry is None:
+            found[code] = [theme, {term: None}, bool(negated)]
+        else:
+            entry[1][term] = None
+            if not negated:
+                entry[2] = False
+    if found:
+        flush()
+    return codings
 
 
 @dataclass
@@ -255,15 +311,7 @@ class CodingResult:
         return tables.cooccurrence_table(self).frame()
 
     def options_dict(self) -> dict[str, object]:
-        options = asdict(self.options)
-        options["negation_window"] = (
-            self.options.negation_window
-            if self.options.negation_window is not None
-            else self.codebook.negation_window
-        )
-        if self.options.model is not None:
-            options["model"] = str(Path(self.options.model).resolve())
-        return options
+        return recorded_options(self.options, self.codebook)
 
     def write(self, outdir: str | Path, *, force: bool = False, bom: bool = True) -> list[Path]:
         """Write the run folder ``outdir`` (``healcode.run.RUN_FILES``), atomically; with
@@ -273,6 +321,19 @@ class CodingResult:
         return write_run(self, Path(outdir), force=force, bom=bom)
 
 
+def make_coder(codebook: Codebook, options: CodingOptions) -> Coder:
+    """The dictionary coder of ``options``, with its learned model if it names one."""
+    from healcode.coder import Coder
+
+    coder = Coder(codebook, segmenter=options.segmenter,
+                  negation_window=options.negation_window)
+    if options.model is not None:
+        from healcode.model import LearnedModel
+
+        coder.model = LearnedModel.load(options.model, codebook, segmenter=coder.segmenter)
+    return coder
+
+
 def code_corpus(
     corpus: Corpus | Iterable[Document],
     codebook: Codebook,
@@ -280,51 +341,79 @@ def code_corpus(
     options: CodingOptions | None = None,
     on_document: Callable[[DocumentInfo], None] | None = None,
 ) -> CodingResult:
-    """Code every document; each is read, coded and released before the next."""
-    from healcode.coder import Coder
-
+    """Code every document; each is read, coded and released before the next, and the
+    rows of all are kept in the result (``healcode code`` streams them to its files
+    instead: ``healcode.engine``)."""
     options = options or CodingOptions()
-    coder = Coder(codebook, segmenter=options.segmenter, negation_window=options.negation_window)
-    if options.model is not None:
-        from healcode.model import LearnedModel
-
-        coder.model = LearnedModel.load(options.model, codebook, segmenter=coder.segmenter)
+    coder = make_coder(codebook, options)
     result = CodingResult(codebook, options, coder.segmenter.name, coder.segmenter.version,
                           model=coder.model)
     documents = corpus.documents() if isinstance(corpus, Corpus) else corpus
-    columns: dict[str, None] = {}
-    speakers: set[str] = set()
+    log = CodingLog()
     for document in documents:
         coded = code_document(document, coder, options)
-        columns.update(dict.fromkeys([*coded.document.meta, *coded.document.header]))
-        speakers.update(t.speaker for t in coded.turns)
+        log.add(coded.document, coded.selected, coded.warnings,
+                [t.speaker for t in coded.turns])
         if coded.selected:
-            result.documents.append(coded.document)
             result.units.extend(coded.units)
             result.hits.extend(coded.hits)
             result.codings.extend(coded.codings)
-            result.warnings.extend(coded.warnings)
-        else:
-            result.excluded.append(coded.document.id)
         if on_document is not None:
             on_document(coded.document)
-    if isinstance(corpus, Corpus):
-        result.metadata_columns = _metadata_columns(corpus, result.documents)
-        result.inputs = list(corpus.inputs)
-        result.skipped = list(corpus.skipped)
-        result.reading = corpus.reading_options()
-        # what reading a file made healcode unsure of (an encoding) comes first
-        result.warnings[:0] = corpus.warnings
-        columns.update(dict.fromkeys(corpus.metadata_columns))
-    options.scope.check_columns(columns)
-    result.warnings.extend(options.scope.unseen_speakers(speakers))
-    if not result.documents:
-        reasons = "; ".join(result.skipped) if result.skipped else "no documents"
-        if result.excluded:
-            reasons = (f"the --where conditions ({', '.join(options.where)}) select none of "
-                       f"the {len(result.excluded)} documents")
-        raise CorpusError(f"nothing to code: {reasons}")
+    log.finish(corpus, options)
+    result.documents, result.excluded, result.warnings = log.documents, log.excluded, log.warnings
+    result.metadata_columns, result.inputs = log.metadata_columns, log.inputs
+    result.skipped, result.reading = log.skipped, log.reading
     return result
+
+
+@dataclass
+class CodingLog:
+    """What a run learns of its corpus beside the rows: the documents coded and left out,
+    warnings, and the metadata columns and speakers seen (to check ``where`` and
+    ``speakers`` against). Fed one document at a time, in input order."""
+
+    documents: list[DocumentInfo] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    metadata_columns: list[str] = field(default_factory=list)
+    inputs: list[InputFile] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    reading: dict[str, object] = field(default_factory=dict)
+    _columns: dict[str, None] = field(default_factory=dict)
+    _speakers: set[str] = field(default_factory=set)
+
+    def add(self, info: DocumentInfo, selected: bool, warnings: Iterable[str],
+            speakers: Iterable[str]) -> None:
+        self._columns.update(dict.fromkeys([*info.meta, *info.header]))
+        self._speakers.update(speakers)
+        if selected:
+            self.documents.append(info)
+            self.warnings.extend(warnings)
+        else:
+            self.excluded.append(info.id)
+
+    def finish(self, corpus: Corpus | Iterable[Document], options: CodingOptions) -> None:
+        """After the last document: what the corpus read, and the checks of the options
+        that need every document (a ``where`` column nowhere, a speaker never found, no
+        document coded)."""
+        columns = self._columns
+        if isinstance(corpus, Corpus):
+            self.metadata_columns = _metadata_columns(corpus, self.documents)
+            self.inputs = list(corpus.inputs)
+            self.skipped = list(corpus.skipped)
+            self.reading = corpus.reading_options()
+            # what reading a file made healcode unsure of (an encoding) comes first
+            self.warnings[:0] = corpus.warnings
+            columns.update(dict.fromkeys(corpus.metadata_columns))
+        options.scope.check_columns(columns)
+        self.warnings.extend(options.scope.unseen_speakers(self._speakers))
+        if not self.documents:
+            reasons = "; ".join(self.skipped) if self.skipped else "no documents"
+            if self.excluded:
+                reasons = (f"the --where conditions ({', '.join(options.where)}) select none "
+                           f"of the {len(self.excluded)} documents")
+            raise CorpusError(f"nothing to code: {reasons}")
 
 
 def _metadata_columns(corpus: Corpus, documents: list[DocumentInfo]) -> list[str]:

@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from itertools import accumulate
+from itertools import accumulate, repeat
+from operator import itemgetter
 
 import ahocorasick_rs
 
@@ -166,6 +167,8 @@ class Prefilter:
                 needles.append(anchor)
                 self._needle_patterns.append(index)
         self._automaton = ahocorasick_rs.AhoCorasick(needles) if needles else None
+        # per needle: -1 for a term's anchor, else the pattern it is an anchor of
+        self._pattern_of = [-1] * len(terms) + self._needle_patterns
         self._apostrophes = any("'" in needle for needle in needles)
 
     def scan(self, text: str) -> tuple[bool, list[int]]:
@@ -173,31 +176,50 @@ class Prefilter:
         return self.scan_many([text])[0]
 
     def scan_many(self, texts: Sequence[str]) -> list[tuple[bool, list[int]]]:
-        """``scan`` for many texts with one automaton pass over them all, joined by NUL
-        (which no term or anchor contains, so no match can span two texts)."""
+        """``scan`` for many texts with one automaton pass over them all."""
         nothing = (False, sorted(self._always))
+        results = [nothing] * len(texts)
+        for index, term, patterns in self.candidates(texts):
+            results[index] = (term, patterns)
+        return results
+
+    def candidates(self, texts: Sequence[str]) -> list[tuple[int, bool, list[int]]]:
+        """(index, a term may match, patterns that may match) of each text where something
+        may match, in order: one automaton pass over all the texts, joined by NUL (which
+        no term or anchor contains, so no match can span two texts)."""
+        always = sorted(self._always)
         if self._automaton is None or not texts:
-            return [nothing] * len(texts)
+            return [(i, False, always) for i in range(len(texts))] if always else []
         joined = "\0".join(texts)
         lowered = joined.lower()
         if self._apostrophes:
             lowered = lowered.replace(_APOSTROPHE, "'")
         if len(lowered) != len(joined):  # a rare letter whose lower case is longer
-            return [self._scan_one(t) for t in texts]
+            scans = [(i, *self._scan_one(t)) for i, t in enumerate(texts)]
+            return [scan for scan in scans if scan[1] or scan[2]]
         starts = list(accumulate((len(t) + 1 for t in texts[:-1]), initial=0))
-        found: dict[int, tuple[bool, set[int]]] = {}
-        for needle, start, _ in self._automaton.find_matches_as_indexes(lowered, overlapping=True):
-            index = bisect_right(starts, start) - 1
-            term, patterns = found.get(index) or (False, set(self._always))
-            if needle < self._terms:
-                term = True
-            else:
-                patterns.add(self._needle_patterns[needle - self._terms])
-            found[index] = (term, patterns)
-        results = [nothing] * len(texts)
-        for index, (term, patterns) in found.items():
-            results[index] = (term, sorted(patterns))
-        return results
+        matches = self._automaton.find_matches_as_indexes(lowered, overlapping=True)
+        if not matches and not always:
+            return []
+        # Which text each match is in, and what it says, with no Python code per match:
+        # (text, -1) for a term, (text, pattern) for an anchor, each pair once.
+        where = list(map(bisect_right, repeat(starts), map(itemgetter(1), matches)))
+        pairs = sorted(set(zip(where, map(self._pattern_of.__getitem__,
+                                          map(itemgetter(0), matches)), strict=True)))
+        found: list[tuple[int, bool, list[int]]] = []
+        position = 0
+        for number, pattern in pairs:  # ordered by text, a term (-1) first
+            if number != position:
+                if always:
+                    found.extend((i - 1, False, always) for i in range(position + 1, number))
+                found.append((number - 1, pattern < 0, [] if pattern < 0 else [pattern]))
+                position = number
+            elif pattern >= 0:
+                found[-1][2].append(pattern)
+        if always:
+            found.extend((i - 1, False, always) for i in range(position + 1, len(texts) + 1))
+            found = [(i, term, sorted({*always, *patterns})) for i, term, patterns in found]
+        return found
 
     def _scan_one(self, text: str) -> tuple[bool, list[int]]:
         found_term = False

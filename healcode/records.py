@@ -6,8 +6,10 @@ end exclusive, so ``document.text[start:end] == record.text`` always holds.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, overload
 
 Role = Literal["interviewer", "participant"]
 ROLES: tuple[Role, ...] = ("interviewer", "participant")
@@ -78,3 +80,81 @@ class Coding:
     source: str = "dictionary"
     score: float | None = None
     evidence: tuple[str, ...] = ()
+
+
+class Hits(Sequence[Hit]):
+    """The hits of one document as columns, in reading order (by unit, then by start).
+
+    ``hits[i]`` is a ``Hit``; a long document's hits are held in a few bytes each:
+    ``units``, ``starts``, ``ends`` and ``negated`` per hit, and ``kinds``, an index into
+    ``table``, the distinct (theme, code, term) of the document's hits. A hit's text is
+    the slice of the document's ``text`` it covers.
+    """
+
+    __slots__ = ("document", "text", "units", "starts", "ends", "negated", "kinds", "table",
+                 "_kind")
+
+    def __init__(self, document: str, text: str) -> None:
+        self.document = document
+        self.text = text
+        self.units: array[int] = array("q")
+        self.starts: array[int] = array("q")
+        self.ends: array[int] = array("q")
+        self.negated = bytearray()
+        self.kinds: array[int] = array("l")
+        self.table: list[tuple[str, str, str]] = []  # (theme, code, term)
+        self._kind: dict[tuple[str, str, str], int] = {}
+
+    def kind(self, theme: str, code: str, term: str) -> int:
+        """The index in ``table`` of (theme, code, term), added if new."""
+        key = (theme, code, term)
+        kind = self._kind.get(key)
+        if kind is None:
+            kind = self._kind[key] = len(self.table)
+            self.table.append(key)
+        return kind
+
+    def append(self, unit: int, theme: str, code: str, term: str, start: int, end: int,
+               negated: bool) -> None:
+        kind = self.kind(theme, code, term)
+        self.units.append(unit)
+        self.starts.append(start)
+        self.ends.append(end)
+        self.negated.append(negated)
+        self.kinds.append(kind)
+
+    def __len__(self) -> int:
+        return len(self.units)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError("hit index out of range")
+        theme, code, term = self.table[self.kinds[index]]
+        start, end = self.starts[index], self.ends[index]
+        return Hit(self.document, self.units[index], theme, code, term, start, end,
+                   self.text[start:end], bool(self.negated[index]))
+
+    def __iter__(self) -> Iterator[Hit]:
+        for index in range(len(self)):
+            yield self[index]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(
+                a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Hits({self.document!r}, {len(self)} hits)"

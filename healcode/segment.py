@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from importlib.metadata import version
 from typing import Literal, Protocol
 
 SegmenterName = Literal["jieba-rs", "jieba"]
@@ -99,6 +98,13 @@ def dictionary_words(terms: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(words))
 
 
+def segmenter_version(name: SegmenterName) -> str:
+    """The installed version of a backend (what a run's manifest records)."""
+    from importlib.metadata import version
+
+    return version("rjieba" if name == "jieba-rs" else "jieba")
+
+
 class JiebaRsSegmenter:
     """rjieba, the Rust port of jieba (same dictionary and algorithm, ~25x faster)."""
 
@@ -107,7 +113,7 @@ class JiebaRsSegmenter:
     def __init__(self, words: Iterable[str] = ()) -> None:
         import rjieba
 
-        self.version = version("rjieba")
+        self.version = segmenter_version("jieba-rs")
         self._jieba = rjieba.Jieba()
         for word in words:
             self._jieba.add_word(word, None, None)
@@ -132,7 +138,7 @@ class JiebaSegmenter:
         import jieba
 
         jieba.setLogLevel(logging.WARNING)  # jieba logs its dictionary loading to stderr
-        self.version = version("jieba")
+        self.version = segmenter_version("jieba")
         self._jieba = jieba.Tokenizer()
         self._jieba.initialize()
         for word in words:

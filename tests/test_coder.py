@@ -92,6 +92,8 @@ def test_latin_terms_match_case_insensitively(tmp_path):
 def test_the_coder_is_a_spacy_pipeline_component():
     import spacy
 
+    import healcode.spacy_component  # noqa: F401  (registers the tokenizer and the component)
+
     from .conftest import MINI_CODEBOOK
 
     nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {
@@ -229,6 +231,8 @@ def test_a_chinese_codebook_with_english_terms_on_mixed_text(mixed_coder):
 def test_the_coder_component_in_an_english_spacy_pipeline():
     import spacy
 
+    import healcode.spacy_component  # noqa: F401
+
     from .conftest import DATA
 
     nlp = spacy.blank("en")
@@ -282,8 +286,8 @@ class _EveryUnit:
     def __init__(self, patterns: int) -> None:
         self.patterns = patterns
 
-    def scan_many(self, texts):
-        return [(True, list(range(self.patterns)))] * len(texts)
+    def candidates(self, texts):
+        return [(i, True, list(range(self.patterns))) for i in range(len(texts))]
 
 
 @settings(max_examples=150, deadline=None)
@@ -307,3 +311,39 @@ def test_term_anchors_are_substrings_of_every_match(term: str, anchor: str):
     from healcode.prefilter import term_anchor
 
     assert term_anchor(term) == anchor
+
+
+def test_hits_kept_as_columns_behave_as_a_list_of_hits(mini_coder):
+    from healcode.coding import CodingOptions, code_document
+    from healcode.records import Document, Hits
+
+    text = "受访者：同命人说我们没有希望。\n访谈者：嗯。\n受访者：同命人在一起。"
+    coded = code_document(Document("d", text, "d.txt", "utf-8", "0" * 64), mini_coder,
+                          CodingOptions())
+    assert isinstance(coded.hits, Hits)
+    listed = list(coded.hits)
+    assert [(h.unit, h.code, h.text, h.negated) for h in listed] == [
+        (0, "mutual/peers", "同命人", False), (0, "hope", "希望", True),
+        (2, "mutual/peers", "同命人", False)]
+    assert all(text[h.start : h.end] == h.text for h in listed)
+    assert coded.hits[-1] == listed[-1] and coded.hits == listed
+    # the codings of hits kept as columns are those of the same hits in a list
+    from healcode.coding import codings_of
+
+    assert codings_of(coded.hits, mini_coder.codebook) == codings_of(listed,
+                                                                     mini_coder.codebook)
+
+
+@pytest.mark.parametrize("patterns", [["没有.{0,3}希望"], ["没有.{0,3}希望", r"\d{2}"]])
+def test_prefilter_candidates_are_the_texts_its_scan_lets_through(patterns: list[str]):
+    """One pass over many texts says of each what scanning it alone says (a pattern
+    without an anchor, \\d{2}, lets every text through)."""
+    from healcode.prefilter import Prefilter
+
+    prefilter = Prefilter(["希望", "同命人", "Hope"], patterns)
+    texts = ["没有什么希望", "", "同命人", "天气不错", "HOPE", "同命人没有了希望", "x"]
+    scans = [prefilter.scan(t) for t in texts]
+    assert prefilter.candidates(texts) == [
+        (i, term, found) for i, (term, found) in enumerate(scans) if term or found]
+    assert prefilter.scan_many(texts) == scans
+    assert (len(prefilter.candidates(texts)) == len(texts)) == (len(patterns) > 1)

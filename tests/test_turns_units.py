@@ -137,3 +137,45 @@ def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str, unmark
         assert u.text == u.text.strip() and u.text
         assert u.start >= previous_end
         previous_end = u.end
+
+
+# Sentence ends, closing quotes, dots, spaces of every kind and words, in every order:
+# the one-pass sentence finder must cut exactly as the definition does.
+_SENTENCE_PIECES = st.sampled_from([
+    "好", "我", "a", "1", "_", " ", "  ", ".", "...", ". ", "\n", "\t", "\u3000", "\x0b",
+    "\u2028", "\x85", "。", "！", "？", "；", "!", "?", "…", "”", "’", "」", "』", "）", ")",
+    "】", "》", '"', "'", "—", "，", ",", "（笑）", "😊",
+])
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(_SENTENCE_PIECES, max_size=30), st.data())
+def test_sentences_found_in_one_pass_are_the_defined_ones(pieces: list[str], data):
+    from array import array
+
+    from healcode.corpus.units import _sentences, sentence_spans
+
+    text = "".join(pieces)
+    start = data.draw(st.integers(0, len(text)))
+    end = data.draw(st.integers(start, len(text)))
+    starts, ends = array("q"), array("q")
+    _sentences(text, start, end, starts, ends)
+    assert list(zip(starts, ends, strict=True)) == sentence_spans(text, start, end)
+
+
+def test_units_kept_as_columns_behave_as_a_list_of_units():
+    from healcode.corpus.units import Units
+
+    text = "访谈者：您好。\n受访者：我觉得有希望。同命人在一起！\n访谈者：还有呢？"
+    document = _doc(text)
+    units = split_units(document, find_turns(text), in_scope=CodingOptions().in_scope)
+    assert isinstance(units, Units) and len(units) == 4
+    listed = list(units)
+    assert [u.text for u in listed] == ["您好。", "我觉得有希望。", "同命人在一起！", "还有呢？"]
+    assert [u.index for u in listed] == [0, 1, 2, 3]
+    assert [u.in_scope for u in listed] == [False, True, True, False]
+    assert units[-1] == listed[3] and units[1:3] == listed[1:3] and units == listed
+    assert units.texts(units.in_scope()) == ["我觉得有希望。", "同命人在一起！"]
+    assert units.scope_size() == (2, len("我觉得有希望。同命人在一起！"))
+    with pytest.raises(IndexError):
+        units[4]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -21,7 +22,9 @@ from healcode.corpus.units import UNIT_KINDS
 from healcode.fold import FOLD_MODES
 
 if TYPE_CHECKING:
-    from healcode.coding import CodingResult
+    from healcode.coding import DocumentInfo
+    from healcode.corpus import Corpus
+    from healcode.engine import RunSummary
 
 
 @click.command()
@@ -48,6 +51,12 @@ if TYPE_CHECKING:
 @click.option("--no-bom", is_flag=True,
               help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
+@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
+              help="Worker processes coding documents side by side (1: this process only). "
+                   "Default: every usable core, or 1 for a corpus under 1 MB.")
+@click.option("--dask", metavar="ADDRESS", default=None,
+              help="Code on a Dask cluster: the scheduler's address (tcp://host:8786), or "
+                   "'local' for a local cluster of --jobs workers. Needs healcode[dask].")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 @library_errors
 def code(
@@ -63,6 +72,8 @@ def code(
     strict: bool,
     no_bom: bool,
     force: bool,
+    jobs: int | None,
+    dask: str | None,
     quiet: bool,
 ) -> None:
     """Code transcripts (PATHS: files or directories) and write the tables to OUTDIR.
@@ -76,12 +87,13 @@ def code(
       healcode code interviews/ -c my_codebook.yaml -o results --unit turn
       healcode code survey.xlsx --id-column 编号 --text-column 回答 -c my_codebook.yaml
       healcode code interviews/ -c my_codebook.yaml --model my_model
+      healcode code big_corpus/ -o results --jobs 8
+      healcode code big_corpus/ -o results --dask tcp://scheduler:8786
     """
     from healcode.bundled import default_codebook_path, default_corpus_path, default_model_path
     from healcode.codebook import load_codebook
-    from healcode.coding import code_corpus
+    from healcode.engine import code_into
     from healcode.outdir import staged_directory
-    from healcode.run.write import write_run_files
 
     err = stderr_console()
     if not paths:
@@ -107,49 +119,86 @@ def code(
         corpus = inputs.corpus(paths, strict=strict)
         options = inputs.coding_options(unit=unit, negation_window=negation_window, fold=fold,
                                         model=str(model) if model is not None else None)
+        workers = _workers(jobs, dask, corpus)
         if quiet:
-            result = code_corpus(corpus, book, options=options)
+            summary = code_into(staging, corpus, book, options=options, jobs=workers,
+                                dask=dask, bom=not no_bom)
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
+            # Advanced per document and redrawn by hand (at most ten times a second): no
+            # drawing thread runs while worker processes start.
             with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("{task.description}"), console=err, transient=True) as bar:
+                          TextColumn("{task.description}"), console=err, transient=True,
+                          auto_refresh=False) as bar:
                 task = bar.add_task("", total=len(corpus.sources))
-                result = code_corpus(
-                    corpus, book, options=options,
-                    on_document=lambda d: bar.update(task, advance=1, description=d.id),
-                )
-        formulas = write_run_files(result, staging, bom=not no_bom)
+                drawn = [0.0]
+
+                def advance(document: DocumentInfo) -> None:
+                    bar.update(task, advance=1, description=document.id)
+                    if time.monotonic() - drawn[0] >= 0.1:
+                        bar.refresh()
+                        drawn[0] = time.monotonic()
+
+                summary = code_into(staging, corpus, book, options=options, jobs=workers,
+                                    dask=dask, bom=not no_bom, on_document=advance)
+        formulas = summary.formulas
     for note in notes:
         print_note(err, note)
     if formulas:
         print_note(err, formula_notice(formulas))
     if not quiet:
-        _summary(result, outdir)
-    print_warnings(err, result.warnings)
-    if result.excluded:
-        err.print(f"{len(result.excluded)} document(s) left out by --where "
+        _summary(summary, book.name, outdir)
+    print_warnings(err, summary.warnings)
+    if summary.excluded:
+        err.print(f"{len(summary.excluded)} document(s) left out by --where "
                   f"{' '.join(options.where)}", markup=False, highlight=False, soft_wrap=True)
-    if result.skipped:
-        for reason in result.skipped:
+    if summary.skipped:
+        for reason in summary.skipped:
             err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
         raise click.ClickException(
-            f"{len(result.skipped)} file(s) could not be read and were skipped (listed above)"
+            f"{len(summary.skipped)} file(s) could not be read and were skipped (listed above)"
         )
 
 
-def _summary(result: CodingResult, outdir: Path) -> None:
+# Below this much input, starting worker processes costs more than they save.
+_PARALLEL_BYTES = 1_000_000
+
+
+def _workers(jobs: int | None, dask: str | None, corpus: Corpus) -> int:
+    """--jobs, or by default every usable core (one for a small corpus; for --dask local,
+    one Dask worker per core)."""
+    from healcode.engine import usable_cores
+
+    if jobs is not None:
+        return jobs
+    if dask is None and sum(_size(s.path) for s in corpus.sources) < _PARALLEL_BYTES:
+        return 1
+    return usable_cores()
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
+def _summary(summary: RunSummary, name: str, outdir: Path) -> None:
     from rich.table import Table
 
     from healcode.run import RUN_FILES
 
-    frequencies = result.frequencies
-    table = Table(title=f"{result.codebook.name}: {len(result.documents)} documents")
+    table = Table(title=f"{name}: {summary.documents} documents")
     for column in ("theme", "label", "references", "documents"):
         numeric = column in ("references", "documents")
         table.add_column(column, justify="right" if numeric else "left")
-    for row in frequencies[frequencies["level"] == "theme"].itertuples():
-        table.add_row(str(row.theme), str(row.label), str(row.references), str(row.documents))
+    frequencies = summary.frequencies
+    for row in frequencies.rows:
+        values = dict(zip(frequencies.columns, row, strict=True))
+        if values["level"] == "theme":
+            table.add_row(values["theme"], values["label"], str(values["references"]),
+                          str(values["documents"]))
     out = stdout_console()
     out.print(table)
     out.print(f"Wrote {len(RUN_FILES)} files to {outdir}/: " + ", ".join(RUN_FILES))

@@ -55,6 +55,7 @@ class Corpus:
         self.skipped.clear()
         self.warnings[:] = self.metadata_warnings
         seen: dict[str, str] = {}
+        roots: dict[Path, str] = {}  # each root resolved once
         for source in self.sources:
             try:
                 documents = read_source(
@@ -72,7 +73,8 @@ class Corpus:
             self.inputs.append(
                 InputFile(
                     str(source.path.resolve()),
-                    str(source.root.resolve()),
+                    roots.get(source.root) or roots.setdefault(source.root,
+                                                               str(source.root.resolve())),
                     documents[0].sha256 if documents else "",
                     documents[0].encoding if documents else "",
                     tuple(d.id for d in documents),

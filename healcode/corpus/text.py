@@ -387,7 +387,7 @@ def _decoded(data: bytes, codec: str, source: str) -> str:
 
 
 def _nonempty(text: str, source: str) -> str:
-    if not text.strip():
+    if not text or text.isspace():  # (no stripped copy of a long text)
         raise CorpusError(f"{source}: the file is empty (no text to code)")
     return text
 

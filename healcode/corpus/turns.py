@@ -186,9 +186,10 @@ def read_turns(
     elif unmarked == "auto" and one_sided:
         split_role = "participant"  # a think-aloud or moderator-only transcript
     continued = 0
+    shared = {name: name for name in names}  # one string per speaker, not one per turn
     for here, after, speaker_role in zip(markers, [*markers[1:], None], roles, strict=True):
         limit = after.start() if after is not None else len(text)
-        speaker = here["speaker"].strip()
+        speaker = shared[here["speaker"].strip()]
         if split_role is None or speaker_role == split_role:
             end = trim_end(text, here.end(), limit)
             turns.append(Turn(speaker, speaker_role, here.end(), end))
@@ -216,15 +217,20 @@ class _Labels:
         self.interviewer_names = INTERVIEWER_MARKERS | {_base(n) for n in interviewers}
         known = self.interviewer_names | PARTICIPANT_MARKERS
         self.candidates = [m for m in MARKER.finditer(text) if _is_label(text, m)]
-        self.by_line = {m.start(): m for m in self.candidates}
-        self.bases = {m.start(): _base(m["speaker"]) for m in self.candidates}
+        # one int per line start, shared by the tables below (a long transcript has a
+        # million labels)
+        starts = [m.start() for m in self.candidates]
+        self.by_line = dict(zip(starts, self.candidates, strict=True))
+        self.bases = dict(zip(starts, (_base(m["speaker"]) for m in self.candidates),
+                              strict=True))
         self.counts = Counter(self.bases.values())
-        self.speakers = [
-            m for m in self.candidates
-            if (base := self.bases[m.start()]) in known
+        speakers = [
+            (start, m) for start, m in self.by_line.items()
+            if (base := self.bases[start]) in known
             or (self.counts[base] >= 2 and base not in FIELD_LABELS)
         ]
-        self.index = {m.start(): i for i, m in enumerate(self.speakers)}
+        self.speakers = [m for _, m in speakers]
+        self.index = {start: i for i, (start, _) in enumerate(speakers)}
 
     def base(self, m: Match) -> str:
         return self.bases[m.start()]

@@ -6,12 +6,15 @@ and becomes a DataFrame only when the Python API asks for one.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import compress, repeat
+from operator import attrgetter, not_
+from typing import TYPE_CHECKING, Any, Protocol
 
-from healcode.records import Hit, Unit
+from healcode.corpus.units import Units
+from healcode.records import Coding, Hit, Hits, Unit
 from healcode.run.schema import (
     DOCUMENTS,
     EXCERPTS,
@@ -26,7 +29,23 @@ from healcode.run.schema import (
 if TYPE_CHECKING:
     from pandas import DataFrame
 
+    from healcode.codebook import Codebook
     from healcode.coding import CodingResult
+
+
+class DocumentLike(Protocol):
+    """What the tables need of a document (``coding.DocumentInfo``)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def chars(self) -> int: ...
+    @property
+    def meta(self) -> dict[str, str]: ...
+    @property
+    def header(self) -> dict[str, str]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +62,44 @@ class Table:
         return len(self.rows)
 
 
-
 def units_table(units: Sequence[Unit]) -> Table:
-    rows = [
-        (u.document, u.index, u.speaker, u.role, u.start, u.end, u.in_scope, u.text)
-        for u in units
-    ]
-    return Table(UNITS.names, rows)
+    return Table(UNITS.names, list(unit_rows(units)))
+
+
+def unit_rows(units: Sequence[Unit]) -> Iterator[Sequence[Any]]:
+    """units.csv rows of one document's units (of many, for a list of ``Unit``)."""
+    if isinstance(units, Units):  # columns: rows are zipped without a record per unit
+        turns, turn_of = units.turns, units.turn_of
+        speakers = [t.speaker for t in turns]
+        roles = [t.role for t in turns]
+        return zip(repeat(units.document), range(len(units)),
+                   map(speakers.__getitem__, turn_of), map(roles.__getitem__, turn_of),
+                   units.starts, units.ends, map(units.scoped.__getitem__, turn_of),
+                   map(units.text.__getitem__, map(slice, units.starts, units.ends)))
+    return ((u.document, u.index, u.speaker, u.role, u.start, u.end, u.in_scope, u.text)
+            for u in units)
 
 
 def hits_table(hits: Sequence[Hit]) -> Table:
-    rows = [(h.document, h.unit, h.theme, h.code, h.term, h.start, h.end, h.negated) for h in hits]
-    return Table(HITS.names, rows)
+    return Table(HITS.names, list(hit_rows(hits)))
+
+
+def hit_rows(hits: Sequence[Hit]) -> Iterator[tuple[Any, ...]]:
+    """hits.csv rows of one document's hits (of many, for a list of ``Hit``)."""
+    if isinstance(hits, Hits):
+        themes, codes, terms = zip(*hits.table, strict=True) if hits.table else ((), (), ())
+        kinds = hits.kinds
+        return zip(repeat(hits.document), hits.units, map(themes.__getitem__, kinds),
+                   map(codes.__getitem__, kinds), map(terms.__getitem__, kinds), hits.starts,
+                   hits.ends, map(bool, hits.negated))
+    return ((h.document, h.unit, h.theme, h.code, h.term, h.start, h.end, h.negated)
+            for h in hits)
+
+
+def excerpt_columns(metadata_columns: Sequence[str], *, model: bool = False) -> list[str]:
+    """excerpts.csv's columns: the declared ones, a learned model's (``model``), metadata."""
+    optional = [c.name for c in EXCERPTS.optional] if model else []
+    return [*EXCERPTS.names, *optional, *metadata_names(list(metadata_columns))]
 
 
 def excerpts_table(result: CodingResult) -> Table:
@@ -64,25 +109,74 @@ def excerpts_table(result: CodingResult) -> Table:
     Metadata columns follow; one whose name is already an excerpt column (e.g. a
     participant ``role``) is prefixed with ``meta_``.
     """
-    units = {(u.document, u.index): u for u in result.units}
-    meta = {d.id: d.meta for d in result.documents}
-    columns = result.metadata_columns
     model = result.model is not None
-    rows = []
-    for coding in result.codings:
-        unit = units[(coding.document, coding.unit)]
-        row: list[object] = [
-            coding.document, coding.unit, unit.speaker, unit.role, unit.start, unit.end,
-            coding.theme, coding.code, TERM_SEPARATOR.join(coding.terms), coding.negated,
-            unit.text,
-        ]
-        if model:
-            score = "" if coding.score is None else f"{coding.score:.4f}"
-            row.extend((coding.source, score, TERM_SEPARATOR.join(coding.evidence)))
-        row.extend(meta[coding.document].get(c, "") for c in columns)
-        rows.append(row)
-    optional = [c.name for c in EXCERPTS.optional] if model else []
-    return Table([*EXCERPTS.names, *optional, *metadata_names(columns)], rows)
+    rows: list[Sequence[Any]] = []
+    for group in by_document(result):
+        rows += excerpt_rows(group.codings, group.units, group.document.meta,
+                             result.metadata_columns, model=model)
+    return Table(excerpt_columns(result.metadata_columns, model=model), rows)
+
+
+def excerpt_rows(
+    codings: Sequence[Coding],
+    units: Sequence[Unit],
+    meta: Mapping[str, str],
+    metadata_columns: Sequence[str],
+    *,
+    model: bool = False,
+) -> list[list[Any]]:
+    """excerpts.csv rows of one document: its codings with their units' speaker, place
+    and text, a learned model's columns (``model``), then the document's metadata."""
+    return [row for batch in excerpt_batches(codings, units, meta, metadata_columns,
+                                             model=model)
+            for row in batch]
+
+
+def excerpt_batches(
+    codings: Sequence[Coding],
+    units: Sequence[Unit],
+    meta: Mapping[str, str],
+    metadata_columns: Sequence[str],
+    size: int = 4096,
+    *,
+    model: bool = False,
+) -> Iterator[list[list[Any]]]:
+    """``excerpt_rows`` in batches of ``size`` rows (a long document's are many)."""
+    if not codings:
+        return
+    extra = [meta.get(c, "") for c in metadata_columns]
+    unit = _unit_lookup(units)
+    for first in range(0, len(codings), size):
+        rows = []
+        for coding in codings[first : first + size]:
+            speaker, role, start, end, text = unit(coding.unit)
+            row: list[Any] = [
+                coding.document, coding.unit, speaker, role, start, end,
+                coding.theme, coding.code, TERM_SEPARATOR.join(coding.terms), coding.negated,
+                text,
+            ]
+            if model:
+                score = "" if coding.score is None else f"{coding.score:.4f}"
+                row += (coding.source, score, TERM_SEPARATOR.join(coding.evidence))
+            row += extra
+            rows.append(row)
+        yield rows
+
+
+def _unit_lookup(units: Sequence[Unit]) -> Callable[[int], tuple[str, str, int, int, str]]:
+    """Index of a unit -> (speaker, role, start, end, text)."""
+    if isinstance(units, Units):
+        turns, turn_of, starts, ends, text = (units.turns, units.turn_of, units.starts,
+                                              units.ends, units.text)
+
+        def column(index: int) -> tuple[str, str, int, int, str]:
+            turn = turns[turn_of[index]]
+            start, end = starts[index], ends[index]
+            return turn.speaker, turn.role, start, end, text[start:end]
+
+        return column
+    found = {u.index: (u.speaker, u.role, u.start, u.end, u.text) for u in units}
+    return found.__getitem__
 
 
 def documents_table(result: CodingResult) -> Table:
@@ -94,13 +188,26 @@ def documents_table(result: CodingResult) -> Table:
         counts = units[unit.document]
         counts[0] += 1
         counts[1] += unit.in_scope
-    columns = result.metadata_columns
-    fields = result.header_columns
+    return documents_rows(
+        [(d, units[d.id][0], units[d.id][1]) for d in result.documents],
+        result.metadata_columns,
+        result.header_columns,
+    )
+
+
+def documents_rows(
+    documents: Sequence[tuple[DocumentLike, int, int]],
+    metadata_columns: Sequence[str],
+    header_columns: Sequence[str],
+) -> Table:
+    """documents.csv from (document, units, coded units) of every coded document."""
+    columns = list(metadata_columns)
+    fields = list(header_columns)
     names = metadata_names(columns)
     rows = [
-        [d.id, d.source, d.chars, *units[d.id], *(d.meta.get(c, "") for c in columns),
+        [d.id, d.source, d.chars, units, coded, *(d.meta.get(c, "") for c in columns),
          *(d.header.get(f, "") for f in fields)]
-        for d in result.documents
+        for d, units, coded in documents
     ]
     return Table([*DOCUMENTS.names, *names, *header_names(fields, names)], rows)
 
@@ -108,35 +215,116 @@ def documents_table(result: CodingResult) -> Table:
 Key = tuple[str, str]  # ("theme", theme id) or ("code", code path)
 
 
-def _references(result: CodingResult) -> dict[Key, set[tuple[str, int]]]:
-    """Units coded with every theme and code path (a theme counts its codes' units too).
+@dataclass(slots=True)
+class Tally:
+    """What the frequency, matrix and co-occurrence tables need of a document, or of a
+    whole run (the tallies of its documents added up), instead of every unit.
 
-    Keys carry the level because a theme's own terms code the path "theme" itself. A
-    negated coding (没有希望) is not a reference.
+    A negated coding (没有希望) is not a reference; keys carry the level because a
+    theme's own terms code the path "theme" itself, and a theme counts every unit coded
+    with it or any of its codes.
     """
-    refs: dict[Key, set[tuple[str, int]]] = defaultdict(set)
-    for coding in result.codings:
-        if not coding.negated:
-            refs[("code", coding.code)].add((coding.document, coding.unit))
-            refs[("theme", coding.theme)].add((coding.document, coding.unit))
-    return refs
+
+    references: Counter[Key] = field(default_factory=Counter)  # coded units
+    documents: Counter[Key] = field(default_factory=Counter)  # documents with a reference
+    negated: Counter[Key] = field(default_factory=Counter)  # units coded only by negated hits
+    hits: Counter[Key] = field(default_factory=Counter)  # hits not negated
+    pairs: Counter[tuple[str, str]] = field(default_factory=Counter)  # themes in one unit
+    scope_chars: int = 0  # characters of in-scope speech
+
+    def add(self, other: Tally) -> None:
+        for mine, theirs in ((self.references, other.references),
+                             (self.documents, other.documents), (self.negated, other.negated),
+                             (self.hits, other.hits), (self.pairs, other.pairs)):
+            for key, count in theirs.items():
+                mine[key] = mine.get(key, 0) + count
+        self.scope_chars += other.scope_chars
 
 
-def _negated(result: CodingResult, refs: dict[Key, set[tuple[str, int]]]) -> dict[Key, int]:
-    """Units whose every coding of a theme or code is negated: said, but denied."""
-    units: dict[Key, set[tuple[str, int]]] = defaultdict(set)
-    for coding in result.codings:
+def tally_document(codings: Sequence[Coding], hits: Sequence[Hit], scope_chars: int) -> Tally:
+    """The tally of one document from its codings and hits, one unit at a time."""
+    tally = Tally(scope_chars=scope_chars)
+    references, negated, pairs = tally.references, tally.negated, tally.pairs
+    ordered: Iterable[Coding] = codings
+    if any(a.unit > b.unit for a, b in zip(codings, codings[1:], strict=False)):
+        ordered = sorted(codings, key=attrgetter("unit"))
+    coded: set[Key] = set()
+    denied: set[Key] = set()
+    themes: set[str] = set()
+
+    def close_unit() -> None:
+        for key in coded:
+            references[key] = references.get(key, 0) + 1
+        for key in denied - coded if denied else ():
+            negated[key] = negated.get(key, 0) + 1
+        for a in themes:
+            for b in themes:
+                pairs[(a, b)] = pairs.get((a, b), 0) + 1
+
+    unit = None
+    for coding in ordered:
+        if coding.unit != unit:
+            close_unit()
+            coded, denied, themes = set(), set(), set()
+            unit = coding.unit
         if coding.negated:
-            units[("code", coding.code)].add((coding.document, coding.unit))
-            units[("theme", coding.theme)].add((coding.document, coding.unit))
-    return {key: len(found - refs.get(key, set())) for key, found in units.items()}
+            denied.add(("code", coding.code))
+            denied.add(("theme", coding.theme))
+        else:
+            coded.add(("code", coding.code))
+            coded.add(("theme", coding.theme))
+            themes.add(coding.theme)
+    close_unit()
+    tally.documents.update(dict.fromkeys(references, 1))
+    tally.hits.update(_hit_keys(hits))
+    return tally
 
 
-def _levels(result: CodingResult) -> list[tuple[str, str, str, str]]:
+def _hit_keys(hits: Sequence[Hit]) -> dict[Key, int]:
+    """How many hits that are not negated each ("code", path) and ("theme", theme) has."""
+    counts: dict[Key, int] = {}
+    if isinstance(hits, Hits):
+        table = hits.table
+        found = Counter(compress(hits.kinds, map(not_, hits.negated))).items()
+        pairs = ((table[kind][1], table[kind][0], count) for kind, count in found)
+    else:
+        pairs = ((h.code, h.theme, 1) for h in hits if not h.negated)
+    for code, theme, count in pairs:
+        counts[("code", code)] = counts.get(("code", code), 0) + count
+        counts[("theme", theme)] = counts.get(("theme", theme), 0) + count
+    return counts
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentGroup:
+    """One document's rows of an in-memory run."""
+
+    document: DocumentLike
+    units: list[Unit]
+    hits: list[Hit]
+    codings: list[Coding]
+    selected: bool = True
+
+
+def by_document(result: CodingResult) -> list[DocumentGroup]:
+    """The rows of a run grouped by document, in the order of ``result.documents``."""
+    units: dict[str, list[Unit]] = defaultdict(list)
+    hits: dict[str, list[Hit]] = defaultdict(list)
+    codings: dict[str, list[Coding]] = defaultdict(list)
+    for unit in result.units:
+        units[unit.document].append(unit)
+    for hit in result.hits:
+        hits[hit.document].append(hit)
+    for coding in result.codings:
+        codings[coding.document].append(coding)
+    return [DocumentGroup(d, units[d.id], hits[d.id], codings[d.id]) for d in result.documents]
+
+
+def _levels(codebook: Codebook) -> list[tuple[str, str, str, str]]:
     """(level, theme, path, label) in codebook order: each theme, then its codes."""
     rows = []
-    own_terms = {rule.path for rule in result.codebook.rules()}
-    for theme in result.codebook.themes:
+    own_terms = {rule.path for rule in codebook.rules()}
+    for theme in codebook.themes:
         rows.append(("theme", theme.id, theme.id, theme.label))
         if theme.id in own_terms:
             rows.append(("code", theme.id, theme.id, f"{theme.label}（主题词）"))
@@ -145,59 +333,69 @@ def _levels(result: CodingResult) -> list[tuple[str, str, str, str]]:
     return rows
 
 
+def _run_tally(result: CodingResult) -> tuple[Tally, list[tuple[str, Tally]]]:
+    total = Tally()
+    documents = []
+    for group in by_document(result):
+        scope_chars = sum(len(u.text) for u in group.units if u.in_scope)
+        tally = tally_document(group.codings, group.hits, scope_chars)
+        total.add(tally)
+        documents.append((group.document.id, tally))
+    return total, documents
+
+
 def frequencies_table(result: CodingResult) -> Table:
+    return frequencies_rows(result.codebook, _run_tally(result)[0], len(result.documents))
+
+
+def frequencies_rows(codebook: Codebook, tally: Tally, total_docs: int) -> Table:
     """References (coded units), documents (as NVivo's Files), hits, and hits per 10,000
     characters of in-scope speech, for every theme and code; negated hits and codings are
     left out of these and counted in ``negated`` (units coded only by negated hits)."""
-    refs = _references(result)
-    negated = _negated(result, refs)
-    hit_counts: dict[Key, int] = defaultdict(int)
-    for hit in result.hits:
-        if not hit.negated:
-            hit_counts[("code", hit.code)] += 1
-            hit_counts[("theme", hit.theme)] += 1
-    total_docs = len(result.documents)
-    scope_chars = sum(len(u.text) for u in result.units if u.in_scope)
+    scope_chars = tally.scope_chars
     rows = []
-    for level, theme, path, label in _levels(result):
-        units = refs.get((level, path), set())
-        documents = len({d for d, _ in units})
-        hits = hit_counts.get((level, path), 0)
+    for level, theme, path, label in _levels(codebook):
+        key = (level, path)
+        documents = tally.documents.get(key, 0)
+        hits = tally.hits.get(key, 0)
         rows.append((
-            level, theme, "" if level == "theme" else path, label, len(units), documents,
+            level, theme, "" if level == "theme" else path, label,
+            tally.references.get(key, 0), documents,
             round(100 * documents / total_docs, 1) if total_docs else 0.0,
             hits, round(10_000 * hits / scope_chars, 2) if scope_chars else 0.0,
-            negated.get((level, path), 0),
+            tally.negated.get(key, 0),
         ))
     return Table([*FREQUENCIES.names, *(c.name for c in FREQUENCIES.optional)], rows)
 
 
 def matrix_table(result: CodingResult) -> Table:
-    """Documents x themes and codes; each value is the number of references.
+    """Documents x themes and codes; each value is the number of references."""
+    keys = matrix_keys(result.codebook)
+    rows = [matrix_row(document, tally, keys) for document, tally in _run_tally(result)[1]]
+    return Table(matrix_columns(result.codebook), rows)
 
-    A theme's own terms get the column ``theme/*`` so it differs from the theme's.
-    """
-    keys = [(level, path) for level, _, path, _ in _levels(result)]
-    counts: dict[tuple[str, Key], int] = defaultdict(int)
-    for key, units in _references(result).items():
-        for document, _ in units:
-            counts[(document, key)] += 1
-    columns = [path if level == "theme" or "/" in path else f"{path}/*" for level, path in keys]
-    rows = [[d.id, *(counts.get((d.id, k), 0) for k in keys)] for d in result.documents]
-    return Table(["document", *columns], rows)
+
+def matrix_keys(codebook: Codebook) -> list[Key]:
+    return [(level, path) for level, _, path, _ in _levels(codebook)]
+
+
+def matrix_columns(codebook: Codebook) -> list[str]:
+    """A theme's own terms get the column ``theme/*`` so it differs from the theme's."""
+    columns = [path if level == "theme" or "/" in path else f"{path}/*"
+               for level, path in matrix_keys(codebook)]
+    return ["document", *columns]
+
+
+def matrix_row(document: str, tally: Tally, keys: Sequence[Key]) -> list[Any]:
+    return [document, *(tally.references.get(k, 0) for k in keys)]
 
 
 def cooccurrence_table(result: CodingResult) -> Table:
+    return cooccurrence_rows(result.codebook, _run_tally(result)[0])
+
+
+def cooccurrence_rows(codebook: Codebook, tally: Tally) -> Table:
     """Themes x themes: units coded with both (the diagonal: units coded with the theme)."""
-    themes = [t.id for t in result.codebook.themes]
-    by_unit: dict[tuple[str, int], set[str]] = defaultdict(set)
-    for coding in result.codings:
-        if not coding.negated:
-            by_unit[(coding.document, coding.unit)].add(coding.theme)
-    counts: dict[tuple[str, str], int] = defaultdict(int)
-    for coded in by_unit.values():
-        for a in coded:
-            for b in coded:
-                counts[(a, b)] += 1
-    rows = [[a, *(counts.get((a, b), 0) for b in themes)] for a in themes]
+    themes = [t.id for t in codebook.themes]
+    rows = [[a, *(tally.pairs.get((a, b), 0) for b in themes)] for a in themes]
     return Table(["theme", *themes], rows)
