@@ -119,7 +119,9 @@ def test_tokens_concatenate_to_the_text_and_never_cut_inside_a_word(pieces: list
     text = "".join(pieces)
     rust = _plain("jieba-rs").cut(text)
     assert "".join(rust) == text
-    if "𠀀" not in text:  # jieba's own Han range ends at U+9FD5; jieba-rs reads further
+    # Two known differences: jieba's own Han range ends at U+9FD5 (jieba-rs reads further),
+    # and jieba cuts a run like 2019-2019 as 2019|-|2019 where jieba-rs keeps it whole.
+    if "𠀀" not in text and not re.search(r"\d-+\d", text):
         assert _plain("jieba").cut(text) == rust
     for left, right in itertools.pairwise(rust):
         if ALPHABETIC_WORD.fullmatch(left) and right[:1].isalpha() and right[:1].isascii():
