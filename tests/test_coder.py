@@ -347,3 +347,51 @@ def test_prefilter_candidates_are_the_texts_its_scan_lets_through(patterns: list
         (i, term, found) for i, (term, found) in enumerate(scans) if term or found]
     assert prefilter.scan_many(texts) == scans
     assert (len(prefilter.candidates(texts)) == len(texts)) == (len(patterns) > 1)
+
+
+# --- the reference: spaCy's PhraseMatcher ------------------------------------------------
+# The coder finds terms as sequences of lowered tokens without building spaCy Docs (that
+# is most of its speed). This holds it to what spaCy's PhraseMatcher on LOWER finds on the
+# same tokens, for the bundled codebook's terms in generated text.
+
+_FILLER = ["我们", "那个", "，", "。", "就是", "他", "不", "没有", "Hope", "HOPEFUL", "group",
+           "Support", "了", "吧", "心里", "2019", "😊"]
+
+
+@pytest.fixture(scope="module")
+def reference():
+    import random
+
+    import spacy
+    from spacy.matcher import PhraseMatcher
+    from spacy.tokens import Doc
+
+    from healcode.bundled import default_codebook_path
+    from healcode.codebook import is_wildcard, load_codebook
+
+    codebook = load_codebook(default_codebook_path())
+    coder = Coder(codebook)
+    vocab = spacy.blank("zh").vocab  # its lexical attributes give LOWER
+    matcher = PhraseMatcher(vocab, attr="LOWER")
+    terms: list[str] = []
+    for rule in codebook.rules():
+        plain = [t for t in rule.terms if not is_wildcard(t) and not any(c.isspace() for c in t)]
+        terms += plain
+        if plain:
+            matcher.add(rule.path, [Doc(vocab, words=coder.segmenter.cut(t)) for t in plain])
+    pieces = random.Random(0).sample(sorted(set(terms)), 250) + _FILLER
+    return coder, vocab, matcher, pieces
+
+
+@settings(max_examples=200, deadline=None)
+@given(choices=st.lists(st.integers(min_value=0, max_value=10_000), min_size=1, max_size=25))
+def test_terms_are_found_where_spacys_phrase_matcher_finds_them(reference, choices):
+    from spacy.tokens import Doc
+
+    coder, vocab, matcher, pieces = reference
+    text = "".join(pieces[i % len(pieces)] for i in choices)
+    tokens = coder.segmenter.cut(text)
+    ours = {(path, first, last) for path, _, first, last in coder._term_matches([tokens])[0]}
+    doc = Doc(vocab, words=tokens, spaces=[False] * len(tokens))
+    theirs = {(vocab.strings[key], first, last) for key, first, last in matcher(doc)}
+    assert ours == theirs, text
