@@ -148,14 +148,19 @@ def main() -> None:
     mb = size / MB
     print(f"corpus: {len(list(corpus.iterdir()))} transcripts, {mb:.2f} MB")
 
-    runs = {"--jobs 1": ["--jobs", "1"], f"--jobs {args.jobs}": ["--jobs", str(args.jobs)]}
+    # The dictionary alone (--no-model) in every mode; the bundled learned model beside it
+    # (the default with the bundled codebook) once, for what the model costs.
+    runs = {"--jobs 1": ["--jobs", "1", "--no-model"],
+            f"--jobs {args.jobs}": ["--jobs", str(args.jobs), "--no-model"]}
     if not args.no_dask:
-        runs[f"--dask local --jobs {args.jobs}"] = ["--dask", "local", "--jobs", str(args.jobs)]
+        runs[f"--dask local --jobs {args.jobs}"] = ["--dask", "local", "--jobs", str(args.jobs),
+                                                    "--no-model"]
     seconds: dict[str, float] = {}
     outputs: dict[str, Path] = {}
     for name, options in runs.items():
         outputs[name] = work / f"out{len(outputs)}"
         seconds[name], _ = run_code(corpus, outputs[name], *options)
+    model_s, _ = run_code(corpus, work / "out-model", "--jobs", "1")
 
     import rjieba
     import spacy
@@ -175,6 +180,7 @@ def main() -> None:
     rjieba_s = time.perf_counter() - started
 
     rates = {f"healcode code {name}": mb / s for name, s in seconds.items()}
+    rates["healcode code --jobs 1 with the bundled model"] = mb / model_s
     rates["spaCy + jieba segmentation"] = text_mb / spacy_s
     rates["rjieba segmentation"] = text_mb / rjieba_s
     width = max(map(len, rates))
@@ -185,6 +191,7 @@ def main() -> None:
           "  (target >= 10x)")
     print(f"--jobs 1 / rjieba:       {serial / rates['rjieba segmentation']:6.2f}x"
           "  (target >= 0.5x)")
+    print(f"with the model / without:  {seconds['--jobs 1'] / model_s:5.2f}x  (target >= 0.5x)")
     for name in list(seconds)[1:]:
         print(f"{name} / --jobs 1: {seconds['--jobs 1'] / seconds[name]:5.2f}x"
               + ("  (target >= 1.8x)" if name == f"--jobs {args.jobs}" else ""))
@@ -208,7 +215,7 @@ def main() -> None:
         files = len(list(many.iterdir()))
         for name, path, total in (("one transcript of", one, big),
                                   (f"{files} transcripts,", many, spread)):
-            s, peak = run_code(path, work / "out-memory", "--jobs", "1")
+            s, peak = run_code(path, work / "out-memory", "--jobs", "1", "--no-model")
             print(f"peak memory, {name} {total / MB:.0f} MB, --jobs 1: {peak / MB:,.0f} MB "
                   f"({s:.0f} s, {total / MB / s:.2f} MB/s)")
         # the parallel runs again on the large corpus, where starting up weighs little
