@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from healcode.codebook import Codebook
+from healcode.codebook import Codebook, is_wildcard
 from healcode.errors import CodebookError
 from healcode.segment import Segmenter
 from healcode.words import Passage, Word
@@ -52,9 +52,17 @@ def keyword_in_context(
     patterns: Sequence[str] = (),
     window: int = 5,
 ) -> list[Occurrence]:
-    """Occurrences of ``terms`` (as tokens) and ``patterns`` (regexes on the raw text)."""
+    """Occurrences of ``terms`` (as tokens; ``hope*``: a word starting with hope, as coding
+    finds it) and ``patterns`` (regexes on the raw text)."""
     wanted: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    wildcards: list[tuple[tuple[str, ...], str, str]] = []  # words before, prefix, term
     for term in dict.fromkeys(terms):
+        if is_wildcard(term):
+            *head, prefix = term.removesuffix("*").rsplit(None, 1)
+            before = tuple(t.lower() for t in segmenter.cut(head[0]) if not t.isspace()) \
+                if head else ()
+            wildcards.append((before, prefix.lower(), term))
+            continue
         tokens = tuple(t.lower() for t in segmenter.cut(term) if not t.isspace())
         if tokens:
             wanted.setdefault(tokens[0], []).append((tokens, term))
@@ -68,6 +76,11 @@ def keyword_in_context(
             for tokens, term in wanted.get(token, ()):
                 if tuple(lowered[i : i + len(tokens)]) == tokens:
                     spans.append((words[i].start, words[i + len(tokens) - 1].end, term))
+            for before, prefix, term in wildcards:
+                first = i - len(before)
+                if token.startswith(prefix) and first >= 0 and \
+                        tuple(lowered[first:i]) == before:
+                    spans.append((words[first].start, words[i].end, term))
         for pattern, regex in compiled:
             for m in regex.finditer(passage.text):
                 if m.end() > m.start():

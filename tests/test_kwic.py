@@ -102,3 +102,19 @@ def test_kwic_command_code_option_and_errors(runner):
     assert result.exit_code == 1 and "no code or theme 'nope'" in result.output
     result = runner.invoke(main, ["kwic", "盼(", "--regex", corpus])
     assert result.exit_code == 1 and "invalid regular expression" in result.output
+
+
+def test_wildcard_terms_are_found_as_coding_finds_them():
+    """``hope*`` is every word that starts with hope (not hoping); a several-word wildcard
+    needs its words before it."""
+    from healcode.kwic import keyword_in_context
+    from healcode.segment import make_segmenter
+    from healcode.words import Passage, segment_words
+
+    segmenter = make_segmenter("jieba-rs")
+    text = "I was hopeful, hopes and HOPE. Not hoping. support groups help, a group too."
+    passage = Passage("d", "P", "participant", 0, len(text), text, segment_words(text, segmenter))
+    found = keyword_in_context([passage], segmenter=segmenter, terms=["hope*", "support group*"])
+    assert [(o.keyword, o.term) for o in found] == [
+        ("hopeful", "hope*"), ("hopes", "hope*"), ("HOPE", "hope*"),
+        ("support groups", "support group*")]
