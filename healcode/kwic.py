@@ -59,9 +59,9 @@ def keyword_in_context(
     for term in dict.fromkeys(terms):
         if is_wildcard(term):
             *head, prefix = term.removesuffix("*").rsplit(None, 1)
-            before = tuple(t.lower() for t in segmenter.cut(head[0]) if not t.isspace()) \
+            words_before = tuple(t.lower() for t in segmenter.cut(head[0]) if not t.isspace()) \
                 if head else ()
-            wildcards.append((before, prefix.lower(), term))
+            wildcards.append((words_before, prefix.lower(), term))
             continue
         tokens = tuple(t.lower() for t in segmenter.cut(term) if not t.isspace())
         if tokens:
@@ -76,10 +76,10 @@ def keyword_in_context(
             for tokens, term in wanted.get(token, ()):
                 if tuple(lowered[i : i + len(tokens)]) == tokens:
                     spans.append((words[i].start, words[i + len(tokens) - 1].end, term))
-            for before, prefix, term in wildcards:
-                first = i - len(before)
+            for words_before, prefix, term in wildcards:
+                first = i - len(words_before)
                 if token.startswith(prefix) and first >= 0 and \
-                        tuple(lowered[first:i]) == before:
+                        tuple(lowered[first:i]) == words_before:
                     spans.append((words[first].start, words[i].end, term))
         for pattern, regex in compiled:
             for m in regex.finditer(passage.text):

@@ -14,31 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from healcode.colors import theme_color
+from healcode.run import CodeInfo
 from healcode.run.transcripts import HitView, UnitView, split_marks
-
-
-@dataclass(frozen=True, slots=True)
-class CodeEntry:
-    """A theme or code path a unit can be coded with, and the codebook's words on it."""
-
-    path: str  # "theme" or "theme/code" (a theme's own terms have the theme's path)
-    theme: str
-    label: str
-    label_en: str = ""
-    definition: str = ""
-    when_to_use: str = ""
-    when_not_to_use: str = ""
-    example: str = ""
-
-    @property
-    def is_theme(self) -> bool:
-        return "/" not in self.path
 
 
 @dataclass(frozen=True, slots=True)
 class Theme:
     index: int  # codebook order, also the colour and the number key (index + 1)
-    entry: CodeEntry
+    entry: CodeInfo
     color: str
 
     @property
@@ -98,7 +81,7 @@ class ReviewRun:
     title: str  # corpus and codebook names
     codebook_name: str
     themes: tuple[Theme, ...]
-    entries: dict[str, CodeEntry]  # every theme and code path, codebook order
+    entries: dict[str, CodeInfo]  # every theme and code path, codebook order
     documents: dict[str, ReviewDocument]  # reading order
     has_sources: bool  # excerpts.csv has a source column
     has_scores: bool  # ... and a score column with at least one number
@@ -151,12 +134,12 @@ def read_review_run(path: str | Path) -> ReviewRun:
     from healcode.run.transcripts import rebuild_documents
 
     run = Run.open(path)
-    entries: dict[str, CodeEntry] = {}
+    entries: dict[str, CodeInfo] = {}
     for info in run.themes:
-        entries[info.path] = _entry(info)
+        entries[info.path] = info
         for code in run.codes:
             if code.theme == info.path and code.path != info.path:
-                entries[code.path] = _entry(code)
+                entries[code.path] = code
     themes = tuple(
         Theme(i, entries[info.path], theme_color(i)) for i, info in enumerate(run.themes)
     )
@@ -201,11 +184,6 @@ def read_review_run(path: str | Path) -> ReviewRun:
         Path(path), f"{run.corpus_name} × {codebook_name}", codebook_name, themes,
         entries, documents, has_sources, has_scores and scored, run.warnings,
     )
-
-
-def _entry(info: Any) -> CodeEntry:
-    return CodeEntry(info.path, info.theme, info.label, info.label_en, info.definition,
-                     info.when_to_use, info.when_not_to_use, info.example)
 
 
 def _score(value: Any) -> float | None:

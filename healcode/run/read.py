@@ -57,6 +57,10 @@ class CodeInfo:
     when_not_to_use: str = ""
     example: str = ""
 
+    @property
+    def is_theme(self) -> bool:
+        return "/" not in self.path
+
 
 def rows_of(frame: pd.DataFrame, *columns: str) -> Iterator[tuple[Any, ...]]:
     """Rows of some columns as plain Python values (iterating a Series is much slower)."""
