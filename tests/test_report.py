@@ -283,3 +283,16 @@ def test_help_loads_no_heavy_library():
     ).stderr
     modules = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in imported.splitlines()}
     assert not modules & {"matplotlib", "pandas", "openpyxl", "docx", "spacy", "jieba"}
+
+
+def test_the_run_section_names_the_model_and_the_window_the_run_used(runner, tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("访谈者：最近怎么样？\n受访者：我们有盼头了。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    assert runner.invoke(main, ["code", str(corpus), "-o", str(out), "-q",
+                                "--negation-window", "6"]).exit_code == 0
+    assert runner.invoke(main, ["report", str(out), "-q"]).exit_code == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "(window: 6 tokens)" in page
+    assert "social_healing" in page and "theme level" in page  # the bundled model

@@ -153,6 +153,7 @@ class _Page:
                          f"{escape(PurePath(str(book.get('path', ''))).name)}</span>"),
             ("Codebook SHA-256", f'<code>{escape(str(book.get("sha256", "")))}</code>'),
             ("Segmenter", escape(f"{segmenter.get('name', '')} {segmenter.get('version', '')}")),
+            ("Learned model", _model_line(manifest.get("model"))),
             ("Options", "; ".join(
                 f"{escape(str(k))} = <code>{escape(_option(v))}</code>" for k, v in options.items()
             )),
@@ -500,9 +501,12 @@ class _Page:
             header.append(f'<p class="small muted">{escape(book.source)}</p>')
         if book.description:
             header.append(f"<p>{escape(book.description)}</p>")
+        # the window the run used (--negation-window may differ from the codebook's)
+        window = self.run.options.get("negation_window", book.negation_window)
+        joiner = "、" if book.language.startswith("zh") else ", "
         header.append(
-            f'<p class="small">Negators: {escape("、".join(book.negators))} '
-            f"(window: {book.negation_window} tokens)</p>"
+            f'<p class="small">Negators: {escape(joiner.join(book.negators))} '
+            f"(window: {escape(str(window))} tokens)</p>"
         )
         html.extend(header)
         for theme in book.themes:
@@ -554,6 +558,15 @@ def _hit_text(unit: UnitView, hit: HitView) -> str:
         return matched
     term = hit.term if len(hit.term) <= PATTERN_SHOWN else hit.term[:PATTERN_SHOWN] + "…"
     return f"{matched} ← {term}"
+
+
+def _model_line(model: Any) -> str:
+    """The learned model that coded beside the dictionary, as the manifest records it."""
+    if not isinstance(model, dict):
+        return "none (the dictionary alone)"
+    name = PurePath(str(model.get("path") or "")).name or "a model"
+    return (f'{escape(name)} <span class="muted">({escape(str(model.get("level", "")))} level; '
+            f'SHA-256 <code>{escape(str(model.get("sha256", ""))[:12])}…</code>)</span>')
 
 
 def _option(value: Any) -> str:
