@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import math
 import unicodedata
@@ -250,10 +251,20 @@ class LearnedModel:
         positive = raised > 0  # only n-grams that raised the score explain it
         pair, entry, raised = pair[positive], entry[positive], raised[positive]
         order = np.lexsort((-raised, pair))  # a stable sort: ties keep the unit's order
-        ranked = columns[entry[order]].tolist()
-        bounds = np.searchsorted(pair[order], np.arange(len(units) + 1)).tolist()
-        return [self._top_ngrams(ranked[bounds[p] : bounds[p + 1]], k)
-                for p in range(len(units))]
+        ranked, pair = columns[entry[order]], pair[order]
+        bounds = np.searchsorted(pair, np.arange(len(units) + 1))
+        # Nearly every pair is explained by its first few n-grams: only those become a
+        # Python list; a pair that skips them all looks further.
+        first = np.arange(len(ranked)) - bounds[pair] < 4 * k
+        head = ranked[first].tolist()
+        head_bounds = np.searchsorted(pair[first], np.arange(len(units) + 1)).tolist()
+        explained = []
+        for p, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
+            chosen = self._top_ngrams(head[head_bounds[p] : head_bounds[p + 1]], k)
+            if len(chosen) < k and end - start > 4 * k:
+                chosen = self._top_ngrams(ranked[start:end].tolist(), k)
+            explained.append(chosen)
+        return explained
 
     def _text_entries(self, weighed: Mapping[Block, Entries]) -> Entries:
         """The entries of the units' own words (the chars and words blocks), columns of

@@ -39,8 +39,7 @@ class CharNgrams:
         self.vocabulary = vocabulary
         self._automaton: Any = None
         if high <= 3:
-            keys = np.array([_char_key(term) for term in vocabulary], dtype=np.int64)
-            self._table = KeyTable(keys)
+            self._table = KeyTable(_char_keys(vocabulary))
 
     def find(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every occurrence; ``texts`` already normalised and lowered."""
@@ -149,11 +148,16 @@ class WordNgrams:
         return np.asarray(found_rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
 
 
-def _char_key(term: str) -> int:
-    key = 0
-    for k, char in enumerate(term):
-        key |= (ord(char) + 1) << (_BITS * k)
-    return key
+def _char_keys(terms: Sequence[str]) -> np.ndarray:
+    """Each term's key: its k-th code point (plus one) in bits 21k to 21k + 20."""
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    codes = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    keys = np.zeros(len(terms), dtype=np.int64)
+    for k in range(int(lengths.max(initial=0))):
+        longer = lengths > k
+        keys[longer] |= (codes[starts[longer] + k] + 1) << (_BITS * k)
+    return keys
 
 
 class KeyTable:
