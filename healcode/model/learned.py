@@ -125,8 +125,8 @@ class LearnedModel:
     sha256: str | None = None  # of model.json, once saved or loaded
     path: Path | None = None
     # Caches for evidence: each column's n-gram as shown, and whether it is readable.
-    _shown: list[str] | None = field(default=None, repr=False, compare=False)
-    _readable_columns: dict[int, bool] = field(default_factory=dict, repr=False, compare=False)
+    _shown: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _readable: np.ndarray | None = field(default=None, repr=False, compare=False)
 
     # -- scoring ----------------------------------------------------------------------
 
@@ -240,7 +240,7 @@ class LearnedModel:
         What each n-gram adds to each pair's score is one array product over all pairs;
         the pairs' n-grams are then ranked by one sort, the largest first (ties in the
         unit's own order: characters, then words, each in column order), so that only
-        choosing among the first few (:meth:`_top_ngrams`) is left to Python."""
+        choosing among the first few (:func:`_top_ngrams`) is left to Python."""
         rows, columns, values = self._text_entries(weighed)
         pointers = np.searchsorted(rows, np.arange(count + 1))
         starts = pointers[units]
@@ -248,10 +248,11 @@ class LearnedModel:
         entry = ranges(starts, lengths)
         pair = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
         raised = values[entry] * self.coef[labels[pair], columns[entry]]
-        positive = raised > 0  # only n-grams that raised the score explain it
-        pair, entry, raised = pair[positive], entry[positive], raised[positive]
-        order = np.lexsort((-raised, pair))  # a stable sort: ties keep the unit's order
-        ranked, pair = columns[entry[order]], pair[order]
+        # Only readable n-grams that raised the score explain it.
+        kept = (raised > 0) & self._readable_columns()[columns[entry]]
+        pair, entry, raised = pair[kept], entry[kept], raised[kept]
+        order = _ranked(pair, raised, len(units))
+        ranked, pair = self._shown_names()[columns[entry[order]]], pair[order]
         bounds = np.searchsorted(pair, np.arange(len(units) + 1))
         # Nearly every pair is explained by its first few n-grams: only those become a
         # Python list; a pair that skips them all looks further.
@@ -260,9 +261,9 @@ class LearnedModel:
         head_bounds = np.searchsorted(pair[first], np.arange(len(units) + 1)).tolist()
         explained = []
         for p, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
-            chosen = self._top_ngrams(head[head_bounds[p] : head_bounds[p + 1]], k)
+            chosen = _top_ngrams(head[head_bounds[p] : head_bounds[p + 1]], k)
             if len(chosen) < k and end - start > 4 * k:
-                chosen = self._top_ngrams(ranked[start:end].tolist(), k)
+                chosen = _top_ngrams(ranked[start:end].tolist(), k)
             explained.append(chosen)
         return explained
 
@@ -281,35 +282,29 @@ class LearnedModel:
             rows, columns, values = rows[order], columns[order], values[order]
         return rows, columns, values
 
-    def _top_ngrams(self, ranked: list[int], k: int) -> list[str]:
-        """The first ``k`` of the columns ``ranked`` (the largest contribution first), but
-        one inside (or around) one already chosen, and n-grams of punctuation alone, are
-        skipped."""
-        shown = self._shown_names()
-        chosen: list[str] = []
-        for column in ranked:
-            if len(chosen) >= k:
-                break
-            name = shown[column]
-            if not self._readable_column(column) or any(name in c or c in name
-                                                        for c in chosen):
-                continue
-            chosen.append(name)
-        return chosen
-
-    def _shown_names(self) -> list[str]:
-        """Every column's n-gram as evidence shows it (words without the spaces between)."""
+    def _shown_names(self) -> np.ndarray:
+        """Every column's n-gram as evidence shows it (words without the spaces between),
+        as an array, to pick many at once."""
         if self._shown is None:
-            self._shown = [name.replace(" ", "") if block == "words" else name
-                           for block, name in self.features.names()]
+            shown = [name.replace(" ", "") if block == "words" else name
+                     for block, name in self.features.names()]
+            self._shown = np.array(shown, dtype=object)
         return self._shown
 
-    def _readable_column(self, column: int) -> bool:
-        readable = self._readable_columns.get(column)
-        if readable is None:
-            readable = _readable(self._shown_names()[column])
-            self._readable_columns[column] = readable
-        return readable
+    def _readable_columns(self) -> np.ndarray:
+        """Whether each column's n-gram is :func:`_readable`, for all columns at once:
+        readable is a property of single characters, asked once per distinct one."""
+        if self._readable is None:
+            shown = self._shown_names().tolist()
+            lengths = np.fromiter(map(len, shown), dtype=np.int64, count=len(shown))
+            codes = np.frombuffer("".join(shown).encode("utf-32-le"), dtype=np.uint32)
+            distinct, which = np.unique(codes, return_inverse=True)
+            readable = np.array([_readable(chr(c)) for c in distinct.tolist()], dtype=bool)
+            # Readable characters counted per n-gram, as differences of a running count.
+            running = np.concatenate([[0], np.cumsum(readable[which])])
+            ends = np.cumsum(lengths)
+            self._readable = running[ends] - running[ends - lengths] > 0
+        return self._readable
 
     # -- whole documents ----------------------------------------------------------------
 
@@ -613,6 +608,27 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, buffer.getvalue())
+
+
+def _ranked(pair: np.ndarray, raised: np.ndarray, pairs: int) -> np.ndarray:
+    """The order of the entries pair by pair (``pair``: 0 to ``pairs`` - 1), the largest
+    ``raised`` first, ties in their order: ``np.lexsort((-raised, pair))``, as two stable
+    sorts, the second of 16-bit numbers when they fit, which numpy sorts by radix."""
+    order = np.argsort(-raised, kind="stable")
+    by_pair = pair[order].astype(np.uint16) if pairs <= 2**16 else pair[order]
+    return order[np.argsort(by_pair, kind="stable")]
+
+
+def _top_ngrams(ranked: list[str], k: int) -> list[str]:
+    """The first ``k`` of the n-grams ``ranked`` (the largest contribution first), but one
+    inside (or around) one already chosen is skipped."""
+    chosen: list[str] = []
+    for name in ranked:
+        if len(chosen) >= k:
+            break
+        if not any(name in c or c in name for c in chosen):
+            chosen.append(name)
+    return chosen
 
 
 def _readable(ngram: str) -> bool:
