@@ -247,23 +247,25 @@ class LearnedModel:
         lengths = pointers[units + 1] - starts
         entry = ranges(starts, lengths)
         pair = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
-        raised = values[entry] * self.coef[labels[pair], columns[entry]]
+        ngram = columns[entry]
+        raised = values[entry] * self.coef[labels[pair], ngram]
         # Only readable n-grams that raised the score explain it.
-        kept = (raised > 0) & self._readable_columns()[columns[entry]]
-        pair, entry, raised = pair[kept], entry[kept], raised[kept]
+        kept = (raised > 0) & self._readable_columns()[ngram]
+        pair, ngram, raised = pair[kept], ngram[kept], raised[kept]
         order = _ranked(pair, raised, len(units))
-        ranked, pair = self._shown_names()[columns[entry[order]]], pair[order]
+        ranked, pair = ngram[order], pair[order]
         bounds = np.searchsorted(pair, np.arange(len(units) + 1))
         # Nearly every pair is explained by its first few n-grams: only those become a
         # Python list; a pair that skips them all looks further.
         first = np.arange(len(ranked)) - bounds[pair] < 4 * k
-        head = ranked[first].tolist()
+        names = self._shown_names()
+        head = names[ranked[first]].tolist()
         head_bounds = np.searchsorted(pair[first], np.arange(len(units) + 1)).tolist()
         explained = []
         for p, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
             chosen = _top_ngrams(head[head_bounds[p] : head_bounds[p + 1]], k)
             if len(chosen) < k and end - start > 4 * k:
-                chosen = _top_ngrams(ranked[start:end].tolist(), k)
+                chosen = _top_ngrams(names[ranked[start:end]].tolist(), k)
             explained.append(chosen)
         return explained
 

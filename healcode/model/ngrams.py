@@ -194,21 +194,21 @@ class KeyTable:
             pending, slots = pending[~placed], (slots[~placed] + 1) & self._mask
 
     def _home(self, keys: np.ndarray) -> np.ndarray:
-        hashed = keys.astype(np.uint64) * self._MULTIPLIER  # wraps around, as it should
+        hashed = keys.view(np.uint64) * self._MULTIPLIER  # wraps around, as it should
         return (hashed >> self._shift).astype(np.int64)
 
     def lookup(self, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """The (row, column) of each of ``keys`` (with its ``rows``) that is in the table,
-        in the order of ``keys``."""
-        columns = np.full(len(keys), -1, dtype=np.int64)
-        pending = np.arange(len(keys), dtype=np.int64)
+        """The (row, column) of each of ``keys`` (int64, with its ``rows``) that is in the
+        table, in the order of ``keys``."""
         slots = self._home(keys)
-        while len(pending):
-            found = self._keys[slots]
-            wanted = keys[pending]
-            hit = found == wanted
-            columns[pending[hit]] = self._columns[slots[hit]]
-            going_on = ~hit & (found != self._FREE)
-            pending, slots = pending[going_on], (slots[going_on] + 1) & self._mask
-        hit = columns >= 0
-        return rows[hit].astype(np.int64), columns[hit]
+        found = self._keys[slots]
+        hit = found == keys
+        # The few keys whose home slot holds another key probe on.
+        probing = np.flatnonzero(~hit & (found != self._FREE))
+        while len(probing):
+            slots[probing] = (slots[probing] + 1) & self._mask
+            found = self._keys[slots[probing]]
+            matched = found == keys[probing]
+            hit[probing[matched]] = True
+            probing = probing[~matched & (found != self._FREE)]
+        return rows[hit].astype(np.int64), self._columns[slots[hit]]
