@@ -73,6 +73,26 @@ class UnitText:
     hits: tuple[tuple[str, bool], ...] = ()  # (code path, negated) of the dictionary's hits
 
 
+@dataclass(frozen=True, slots=True)
+class Weighed:
+    """One block's entries for some units: ``rows``, ``columns`` (counted from the
+    block's first) and ``values``, sorted by row and column. Units with the same text
+    may share a row (the units of a turn share their question): ``row_of[i]`` is unit
+    i's row, and None means row i is unit i's."""
+
+    rows: np.ndarray
+    columns: np.ndarray
+    values: np.ndarray
+    height: int  # the number of rows
+    row_of: np.ndarray | None = None
+
+    def per_unit(self) -> Entries:
+        """The entries with one row per unit."""
+        if self.row_of is None:
+            return self.rows, self.columns, self.values
+        return _expand(self.rows, self.columns, self.values, self.height, self.row_of)
+
+
 def unit_text(text: str, hits: Iterable[DictionaryHit] = (), question: str = "") -> UnitText:
     return UnitText(text, question, tuple(sorted({(h.code, bool(h.negated)) for h in hits})))
 
@@ -365,18 +385,18 @@ class FeatureSpace:
         from scipy.sparse import hstack
 
         weighed = self.weigh(units)
-        return hstack([_csr(*weighed[block], len(units), len(self.vocabularies[block]))
-                       for block in self.blocks], format="csr")
+        return hstack([_csr(*weighed[block].per_unit(), len(units),
+                            len(self.vocabularies[block])) for block in self.blocks],
+                      format="csr")
 
-    def weigh(self, units: Sequence[UnitText]) -> dict[Block, Entries]:
-        """The entries of :meth:`transform` block by block, columns counted from each
-        block's first: ``(rows, columns, values)``, sorted by row and column."""
-        weighed: dict[Block, Entries] = {}
+    def weigh(self, units: Sequence[UnitText]) -> dict[Block, Weighed]:
+        """The entries of :meth:`transform`, block by block."""
+        weighed: dict[Block, Weighed] = {}
         for block in self.blocks:
             if block == "dictionary":
                 rows, columns = self._dictionary_columns(units)
                 values = np.full(len(rows), self.settings.weights["dictionary"])
-                weighed[block] = (rows, columns, values)
+                weighed[block] = Weighed(rows, columns, values, len(units))
             else:
                 weighed[block] = self.weighted(block, units)
         return weighed
@@ -386,10 +406,10 @@ class FeatureSpace:
         """Units x labels: ``transform(units) @ coef.T + intercept``."""
         return self.logits_of(self.weigh(units), len(units), coef, intercept)
 
-    def logits_of(self, weighed: Mapping[Block, Entries], count: int, coef: np.ndarray,
+    def logits_of(self, weighed: Mapping[Block, Weighed], count: int, coef: np.ndarray,
                   intercept: np.ndarray) -> np.ndarray:
         """:meth:`logits` of ``count`` units weighed by :meth:`weigh`, computed block by
-        block without assembling the whole matrix.
+        block without assembling the whole matrix, and once for the rows units share.
 
         Each unit's sum runs over its entries in order, from zero, as scipy's CSR product
         would run it, so the scores are the same to the last bit; numpy alone spares
@@ -399,11 +419,13 @@ class FeatureSpace:
             return out
         weights = self._coef64(coef)
         for block, offset in self.offsets().items():
-            rows, columns, values = weighed[block]
-            if len(rows):
-                columns = columns + offset
-                out += np.stack([np.bincount(rows, values * label[columns], minlength=count)
-                                 for label in weights], axis=1)
+            part = weighed[block]
+            if len(part.rows):
+                columns = part.columns + offset
+                logits = np.stack([np.bincount(part.rows, part.values * label[columns],
+                                               minlength=part.height) for label in weights],
+                                  axis=1)
+                out += logits if part.row_of is None else logits[part.row_of]
         return out
 
     def _coef64(self, coef: np.ndarray) -> np.ndarray:
@@ -413,18 +435,19 @@ class FeatureSpace:
             cached = self._coef_cache = (coef, coef.astype(np.float64))
         return cached[1]
 
-    def weighted(self, block: Block, units: Sequence[UnitText]
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(rows, columns, TF-IDF values) of a text block, as :func:`tfidf` weighs them,
-        sorted by row and column."""
+    def weighted(self, block: Block, units: Sequence[UnitText]) -> Weighed:
+        """The TF-IDF entries of a text block, as :func:`tfidf` weighs them; units with
+        the same question share its row."""
         if block == "question":
             distinct = {q: i for i, q in enumerate(dict.fromkeys(u.question for u in units))}
             if len(distinct) < len(units):  # the units of a turn share their question
-                rows, columns, values = self.weighted_texts(block, list(distinct))
-                return _expand(rows, columns, values, len(distinct),
-                               [distinct[u.question] for u in units])
-            return self.weighted_texts(block, [u.question for u in units])
-        return self.weighted_texts(block, [u.text for u in units])
+                row_of = np.fromiter((distinct[u.question] for u in units), dtype=np.int64,
+                                     count=len(units))
+                return Weighed(*self.weighted_texts(block, list(distinct)), len(distinct),
+                               row_of)
+            return Weighed(*self.weighted_texts(block, [u.question for u in units]),
+                           len(units))
+        return Weighed(*self.weighted_texts(block, [u.text for u in units]), len(units))
 
     def weighted_texts(self, block: Block, texts: Sequence[str]
                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -540,12 +563,11 @@ def _csr(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, count: int,
 
 
 def _expand(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, distinct: int,
-            which: list[int]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            which: np.ndarray) -> Entries:
     """Rows of distinct texts repeated for the units that share them (``which``)."""
     pointers = np.searchsorted(rows, np.arange(distinct + 1))
-    chosen = np.asarray(which, dtype=np.int64)
-    lengths = np.diff(pointers)[chosen]
-    picked = ranges(pointers[:-1][chosen], lengths)
+    lengths = np.diff(pointers)[which]
+    picked = ranges(pointers[:-1][which], lengths)
     out_rows = np.repeat(np.arange(len(which)), lengths)
     return out_rows.astype(np.int64), columns[picked], values[picked]
 

@@ -43,6 +43,7 @@ from healcode.model.features import (
     FeatureSettings,
     FeatureSpace,
     UnitText,
+    Weighed,
     question_texts,
     ranges,
     unit_text,
@@ -134,7 +135,7 @@ class LearnedModel:
         """Units x labels: the model's probability of every label."""
         return self._probabilities(self.features.weigh(units), len(units))
 
-    def _probabilities(self, weighed: Mapping[Block, Entries], count: int) -> np.ndarray:
+    def _probabilities(self, weighed: Mapping[Block, Weighed], count: int) -> np.ndarray:
         logits = self.features.logits_of(weighed, count, self.coef, self.intercept)
         return 1.0 / (1.0 + np.exp(-logits))
 
@@ -232,7 +233,7 @@ class LearnedModel:
             explained[i][label] = ngrams
         return explained
 
-    def _evidence(self, weighed: Mapping[Block, Entries], count: int, units: np.ndarray,
+    def _evidence(self, weighed: Mapping[Block, Weighed], count: int, units: np.ndarray,
                   labels: np.ndarray, k: int) -> list[list[str]]:
         """:meth:`evidence` for every pair (``units[p]``, ``labels[p]``) (positions among
         the ``count`` units weighed, and in ``self.labels``).
@@ -269,16 +270,17 @@ class LearnedModel:
             explained.append(chosen)
         return explained
 
-    def _text_entries(self, weighed: Mapping[Block, Entries]) -> Entries:
+    def _text_entries(self, weighed: Mapping[Block, Weighed]) -> Entries:
         """The entries of the units' own words (the chars and words blocks), columns of
         the whole matrix, by row: each unit's characters, then its words."""
         offsets = self.features.offsets()
         blocks = [b for b in TEXT_BLOCKS if b in offsets]
         if not blocks:
             return _NOTHING, _NOTHING, np.zeros(0)
-        rows = np.concatenate([weighed[b][0] for b in blocks])
-        columns = np.concatenate([weighed[b][1] + offsets[b] for b in blocks])
-        values = np.concatenate([weighed[b][2] for b in blocks])
+        entries = [weighed[b].per_unit() for b in blocks]
+        rows = np.concatenate([e[0] for e in entries])
+        columns = np.concatenate([e[1] + offsets[b] for b, e in zip(blocks, entries, strict=True)])
+        values = np.concatenate([e[2] for e in entries])
         if len(blocks) > 1:
             order = np.argsort(rows, kind="stable")
             rows, columns, values = rows[order], columns[order], values[order]
