@@ -125,9 +125,10 @@ class LearnedModel:
     classifier: dict[str, Any] = field(default_factory=dict)
     sha256: str | None = None  # of model.json, once saved or loaded
     path: Path | None = None
-    # Caches for evidence: each column's n-gram as shown, and whether it is readable.
+    # Caches for evidence: each column's n-gram as shown, and coef for evidence.
     _shown: np.ndarray | None = field(default=None, repr=False, compare=False)
-    _readable: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _readable_coef: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                                 compare=False)
 
     # -- scoring ----------------------------------------------------------------------
 
@@ -249,9 +250,8 @@ class LearnedModel:
         entry = ranges(starts, lengths)
         pair = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
         ngram = columns[entry]
-        raised = values[entry] * self.coef[labels[pair], ngram]
-        # Only readable n-grams that raised the score explain it.
-        kept = (raised > 0) & self._readable_columns()[ngram]
+        raised = values[entry] * self._evidence_coef()[labels[pair], ngram]
+        kept = raised > 0  # only n-grams that raised the score explain it
         pair, ngram, raised = pair[kept], ngram[kept], raised[kept]
         order = _ranked(pair, raised, len(units))
         ranked, pair = ngram[order], pair[order]
@@ -290,25 +290,22 @@ class LearnedModel:
         """Every column's n-gram as evidence shows it (words without the spaces between),
         as an array, to pick many at once."""
         if self._shown is None:
-            shown = [name.replace(" ", "") if block == "words" else name
-                     for block, name in self.features.names()]
+            shown: list[str] = []
+            for block in self.features.blocks:
+                names = self.features.vocabularies[block]
+                shown += [name.replace(" ", "") for name in names] if block == "words" else names
             self._shown = np.array(shown, dtype=object)
         return self._shown
 
-    def _readable_columns(self) -> np.ndarray:
-        """Whether each column's n-gram is :func:`_readable`, for all columns at once:
-        readable is a property of single characters, asked once per distinct one."""
-        if self._readable is None:
-            shown = self._shown_names().tolist()
-            lengths = np.fromiter(map(len, shown), dtype=np.int64, count=len(shown))
-            codes = np.frombuffer("".join(shown).encode("utf-32-le"), dtype=np.uint32)
-            distinct, which = np.unique(codes, return_inverse=True)
-            readable = np.array([_readable(chr(c)) for c in distinct.tolist()], dtype=bool)
-            # Readable characters counted per n-gram, as differences of a running count.
-            running = np.concatenate([[0], np.cumsum(readable[which])])
-            ends = np.cumsum(lengths)
-            self._readable = running[ends] - running[ends - lengths] > 0
-        return self._readable
+    def _evidence_coef(self) -> np.ndarray:
+        """``coef`` with the weights of n-grams that are not :func:`_readable` set to 0,
+        so that they never count as raising a score."""
+        cached = self._readable_coef
+        if cached is None or cached[0] is not self.coef:
+            readable = _readable_names(self._shown_names().tolist())
+            cached = (self.coef, np.where(readable, self.coef, 0).astype(np.float32))
+            self._readable_coef = cached
+        return cached[1]
 
     # -- whole documents ----------------------------------------------------------------
 
@@ -364,16 +361,21 @@ class LearnedModel:
         """Units x labels: whether the dictionary has a non-negated hit of the label; and
         for units with hits of labels the model does not know, those labels, sorted."""
         index = {label: j for j, label in enumerate(self.labels)}
-        hit = np.zeros((len(units), len(self.labels)), dtype=bool)
+        rows: list[int] = []
+        columns: list[int] = []
         others: dict[int, list[str]] = {}
         for i, unit in enumerate(units):
             if not unit.hits:
                 continue
             labels = self._labels_hit(unit.hits)
-            hit[i, [index[label] for label in labels if label in index]] = True
+            known = [index[label] for label in labels if label in index]
+            rows += [i] * len(known)
+            columns += known
             unknown = sorted(labels.difference(index))
             if unknown:
                 others[i] = unknown
+        hit = np.zeros((len(units), len(self.labels)), dtype=bool)
+        hit[rows, columns] = True
         return hit, others
 
     def dictionary_labels(self, hits: Iterable[DictionaryHit]) -> frozenset[str]:
@@ -633,6 +635,19 @@ def _top_ngrams(ranked: list[str], k: int) -> list[str]:
         if not any(name in c or c in name for c in chosen):
             chosen.append(name)
     return chosen
+
+
+def _readable_names(names: list[str]) -> np.ndarray:
+    """:func:`_readable` of every name at once: readable is a property of single
+    characters, so it is asked once per distinct character."""
+    lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
+    codes = np.frombuffer("".join(names).encode("utf-32-le"), dtype=np.uint32)
+    distinct, which = np.unique(codes, return_inverse=True)
+    readable = np.array([_readable(chr(c)) for c in distinct.tolist()], dtype=bool)
+    # Readable characters counted per name, as differences of a running count.
+    running = np.concatenate([[0], np.cumsum(readable[which])])
+    ends = np.cumsum(lengths)
+    return running[ends] - running[ends - lengths] > 0
 
 
 def _readable(ngram: str) -> bool:
