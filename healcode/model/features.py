@@ -275,7 +275,6 @@ class FeatureSpace:
         self._columns: dict[str, np.ndarray] = {}  # fitted from counts: their columns kept
         self._char_lookups: dict[str, CharNgrams] = {}
         self._word_lookup: WordNgrams | None = None
-        self._coef_cache: tuple[np.ndarray, np.ndarray] | None = None
         self._theme_of = {rule.path: rule.theme for rule in codebook.rules()}
         self._dictionary_index = {n: i for i, n in enumerate(self.vocabularies["dictionary"])}
 
@@ -417,23 +416,16 @@ class FeatureSpace:
         out = np.tile(intercept.astype(np.float64), (count, 1))
         if not count:
             return out
-        weights = self._coef64(coef)
         for block, offset in self.offsets().items():
             part = weighed[block]
             if len(part.rows):
                 columns = part.columns + offset
+                # float64 values times float32 weights: float64 products, as scipy's
                 logits = np.stack([np.bincount(part.rows, part.values * label[columns],
-                                               minlength=part.height) for label in weights],
+                                               minlength=part.height) for label in coef],
                                   axis=1)
                 out += logits if part.row_of is None else logits[part.row_of]
         return out
-
-    def _coef64(self, coef: np.ndarray) -> np.ndarray:
-        """``coef`` (labels x features) as float64, converted once per model."""
-        cached = self._coef_cache
-        if cached is None or cached[0] is not coef:
-            cached = self._coef_cache = (coef, coef.astype(np.float64))
-        return cached[1]
 
     def weighted(self, block: Block, units: Sequence[UnitText]) -> Weighed:
         """The TF-IDF entries of a text block, as :func:`tfidf` weighs them; units with
@@ -455,7 +447,7 @@ class FeatureSpace:
         size = max(len(self.vocabularies[block]), 1)
         keys, counts = np.unique(rows * size + columns, return_counts=True)
         rows, columns = keys // size, keys % size
-        values = (1.0 + np.log(counts)) * self.idf[block].astype(np.float64)[columns]
+        values = (1.0 + np.log(counts)) * self.idf[block][columns]  # float64 (idf float32)
         norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
         norms[norms == 0] = 1.0
         values *= self.settings.weights[block] / norms[rows]

@@ -632,7 +632,10 @@ def _top_ngrams(ranked: list[str], k: int) -> list[str]:
     for name in ranked:
         if len(chosen) >= k:
             break
-        if not any(name in c or c in name for c in chosen):
+        for other in chosen:
+            if name in other or other in name:
+                break
+        else:
             chosen.append(name)
     return chosen
 
