@@ -446,7 +446,7 @@ class FeatureSpace:
         rows, columns = self._occurrences(block, texts)
         size = max(len(self.vocabularies[block]), 1)
         keys, counts = np.unique(rows * size + columns, return_counts=True)
-        rows, columns = keys // size, keys % size
+        rows, columns = np.divmod(keys, size)
         values = (1.0 + np.log(counts)) * self.idf[block][columns]  # float64 (idf float32)
         norms = np.sqrt(np.bincount(rows, values * values, minlength=len(texts)))
         norms[norms == 0] = 1.0

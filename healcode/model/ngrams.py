@@ -27,7 +27,6 @@ from typing import Any
 import numpy as np
 
 _BITS = 21  # every code point is below 2 ** 21
-_NEWLINE = ord("\n") + 1
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -48,22 +47,22 @@ class CharNgrams:
         if self.high > 3:
             return self._find_with_automaton(texts)
         joined = "\n".join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes += 1
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
         row_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(codes)]
-        breaks = codes == _NEWLINE
+        # An n-gram across two texts holds the line break between them, which no
+        # vocabulary entry does: it is looked up like any other, and not found.
         keys, rows = [], []
         for n in range(self.low, self.high + 1):
             size = len(codes) - n + 1
             if size <= 0:
                 continue
             key = codes[:size].copy()
-            valid = ~breaks[:size]
             for k in range(1, n):
                 key |= codes[k : k + size] << (_BITS * k)
-                valid &= ~breaks[k : k + size]
-            keys.append(key[valid])
-            rows.append(row_of[:size][valid])
+            keys.append(key)
+            rows.append(row_of[:size])
         if not keys:
             return _EMPTY, _EMPTY
         return self._table.lookup(np.concatenate(keys), np.concatenate(rows))
@@ -211,4 +210,4 @@ class KeyTable:
             matched = found == keys[probing]
             hit[probing[matched]] = True
             probing = probing[~matched & (found != self._FREE)]
-        return rows[hit].astype(np.int64), self._columns[slots[hit]]
+        return rows[hit], self._columns[slots[hit]]
