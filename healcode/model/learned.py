@@ -253,7 +253,7 @@ class LearnedModel:
         raised = values[entry] * self._evidence_coef()[labels[pair], ngram]
         kept = raised > 0  # only n-grams that raised the score explain it
         pair, ngram, raised = pair[kept], ngram[kept], raised[kept]
-        order = _ranked(pair, raised, len(units))
+        order = _ranked(pair, raised)
         ranked, pair = ngram[order], pair[order]
         bounds = np.searchsorted(pair, np.arange(len(units) + 1))
         # Nearly every pair is explained by its first few n-grams: only those become a
@@ -616,13 +616,23 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
             archive.writestr(info, buffer.getvalue())
 
 
-def _ranked(pair: np.ndarray, raised: np.ndarray, pairs: int) -> np.ndarray:
-    """The order of the entries pair by pair (``pair``: 0 to ``pairs`` - 1), the largest
-    ``raised`` first, ties in their order: ``np.lexsort((-raised, pair))``, as two stable
-    sorts, the second of 16-bit numbers when they fit, which numpy sorts by radix."""
-    order = np.argsort(-raised, kind="stable")
-    by_pair = pair[order].astype(np.uint16) if pairs <= 2**16 else pair[order]
-    return order[np.argsort(by_pair, kind="stable")]
+def _ranked(pair: np.ndarray, raised: np.ndarray) -> np.ndarray:
+    """``np.lexsort((-raised, pair))``: the entries pair by pair, the largest ``raised``
+    first, equal ones in their order (equal contributions are common: n-grams only ever
+    seen together in training share their weights).
+
+    Two of numpy's unstable sorts, much faster than its stable ones: the first ranks the
+    values (equal ones share a rank), the second sorts keys made unique and ordered by
+    (pair, rank, position)."""
+    size = len(raised)
+    by_value = np.argsort(-raised)
+    ordered = raised[by_value]
+    rank = np.empty(size, dtype=np.int64)
+    rank[by_value] = np.cumsum(np.concatenate([[False], ordered[1:] != ordered[:-1]]))
+    ranks = int(rank.max(initial=0)) + 1
+    if (int(pair.max(initial=0)) + 1) * ranks * max(size, 1) >= 2**63:
+        return np.lexsort((-raised, pair))  # keys that would not fit 64 bits
+    return np.argsort((pair * ranks + rank) * size + np.arange(size))
 
 
 def _top_ngrams(ranked: list[str], k: int) -> list[str]:
