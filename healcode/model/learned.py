@@ -315,7 +315,7 @@ class LearnedModel:
         ``units``: all units of the document in reading order (the interviewer's too:
         they are the question context); ``hits``: the dictionary coder's hits on them.
         """
-        scoped = scoped_units(units, hits)
+        scoped = _scoped_units(units, hits)
         probabilities = self._probabilities(self.features.weigh(scoped.units),
                                             len(scoped.units))
         return [
@@ -333,7 +333,7 @@ class LearnedModel:
 
         ``units`` and ``hits`` as :meth:`score_document` takes them; the units' scores,
         decisions and evidence are computed for the whole document at once."""
-        scoped = scoped_units(units, hits)
+        scoped = _scoped_units(units, hits)
         weighed = self.features.weigh(scoped.units)
         scores = self._probabilities(weighed, len(scoped.units))
         hit, others = self._dictionary_hits(scoped.units)
@@ -531,7 +531,7 @@ class LearnedModel:
 
 
 @dataclass(frozen=True, slots=True)
-class ScopedUnits:
+class _ScopedUnits:
     """One document's in-scope units as the model sees them."""
 
     document: str
@@ -539,7 +539,7 @@ class ScopedUnits:
     units: list[UnitText]
 
 
-def scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> ScopedUnits:
+def _scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> _ScopedUnits:
     """The in-scope units of one document (all its units, in reading order) with their
     questions and dictionary hits. ``Units`` (what ``code_document`` passes) are read as
     the columns they are, without making a ``Unit`` record of each."""
@@ -557,7 +557,7 @@ def scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> ScopedUnits:
         scoped = [i for i, u in enumerate(units) if u.in_scope]
     questions = question_texts(texts, interviewer)
     codes = _hit_codes(hits)
-    return ScopedUnits(
+    return _ScopedUnits(
         document, [indexes[i] for i in scoped],
         [UnitText(texts[i], questions[i], codes.get(indexes[i], ())) for i in scoped],
     )
