@@ -361,6 +361,22 @@ def test_code_units_of_columns_follow_the_definition(model, every_block_model, v
     assert unknown or variant != "labels left out"
 
 
+def test_a_long_document_is_coded_in_parts_with_the_same_result(model, learn_run):
+    from healcode.learning.examples import dictionary_hits, read_units_table
+    from healcode.model.learned import _scoped_units
+
+    units = [u for u in read_units_table(learn_run / "units.csv") if u.document == "d2"]
+    hits = [h for found in dictionary_hits(model.codebook, {"d2": units}).values()
+            for h in found]
+    scoped = _scoped_units(units, hits)
+    assert [len(p.units) for p in scoped.parts(4)] == [4, 4, 2]  # 10 participant units
+    in_parts = [c for part in scoped.parts(4) for c in model._code_scoped(part, 3)]
+    assert in_parts == model.code_units(units, hits)
+    parts = list(scoped.parts(4))
+    coded = {c.unit for c in in_parts}
+    assert coded & set(parts[0].indexes) and coded & set(parts[-1].indexes)
+
+
 def test_evidence_ranking_keeps_equal_contributions_in_order():
     """Equal contributions are common (n-grams only seen together share a weight)."""
     from healcode.model.learned import _ranked

@@ -25,7 +25,7 @@ import math
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -315,15 +315,18 @@ class LearnedModel:
         ``units``: all units of the document in reading order (the interviewer's too:
         they are the question context); ``hits``: the dictionary coder's hits on them.
         """
-        scoped = _scoped_units(units, hits)
-        probabilities = self._probabilities(self.features.weigh(scoped.units),
-                                            len(scoped.units))
-        return [
-            UnitScores(scoped.document, index, unit.text,
-                       dict(zip(self.labels, row, strict=True)), self._labels_hit(unit.hits))
-            for index, unit, row in zip(scoped.indexes, scoped.units, probabilities.tolist(),
-                                        strict=True)
-        ]
+        scored: list[UnitScores] = []
+        for part in _scoped_units(units, hits).parts():
+            probabilities = self._probabilities(self.features.weigh(part.units),
+                                                len(part.units))
+            scored += [
+                UnitScores(part.document, index, unit.text,
+                           dict(zip(self.labels, row, strict=True)),
+                           self._labels_hit(unit.hits))
+                for index, unit, row in zip(part.indexes, part.units, probabilities.tolist(),
+                                            strict=True)
+            ]
+        return scored
 
     def code_units(self, units: Sequence[Unit], hits: Iterable[Hit], *,
                    k: int = 3) -> list[ModelCoding]:
@@ -331,9 +334,12 @@ class LearnedModel:
         in unit order and then label order (the labels the model does not know follow,
         coded by the dictionary alone).
 
-        ``units`` and ``hits`` as :meth:`score_document` takes them; the units' scores,
-        decisions and evidence are computed for the whole document at once."""
-        scoped = _scoped_units(units, hits)
+        ``units`` and ``hits`` as :meth:`score_document` takes them; scores, decisions
+        and evidence are computed for many units at once."""
+        return [coding for part in _scoped_units(units, hits).parts()
+                for coding in self._code_scoped(part, k)]
+
+    def _code_scoped(self, scoped: _ScopedUnits, k: int) -> list[ModelCoding]:
         weighed = self.features.weigh(scoped.units)
         scores = self._probabilities(weighed, len(scoped.units))
         hit, others = self._dictionary_hits(scoped.units)
@@ -537,6 +543,14 @@ class _ScopedUnits:
     document: str
     indexes: list[int]  # each unit's index in the document
     units: list[UnitText]
+
+    def parts(self, size: int = 8192) -> Iterator[_ScopedUnits]:
+        """The units ``size`` at a time: a unit's scores and evidence do not depend on the
+        others', and a long transcript's arrays then stay small (the n-grams of all its
+        units at once would take some 200 bytes per character of it)."""
+        for start in range(0, len(self.units), size):
+            yield _ScopedUnits(self.document, self.indexes[start : start + size],
+                               self.units[start : start + size])
 
 
 def _scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> _ScopedUnits:
