@@ -224,6 +224,14 @@ def test_fast_scoring_equals_the_training_features(learn_run, mini_codebook, hig
     intercept = rng.normal(size=3).astype(np.float32)
     logits = expected @ coef.T.astype(float) + intercept
     assert np.allclose(space.logits(units, coef, intercept), logits, atol=1e-9)
+    # To the bit what scipy's sparse products give, block by block (scores decide codings
+    # at thresholds: a last-bit difference could change one)
+    matrix = space.transform(units)
+    exact = np.tile(intercept.astype(np.float64), (len(units), 1))
+    for block, offset in space.offsets().items():
+        end = offset + len(space.vocabularies[block])
+        exact += matrix[:, offset:end] @ coef[:, offset:end].T.astype(np.float64)
+    assert np.array_equal(space.logits(units, coef, intercept), exact)
 
 
 def test_score_units_and_evidence(model):
@@ -258,6 +266,146 @@ def test_code_units_of_a_document(model, learn_run):
         assert (c.source == "dictionary") == (c.evidence == ())
         assert c.score is not None and (c.source == "dictionary" or
                                         c.score >= model.thresholds[c.label])
+
+
+def _reference_codings(model, units, hits) -> list:
+    """What ``code_units`` must return, by its definition, one unit at a time: each
+    in-scope unit scored alone, decided label by label, explained from its own row."""
+    from healcode.model import ModelCoding
+    from healcode.model.features import question_contexts, unit_text
+
+    codings = []
+    for unit, question in zip(units, question_contexts(units), strict=True):
+        if not unit.in_scope:
+            continue
+        mine = [h for h in hits if h.unit == unit.index]
+        text = unit_text(unit.text, mine, question)
+        scores = dict(zip(model.labels, model.probabilities([text])[0].tolist(), strict=True))
+        dictionary = model.dictionary_labels(mine)
+        for label in [*model.labels, *sorted(dictionary - set(model.labels))]:
+            coded, source = model.decide(scores.get(label), label, label in dictionary)
+            if coded:
+                evidence = () if source == "dictionary" else _reference_evidence(model, text,
+                                                                                 label)
+                codings.append(ModelCoding(unit.document, unit.index, label, source,
+                                           scores.get(label), tuple(evidence)))
+    return codings
+
+
+def _reference_evidence(model, unit, label, k: int = 3) -> list[str]:
+    """The unit's character and word n-grams by what they add to the label's score, the
+    largest first (ties in column order), skipping punctuation and n-grams inside (or
+    around) one already chosen."""
+    from healcode.model.learned import _readable
+
+    row = model.features.transform([unit])
+    offsets = model.features.offsets()
+    text = [c for b in ("chars", "words") if b in offsets
+            for c in range(offsets[b], offsets[b] + len(model.features.vocabularies[b]))]
+    own = np.isin(row.indices, text)
+    columns, values = row.indices[own], row.data[own]
+    raised = values * model.coef[model.labels.index(label), columns]
+    names = model.features.names()
+    chosen: list[str] = []
+    for i in np.argsort(-raised, kind="stable"):
+        if raised[i] <= 0 or len(chosen) >= k:
+            break
+        block, name = names[columns[i]]
+        shown = name.replace(" ", "") if block == "words" else name
+        if _readable(shown) and not any(shown in c or c in shown for c in chosen):
+            chosen.append(shown)
+    return chosen
+
+
+@pytest.fixture(scope="module")
+def every_block_model(learn_run, mini_codebook):
+    """A code-level model with every feature block on (words and the dictionary's hits)."""
+    from healcode.learning import learn
+    from healcode.model.features import FeatureSettings
+
+    settings = FeatureSettings(weights={"chars": 1.0, "words": 0.7, "dictionary": 0.5,
+                                        "question": 0.25})
+    return learn([CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook,
+                 folds=4, level="code", settings=settings)
+
+
+@pytest.mark.parametrize("variant", ["as trained", "every block", "strict", "labels left out"])
+def test_code_units_of_columns_follow_the_definition(model, every_block_model, variant):
+    """code_units decides and explains a whole document at once, reading units and hits
+    as columns: the same codings, scores and evidence as the records one at a time."""
+    from dataclasses import replace
+
+    from healcode.coding import CodingOptions, code_document, make_coder
+    from healcode.corpus import load_corpus
+
+    chosen = every_block_model if variant == "every block" else model
+    if variant == "strict":  # few model codings: dictionary ones, and the "model" rule
+        chosen = replace(chosen, thresholds=dict.fromkeys(chosen.labels, 0.9),
+                         rules={label: "model" if i % 2 else "either"
+                                for i, label in enumerate(chosen.labels)})
+    if variant == "labels left out":  # hits of labels the model does not know
+        chosen = replace(chosen, labels=chosen.labels[1::2], coef=chosen.coef[1::2],
+                         intercept=chosen.intercept[1::2])
+    options = CodingOptions()
+    coder = make_coder(chosen.codebook, options)
+    sources, unknown = set(), 0
+    for document in load_corpus([LEARN / "corpus"]).documents():
+        coded = code_document(document, coder, options)
+        codings = chosen.code_units(coded.units, coded.hits)
+        assert codings == chosen.code_units(list(coded.units), list(coded.hits))
+        assert codings == _reference_codings(chosen, list(coded.units), list(coded.hits))
+        sources |= {c.source for c in codings}
+        unknown += sum(c.score is None for c in codings)
+    assert "model" in sources or variant == "strict"
+    assert "dictionary" in sources or variant in ("as trained", "every block")
+    assert unknown or variant != "labels left out"
+
+
+def test_a_long_document_is_coded_in_parts_with_the_same_result(model, learn_run):
+    from healcode.learning.examples import dictionary_hits, read_units_table
+    from healcode.model.learned import _scoped_units
+
+    units = [u for u in read_units_table(learn_run / "units.csv") if u.document == "d2"]
+    hits = [h for found in dictionary_hits(model.codebook, {"d2": units}).values()
+            for h in found]
+    scoped = _scoped_units(units, hits)
+    assert [len(p.units) for p in scoped.parts(4)] == [4, 4, 2]  # 10 participant units
+    in_parts = [c for part in scoped.parts(4) for c in model._code_scoped(part, 3)]
+    assert in_parts == model.code_units(units, hits)
+    parts = list(scoped.parts(4))
+    coded = {c.unit for c in in_parts}
+    assert coded & set(parts[0].indexes) and coded & set(parts[-1].indexes)
+
+
+def test_evidence_ranking_keeps_equal_contributions_in_order():
+    """Equal contributions are common (n-grams only seen together share a weight)."""
+    from healcode.model.learned import _ranked
+
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 2, 50, 5000):
+        pair = np.sort(rng.integers(0, max(size // 10, 1), size))
+        raised = rng.integers(1, 5, size) / 3.0  # many ties
+        assert np.array_equal(_ranked(pair, raised), np.lexsort((-raised, pair)))
+
+
+def test_key_table_finds_exactly_the_vocabulary():
+    from healcode.model.ngrams import KeyTable
+
+    rng = np.random.default_rng(3)
+    spread = rng.integers(1, 2**62, 3000)
+    runs = np.arange(10_000, 13_000)  # neighbouring keys: long probe chains if hashed badly
+    vocabulary = np.unique(np.concatenate([spread, runs]))
+    rng.shuffle(vocabulary)
+    table = KeyTable(vocabulary)
+    keys = np.concatenate([vocabulary, rng.integers(1, 2**62, 5000), np.arange(9_000, 14_000),
+                           vocabulary[::7]])
+    rng.shuffle(keys)
+    rows, columns = table.lookup(keys, np.arange(len(keys)) * 2)
+    where = {int(k): i for i, k in enumerate(vocabulary)}
+    expected = [(2 * i, where[int(k)]) for i, k in enumerate(keys) if int(k) in where]
+    assert list(zip(rows.tolist(), columns.tolist(), strict=True)) == expected
+    empty = KeyTable(np.zeros(0, dtype=np.int64))
+    assert [len(a) for a in empty.lookup(keys[:5], np.arange(5))] == [0, 0]
 
 
 # --- saving and loading -----------------------------------------------------------------

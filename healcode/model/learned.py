@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import io
+import itertools
 import json
 import math
 import unicodedata
 import zipfile
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -32,15 +33,22 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 
 import healcode
+from healcode.corpus.units import Units
 from healcode.errors import ModelError
 from healcode.model.features import (
+    TEXT_BLOCKS,
+    Block,
     DictionaryHit,
+    Entries,
     FeatureSettings,
     FeatureSpace,
     UnitText,
-    question_contexts,
+    Weighed,
+    question_texts,
+    ranges,
     unit_text,
 )
+from healcode.records import Hits
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook
@@ -51,6 +59,10 @@ Level = Literal["theme", "code"]  # what a model codes: themes, or code paths
 Rule = Literal["either", "model"]
 Source = Literal["dictionary", "model", "both"]
 RULES: tuple[Rule, ...] = ("either", "model")
+# A decision as a small integer, for deciding every unit and label of a document at once.
+SOURCES: tuple[Source | None, ...] = (None, "dictionary", "model", "both")
+_NOT_CODED, _DICTIONARY, _MODEL, _BOTH = range(len(SOURCES))
+_NOTHING = np.zeros(0, dtype=np.int64)
 FORMAT = "healcode learned coder"
 FORMAT_VERSION = 1
 MODEL_FILE = "model.json"
@@ -113,13 +125,19 @@ class LearnedModel:
     classifier: dict[str, Any] = field(default_factory=dict)
     sha256: str | None = None  # of model.json, once saved or loaded
     path: Path | None = None
-    _names: list[tuple[str, str]] | None = field(default=None, repr=False, compare=False)
+    # Caches for evidence: each column's n-gram as shown, and coef for evidence.
+    _shown: np.ndarray | None = field(default=None, repr=False, compare=False)
+    _readable_coef: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
+                                                                 compare=False)
 
     # -- scoring ----------------------------------------------------------------------
 
     def probabilities(self, units: Sequence[UnitText]) -> np.ndarray:
         """Units x labels: the model's probability of every label."""
-        logits = self.features.logits(units, self.coef, self.intercept)
+        return self._probabilities(self.features.weigh(units), len(units))
+
+    def _probabilities(self, weighed: Mapping[Block, Weighed], count: int) -> np.ndarray:
+        logits = self.features.logits_of(weighed, count, self.coef, self.intercept)
         return 1.0 / (1.0 + np.exp(-logits))
 
     def score_units(
@@ -166,6 +184,17 @@ class LearnedModel:
             return Decision(True, "dictionary")
         return Decision(False, None)
 
+    def _sources(self, scores: np.ndarray, dictionary: np.ndarray) -> np.ndarray:
+        """Units x labels: :meth:`decide` for every score at once (``dictionary``: whether
+        the unit has a non-negated hit of the label), as an index into ``SOURCES``."""
+        thresholds = np.array([self.thresholds[label] for label in self.labels])
+        either = np.array([self.rules[label] == "either" for label in self.labels])
+        by_model = scores >= thresholds
+        return np.where(by_model, np.where(dictionary, _BOTH, _MODEL),
+                        np.where(dictionary & either, _DICTIONARY, _NOT_CODED)).astype(np.int8)
+
+    # -- evidence -----------------------------------------------------------------------
+
     def evidence(
         self,
         text: str,
@@ -192,50 +221,91 @@ class LearnedModel:
                       k: int = 3) -> list[dict[str, list[str]]]:
         """:meth:`evidence` for ``labels[i]`` of ``units[i]``, the n-grams of all units
         weighed at once."""
-        offsets = self.features.offsets()
-        blocks = [b for b in ("chars", "words") if b in offsets]
-        weighed = {b: self.features.weighted(b, units) for b in blocks}
-        pointers = {b: np.searchsorted(weighed[b][0], np.arange(len(units) + 1))
-                    for b in blocks}
-        explained: list[dict[str, list[str]]] = []
-        for i, wanted in enumerate(labels):
-            wanted = [label for label in wanted if label in self.labels]
-            if not wanted:
-                explained.append({})
-                continue
-            columns, values = [], []
-            for block in blocks:
-                _, block_columns, block_values = weighed[block]
-                start, end = pointers[block][i], pointers[block][i + 1]
-                columns.append(block_columns[start:end] + offsets[block])
-                values.append(block_values[start:end])
-            unit_columns, unit_values = np.concatenate(columns), np.concatenate(values)
-            found = {}
-            for label in wanted:
-                raised = unit_values * self.coef[self.labels.index(label), unit_columns]
-                found[label] = self._top_ngrams(raised, unit_columns, k)
-            explained.append(found)
+        weighed = {b: self.features.weighted(b, units)
+                   for b in TEXT_BLOCKS if b in self.features.blocks}
+        index = {label: j for j, label in enumerate(self.labels)}
+        pairs = [(i, label) for i, wanted in enumerate(labels)
+                 for label in dict.fromkeys(wanted) if label in index]
+        found = self._evidence(weighed, len(units),
+                               np.array([i for i, _ in pairs], dtype=np.int64),
+                               np.array([index[label] for _, label in pairs], dtype=np.int64), k)
+        explained: list[dict[str, list[str]]] = [{} for _ in units]
+        for (i, label), ngrams in zip(pairs, found, strict=True):
+            explained[i][label] = ngrams
         return explained
 
-    def _top_ngrams(self, raised: np.ndarray, columns: np.ndarray, k: int) -> list[str]:
-        """The n-grams with the largest positive contributions, most first; one inside
-        (or around) one already chosen, and n-grams of punctuation alone, are skipped."""
-        names = self._feature_names()
-        chosen: list[str] = []
-        for index in np.argsort(-raised, kind="stable"):
-            if raised[index] <= 0 or len(chosen) >= k:
-                break
-            block, name = names[columns[index]]
-            shown = name.replace(" ", "") if block == "words" else name
-            if not _readable(shown) or any(shown in c or c in shown for c in chosen):
-                continue
-            chosen.append(shown)
-        return chosen
+    def _evidence(self, weighed: Mapping[Block, Weighed], count: int, units: np.ndarray,
+                  labels: np.ndarray, k: int) -> list[list[str]]:
+        """:meth:`evidence` for every pair (``units[p]``, ``labels[p]``) (positions among
+        the ``count`` units weighed, and in ``self.labels``).
 
-    def _feature_names(self) -> list[tuple[str, str]]:
-        if self._names is None:
-            self._names = self.features.names()
-        return self._names
+        What each n-gram adds to each pair's score is one array product over all pairs;
+        the pairs' n-grams are then ranked by one sort, the largest first (ties in the
+        unit's own order: characters, then words, each in column order), so that only
+        choosing among the first few (:func:`_top_ngrams`) is left to Python."""
+        rows, columns, values = self._text_entries(weighed)
+        pointers = np.searchsorted(rows, np.arange(count + 1))
+        starts = pointers[units]
+        lengths = pointers[units + 1] - starts
+        entry = ranges(starts, lengths)
+        pair = np.repeat(np.arange(len(units), dtype=np.int64), lengths)
+        ngram = columns[entry]
+        raised = values[entry] * self._evidence_coef()[labels[pair], ngram]
+        kept = raised > 0  # only n-grams that raised the score explain it
+        pair, ngram, raised = pair[kept], ngram[kept], raised[kept]
+        order = _ranked(pair, raised)
+        ranked, pair = ngram[order], pair[order]
+        bounds = np.searchsorted(pair, np.arange(len(units) + 1))
+        # Nearly every pair is explained by its first few n-grams: only those become a
+        # Python list; a pair that skips them all looks further.
+        first = np.arange(len(ranked)) - bounds[pair] < 4 * k
+        names = self._shown_names()
+        head = names[ranked[first]].tolist()
+        head_bounds = np.searchsorted(pair[first], np.arange(len(units) + 1)).tolist()
+        explained = []
+        for p, (start, end) in enumerate(itertools.pairwise(bounds.tolist())):
+            chosen = _top_ngrams(head[head_bounds[p] : head_bounds[p + 1]], k)
+            if len(chosen) < k and end - start > 4 * k:
+                chosen = _top_ngrams(names[ranked[start:end]].tolist(), k)
+            explained.append(chosen)
+        return explained
+
+    def _text_entries(self, weighed: Mapping[Block, Weighed]) -> Entries:
+        """The entries of the units' own words (the chars and words blocks), columns of
+        the whole matrix, by row: each unit's characters, then its words."""
+        offsets = self.features.offsets()
+        blocks = [b for b in TEXT_BLOCKS if b in offsets]
+        if not blocks:
+            return _NOTHING, _NOTHING, np.zeros(0)
+        entries = [weighed[b].per_unit() for b in blocks]
+        rows = np.concatenate([e[0] for e in entries])
+        columns = np.concatenate([e[1] + offsets[b] for b, e in zip(blocks, entries, strict=True)])
+        values = np.concatenate([e[2] for e in entries])
+        if len(blocks) > 1:
+            order = np.argsort(rows, kind="stable")
+            rows, columns, values = rows[order], columns[order], values[order]
+        return rows, columns, values
+
+    def _shown_names(self) -> np.ndarray:
+        """Every column's n-gram as evidence shows it (words without the spaces between),
+        as an array, to pick many at once."""
+        if self._shown is None:
+            shown: list[str] = []
+            for block in self.features.blocks:
+                names = self.features.vocabularies[block]
+                shown += [name.replace(" ", "") for name in names] if block == "words" else names
+            self._shown = np.array(shown, dtype=object)
+        return self._shown
+
+    def _evidence_coef(self) -> np.ndarray:
+        """``coef`` with the weights of n-grams that are not :func:`_readable` set to 0,
+        so that they never count as raising a score."""
+        cached = self._readable_coef
+        if cached is None or cached[0] is not self.coef:
+            readable = _readable_names(self._shown_names().tolist())
+            cached = (self.coef, np.where(readable, self.coef, 0).astype(np.float32))
+            self._readable_coef = cached
+        return cached[1]
 
     # -- whole documents ----------------------------------------------------------------
 
@@ -245,63 +315,84 @@ class LearnedModel:
         ``units``: all units of the document in reading order (the interviewer's too:
         they are the question context); ``hits``: the dictionary coder's hits on them.
         """
-        by_unit: dict[int, list[Hit]] = defaultdict(list)
-        for hit in hits:
-            by_unit[hit.unit].append(hit)
-        questions = question_contexts(units)
-        scoped = [(u, q) for u, q in zip(units, questions, strict=True) if u.in_scope]
-        texts = [unit_text(u.text, by_unit.get(u.index, ()), q) for u, q in scoped]
-        probabilities = self.probabilities(texts)
-        return [
-            UnitScores(
-                u.document, u.index, u.text,
-                dict(zip(self.labels, map(float, row), strict=True)),
-                self.dictionary_labels(by_unit.get(u.index, ())),
-            )
-            for (u, _), row in zip(scoped, probabilities, strict=True)
-        ]
+        scored: list[UnitScores] = []
+        for part in _scoped_units(units, hits).parts():
+            probabilities = self._probabilities(self.features.weigh(part.units),
+                                                len(part.units))
+            scored += [
+                UnitScores(part.document, index, unit.text,
+                           dict(zip(self.labels, row, strict=True)),
+                           self._labels_hit(unit.hits))
+                for index, unit, row in zip(part.indexes, part.units, probabilities.tolist(),
+                                            strict=True)
+            ]
+        return scored
 
     def code_units(self, units: Sequence[Unit], hits: Iterable[Hit], *,
                    k: int = 3) -> list[ModelCoding]:
         """The combined coder's codings of one document's in-scope units, with evidence,
         in unit order and then label order (the labels the model does not know follow,
-        coded by the dictionary alone)."""
-        hits = list(hits)
-        by_unit: dict[int, list[Hit]] = defaultdict(list)
-        for hit in hits:
-            by_unit[hit.unit].append(hit)
-        questions = dict(zip((u.index for u in units), question_contexts(units), strict=True))
-        scored_units = self.score_document(units, hits)
-        decided: list[list[tuple[str, Source, float | None]]] = []
-        for scored in scored_units:
-            known = sorted(scored.dictionary - set(self.labels))
-            mine = []
-            for label in [*self.labels, *known]:
-                score = scored.scores.get(label)
-                coded, source = self.decide(score, label, label in scored.dictionary)
-                if coded and source is not None:
-                    mine.append((label, source, score))
-            decided.append(mine)
-        explained = self.explain_units(
-            [unit_text(s.text, by_unit.get(s.unit, ()), questions[s.unit]) for s in scored_units],
-            [[label for label, source, _ in mine if source != "dictionary"] for mine in decided],
-            k=k,
-        )
-        return [
-            ModelCoding(scored.document, scored.unit, label, source, score,
-                        tuple(reasons.get(label, ())))
-            for scored, mine, reasons in zip(scored_units, decided, explained, strict=True)
-            for label, source, score in mine
-        ]
+        coded by the dictionary alone).
+
+        ``units`` and ``hits`` as :meth:`score_document` takes them; scores, decisions
+        and evidence are computed for many units at once."""
+        return [coding for part in _scoped_units(units, hits).parts()
+                for coding in self._code_scoped(part, k)]
+
+    def _code_scoped(self, scoped: _ScopedUnits, k: int) -> list[ModelCoding]:
+        weighed = self.features.weigh(scoped.units)
+        scores = self._probabilities(weighed, len(scoped.units))
+        hit, others = self._dictionary_hits(scoped.units)
+        sources = self._sources(scores, hit)
+        explained_units, explained_labels = np.nonzero(sources >= _MODEL)  # unit, label order
+        evidence = iter(self._evidence(weighed, len(scoped.units), explained_units,
+                                       explained_labels, k))
+        coded = sorted({*np.flatnonzero(sources.any(axis=1)).tolist(), *others})
+        source_rows, score_rows = sources.tolist(), scores.tolist()
+        codings = []
+        for i in coded:
+            unit = scoped.indexes[i]
+            for label, source, score in zip(self.labels, source_rows[i], score_rows[i],
+                                            strict=True):
+                if source != _NOT_CODED:
+                    reasons = tuple(next(evidence)) if source >= _MODEL else ()
+                    codings.append(ModelCoding(scoped.document, unit, label,
+                                               SOURCES[source], score, reasons))
+            codings.extend(ModelCoding(scoped.document, unit, label, "dictionary", None, ())
+                           for label in others.get(i, ()))
+        return codings
+
+    def _dictionary_hits(self, units: Sequence[UnitText]
+                         ) -> tuple[np.ndarray, dict[int, list[str]]]:
+        """Units x labels: whether the dictionary has a non-negated hit of the label; and
+        for units with hits of labels the model does not know, those labels, sorted."""
+        index = {label: j for j, label in enumerate(self.labels)}
+        rows: list[int] = []
+        columns: list[int] = []
+        others: dict[int, list[str]] = {}
+        for i, unit in enumerate(units):
+            if not unit.hits:
+                continue
+            labels = self._labels_hit(unit.hits)
+            known = [index[label] for label in labels if label in index]
+            rows += [i] * len(known)
+            columns += known
+            unknown = sorted(labels.difference(index))
+            if unknown:
+                others[i] = unknown
+        hit = np.zeros((len(units), len(self.labels)), dtype=bool)
+        hit[rows, columns] = True
+        return hit, others
 
     def dictionary_labels(self, hits: Iterable[DictionaryHit]) -> frozenset[str]:
         """Labels of this model's level with a non-negated hit among ``hits``."""
-        labels = set()
-        for hit in hits:
-            if hit.negated:
-                continue
-            labels.add(hit.code.split("/", 1)[0] if self.level == "theme" else hit.code)
-        return frozenset(labels)
+        return self._labels_hit((hit.code, hit.negated) for hit in hits)
+
+    def _labels_hit(self, codes: Iterable[tuple[str, bool]]) -> frozenset[str]:
+        """:meth:`dictionary_labels` of (code path, negated) pairs."""
+        if self.level == "theme":
+            return frozenset(code.split("/", 1)[0] for code, negated in codes if not negated)
+        return frozenset(code for code, negated in codes if not negated)
 
     # -- saving and loading ------------------------------------------------------------
 
@@ -445,6 +536,61 @@ class LearnedModel:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class _ScopedUnits:
+    """One document's in-scope units as the model sees them."""
+
+    document: str
+    indexes: list[int]  # each unit's index in the document
+    units: list[UnitText]
+
+    def parts(self, size: int = 8192) -> Iterator[_ScopedUnits]:
+        """The units ``size`` at a time: a unit's scores and evidence do not depend on the
+        others', and a long transcript's arrays then stay small (the n-grams of all its
+        units at once would take some 200 bytes per character of it)."""
+        for start in range(0, len(self.units), size):
+            yield _ScopedUnits(self.document, self.indexes[start : start + size],
+                               self.units[start : start + size])
+
+
+def _scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> _ScopedUnits:
+    """The in-scope units of one document (all its units, in reading order) with their
+    questions and dictionary hits. ``Units`` (what ``code_document`` passes) are read as
+    the columns they are, without making a ``Unit`` record of each."""
+    if isinstance(units, Units):
+        document = units.document
+        texts = units.texts()
+        interviewer = [role == "interviewer" for role in units.roles()]
+        indexes = list(range(len(units)))
+        scoped = units.in_scope()
+    else:
+        document = units[0].document if units else ""
+        texts = [u.text for u in units]
+        interviewer = [u.role == "interviewer" for u in units]
+        indexes = [u.index for u in units]
+        scoped = [i for i, u in enumerate(units) if u.in_scope]
+    questions = question_texts(texts, interviewer)
+    codes = _hit_codes(hits)
+    return _ScopedUnits(
+        document, [indexes[i] for i in scoped],
+        [UnitText(texts[i], questions[i], codes.get(indexes[i], ())) for i in scoped],
+    )
+
+
+def _hit_codes(hits: Iterable[Hit]) -> dict[int, tuple[tuple[str, bool], ...]]:
+    """Each unit's distinct (code path, negated) among ``hits``, sorted, as ``unit_text``
+    keeps them; ``Hits`` are read as columns."""
+    found: dict[int, set[tuple[str, bool]]] = defaultdict(set)
+    if isinstance(hits, Hits):
+        codes = [code for _, code, _ in hits.table]
+        for unit, kind, negated in zip(hits.units, hits.kinds, hits.negated, strict=True):
+            found[unit].add((codes[kind], bool(negated)))
+    else:
+        for hit in hits:
+            found[hit.unit].add((hit.code, bool(hit.negated)))
+    return {unit: tuple(sorted(pairs)) for unit, pairs in found.items()}
+
+
 CV_COLUMNS = ("label", "coder", "precision", "recall", "f1", "kappa", "support", "coded",
               "units")
 
@@ -482,6 +628,53 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
             archive.writestr(info, buffer.getvalue())
+
+
+def _ranked(pair: np.ndarray, raised: np.ndarray) -> np.ndarray:
+    """``np.lexsort((-raised, pair))``: the entries pair by pair, the largest ``raised``
+    first, equal ones in their order (equal contributions are common: n-grams only ever
+    seen together in training share their weights).
+
+    Two of numpy's unstable sorts, much faster than its stable ones: the first ranks the
+    values (equal ones share a rank), the second sorts keys made unique and ordered by
+    (pair, rank, position)."""
+    size = len(raised)
+    by_value = np.argsort(-raised)
+    ordered = raised[by_value]
+    rank = np.empty(size, dtype=np.int64)
+    rank[by_value] = np.cumsum(np.concatenate([[False], ordered[1:] != ordered[:-1]]))
+    ranks = int(rank.max(initial=0)) + 1
+    if (int(pair.max(initial=0)) + 1) * ranks * max(size, 1) >= 2**63:
+        return np.lexsort((-raised, pair))  # keys that would not fit 64 bits
+    return np.argsort((pair * ranks + rank) * size + np.arange(size))
+
+
+def _top_ngrams(ranked: list[str], k: int) -> list[str]:
+    """The first ``k`` of the n-grams ``ranked`` (the largest contribution first), but one
+    inside (or around) one already chosen is skipped."""
+    chosen: list[str] = []
+    for name in ranked:
+        if len(chosen) >= k:
+            break
+        for other in chosen:
+            if name in other or other in name:
+                break
+        else:
+            chosen.append(name)
+    return chosen
+
+
+def _readable_names(names: list[str]) -> np.ndarray:
+    """:func:`_readable` of every name at once: readable is a property of single
+    characters, so it is asked once per distinct character."""
+    lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
+    codes = np.frombuffer("".join(names).encode("utf-32-le"), dtype=np.uint32)
+    distinct, which = np.unique(codes, return_inverse=True)
+    readable = np.array([_readable(chr(c)) for c in distinct.tolist()], dtype=bool)
+    # Readable characters counted per name, as differences of a running count.
+    running = np.concatenate([[0], np.cumsum(readable[which])])
+    ends = np.cumsum(lengths)
+    return running[ends] - running[ends - lengths] > 0
 
 
 def _readable(ngram: str) -> bool:

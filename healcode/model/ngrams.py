@@ -5,10 +5,13 @@ every n-gram as a Python string costs more than coding the corpus, so the lookup
 turn the text into integers once and find the n-grams as integer keys:
 
 - character n-grams of up to three characters: each code point (plus one) fills 21
-  bits of a 64-bit key, so an n-gram is one integer, and ``searchsorted`` over the
-  vocabulary's sorted keys finds every occurrence;
+  bits of a 64-bit key, so an n-gram is one integer;
 - word n-grams: words become numbers through one dictionary, and an n-gram is its word
   numbers in base (number of words).
+
+The keys are then looked up all at once in a hash table of the vocabulary's keys
+(``KeyTable``): a few array gathers, where a binary search (``searchsorted``) makes some
+17 dependent reads into a large array per key.
 
 Both give exactly the n-grams that ``char_ngrams`` / ``word_ngrams`` in
 ``features.py`` generate (a test holds them to it); texts are joined with line breaks,
@@ -24,7 +27,6 @@ from typing import Any
 import numpy as np
 
 _BITS = 21  # every code point is below 2 ** 21
-_NEWLINE = ord("\n") + 1
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -36,9 +38,7 @@ class CharNgrams:
         self.vocabulary = vocabulary
         self._automaton: Any = None
         if high <= 3:
-            keys = np.array([_char_key(term) for term in vocabulary], dtype=np.int64)
-            order = np.argsort(keys, kind="stable")
-            self._keys, self._columns = keys[order], order.astype(np.int64)
+            self._table = KeyTable(_char_keys(vocabulary))
 
     def find(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """(row, column) of every occurrence; ``texts`` already normalised and lowered."""
@@ -47,25 +47,25 @@ class CharNgrams:
         if self.high > 3:
             return self._find_with_automaton(texts)
         joined = "\n".join(texts)
-        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64) + 1
+        codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+        codes += 1
         lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1
         row_of = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)[: len(codes)]
-        breaks = codes == _NEWLINE
+        # An n-gram across two texts holds the line break between them, which no
+        # vocabulary entry does: it is looked up like any other, and not found.
         keys, rows = [], []
         for n in range(self.low, self.high + 1):
             size = len(codes) - n + 1
             if size <= 0:
                 continue
             key = codes[:size].copy()
-            valid = ~breaks[:size]
             for k in range(1, n):
                 key |= codes[k : k + size] << (_BITS * k)
-                valid &= ~breaks[k : k + size]
-            keys.append(key[valid])
-            rows.append(row_of[:size][valid])
+            keys.append(key)
+            rows.append(row_of[:size])
         if not keys:
             return _EMPTY, _EMPTY
-        return _lookup(np.concatenate(keys), np.concatenate(rows), self._keys, self._columns)
+        return self._table.lookup(np.concatenate(keys), np.concatenate(rows))
 
     def _find_with_automaton(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Longer n-grams: one overlapping Aho-Corasick pass over the vocabulary."""
@@ -99,8 +99,7 @@ class WordNgrams:
         if self._fits:
             keys = np.array([self._key([self._numbers[w] for w in words]) for words in split],
                             dtype=np.int64)
-            order = np.argsort(keys, kind="stable")
-            self._keys, self._columns = keys[order], order.astype(np.int64)
+            self._table = KeyTable(keys)
         else:
             self._index = {term: i for i, term in enumerate(vocabulary)}
 
@@ -131,8 +130,7 @@ class WordNgrams:
             found_rows.append(rows[:count][valid])
         if not keys:
             return _EMPTY, _EMPTY
-        return _lookup(np.concatenate(keys), np.concatenate(found_rows), self._keys,
-                       self._columns)
+        return self._table.lookup(np.concatenate(keys), np.concatenate(found_rows))
 
     def _find_as_strings(self, words: Sequence[str],
                          rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -149,19 +147,67 @@ class WordNgrams:
         return np.asarray(found_rows, dtype=np.int64), np.asarray(columns, dtype=np.int64)
 
 
-def _char_key(term: str) -> int:
-    key = 0
-    for k, char in enumerate(term):
-        key |= (ord(char) + 1) << (_BITS * k)
-    return key
+def _char_keys(terms: Sequence[str]) -> np.ndarray:
+    """Each term's key: its k-th code point (plus one) in bits 21k to 21k + 20."""
+    lengths = np.fromiter(map(len, terms), dtype=np.int64, count=len(terms))
+    codes = np.frombuffer("".join(terms).encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    keys = np.zeros(len(terms), dtype=np.int64)
+    for k in range(int(lengths.max(initial=0))):
+        longer = lengths > k
+        keys[longer] |= (codes[starts[longer] + k] + 1) << (_BITS * k)
+    return keys
 
 
-def _lookup(keys: np.ndarray, rows: np.ndarray, vocabulary_keys: np.ndarray,
-            columns: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The (row, column) of each key that is in the sorted ``vocabulary_keys``."""
-    if not len(vocabulary_keys) or not len(keys):
-        return _EMPTY, _EMPTY
-    where = np.searchsorted(vocabulary_keys, keys)  # (sorting the keys first is slower)
-    where[where == len(vocabulary_keys)] = 0
-    hit = vocabulary_keys[where] == keys
-    return rows[hit].astype(np.int64), columns[where[hit]]
+class KeyTable:
+    """The vocabulary's keys (positive, distinct) in an open-addressing hash table that
+    looks many keys up at once with array operations.
+
+    A key's home slot is its Fibonacci hash (the key times 2**64 / golden ratio, top bits);
+    a key that finds its slot taken goes on to the next one (linear probing). The table
+    has at least four slots per key, so nearly every key is found, or known absent, at
+    its home slot.
+    """
+
+    _FREE = -1  # no key is negative
+    _MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+    def __init__(self, keys: np.ndarray) -> None:
+        bits = max(int(4 * len(keys)).bit_length(), 4)
+        self._mask = (1 << bits) - 1
+        self._shift = np.uint64(64 - bits)
+        self._keys = np.full(self._mask + 1, self._FREE, dtype=np.int64)
+        self._columns = np.zeros(self._mask + 1, dtype=np.int64)
+        # Insert every key at once, round by round: of the keys whose current slot is
+        # free, the first one for each slot takes it; the others move one slot on.
+        pending = np.arange(len(keys), dtype=np.int64)
+        slots = self._home(keys)
+        while len(pending):
+            free = self._keys[slots] == self._FREE
+            taken, first = np.unique(slots[free], return_index=True)
+            winners = pending[free][first]
+            self._keys[taken] = keys[winners]
+            self._columns[taken] = winners
+            placed = np.zeros(len(pending), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            pending, slots = pending[~placed], (slots[~placed] + 1) & self._mask
+
+    def _home(self, keys: np.ndarray) -> np.ndarray:
+        hashed = keys.view(np.uint64) * self._MULTIPLIER  # wraps around, as it should
+        return (hashed >> self._shift).astype(np.int64)
+
+    def lookup(self, keys: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The (row, column) of each of ``keys`` (int64, with its ``rows``) that is in the
+        table, in the order of ``keys``."""
+        slots = self._home(keys)
+        found = self._keys[slots]
+        hit = found == keys
+        # The few keys whose home slot holds another key probe on.
+        probing = np.flatnonzero(~hit & (found != self._FREE))
+        while len(probing):
+            slots[probing] = (slots[probing] + 1) & self._mask
+            found = self._keys[slots[probing]]
+            matched = found == keys[probing]
+            hit[probing[matched]] = True
+            probing = probing[~matched & (found != self._FREE)]
+        return rows[hit], self._columns[slots[hit]]
