@@ -25,8 +25,13 @@ import tempfile
 import time
 from pathlib import Path
 
-THEMES = ("mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
-          "community_participation")
+THEMES = (
+    "mutual_relationships",
+    "positive_self_esteem",
+    "hope",
+    "emotional_pain",
+    "community_participation",
+)
 UNIT_TEXT = "我们一起去社区参加活动，心里慢慢有了盼头。"
 
 
@@ -42,20 +47,35 @@ def build(directory: Path, units: int, documents: int, seed: int = 7) -> None:
         for index in range(min(per_document, units - d * per_document)):
             start, offset = offset, offset + len(UNIT_TEXT)
             coded = index % 4 != 0
-            unit_rows.append([document, index, "受访者" if coded else "访谈者",
-                              "participant" if coded else "interviewer", start, offset,
-                              coded, UNIT_TEXT])
+            unit_rows.append(
+                [
+                    document,
+                    index,
+                    "受访者" if coded else "访谈者",
+                    "participant" if coded else "interviewer",
+                    start,
+                    offset,
+                    coded,
+                    UNIT_TEXT,
+                ]
+            )
             if not coded:
                 continue
             first = rng.sample(THEMES, rng.choice((1, 2))) if rng.random() < 0.35 else []
-            second = list(first) if rng.random() < 0.8 else (
-                rng.sample(THEMES, 1) if rng.random() < 0.4 else [])
+            second = (
+                list(first)
+                if rng.random() < 0.8
+                else (rng.sample(THEMES, 1) if rng.random() < 0.4 else [])
+            )
             third = list(first) if rng.random() < 0.7 else []
             anna += [[document, index, code] for code in first] or [[document, index, ""]]
             ben += [[document, index, code] for code in second] or [[document, index, ""]]
             carl += [[document, start + 1, offset - 1, code] for code in third]
-    _write(directory / "units.csv",
-           ["document", "unit", "speaker", "role", "start", "end", "coded", "text"], unit_rows)
+    _write(
+        directory / "units.csv",
+        ["document", "unit", "speaker", "role", "start", "end", "coded", "text"],
+        unit_rows,
+    )
     _write(directory / "anna.csv", ["document", "unit", "code"], anna)
     _write(directory / "ben.csv", ["document", "unit", "code"], ben)
     _write(directory / "carl_ranges.csv", ["document", "start", "end", "code"], carl)
@@ -78,18 +98,45 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=37_000)
     parser.add_argument("--documents", type=int, default=4)
-    parser.add_argument("--keep", type=Path, default=None,
-                        help="Build the files here and keep them (default: a temporary folder).")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        default=None,
+        help="Build the files here and keep them (default: a temporary folder).",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         directory = args.keep or Path(scratch)
         build(directory, args.units, args.documents)
-        agree = [sys.executable, "-m", "healcode", "agree", "-q", "--force",
-                 "--units", str(directory / "units.csv")]
-        two = timed([*agree, str(directory / "anna.csv"), str(directory / "ben.csv"),
-                     "-o", str(directory / "out2")])
-        three = timed([*agree, str(directory / "anna.csv"), str(directory / "ben.csv"),
-                       str(directory / "carl_ranges.csv"), "-o", str(directory / "out3")])
+        agree = [
+            sys.executable,
+            "-m",
+            "healcode",
+            "agree",
+            "-q",
+            "--force",
+            "--units",
+            str(directory / "units.csv"),
+        ]
+        two = timed(
+            [
+                *agree,
+                str(directory / "anna.csv"),
+                str(directory / "ben.csv"),
+                "-o",
+                str(directory / "out2"),
+            ]
+        )
+        three = timed(
+            [
+                *agree,
+                str(directory / "anna.csv"),
+                str(directory / "ben.csv"),
+                str(directory / "carl_ranges.csv"),
+                "-o",
+                str(directory / "out3"),
+            ]
+        )
     print(f"{args.units:,} units in {args.documents} documents")
     print(f"  agree, two coders (unit codings):         {two:6.1f} s")
     print(f"  agree, three coders (one as coded ranges): {three:6.1f} s")

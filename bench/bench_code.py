@@ -52,8 +52,13 @@ def bundled_sentences() -> dict[str, list[str]]:
     return sentences
 
 
-def transcript_lines(rng: random.Random, sentences: dict[str, list[str]], number: int,
-                     characters: int, paragraphs: list[str] | None = None) -> list[str]:
+def transcript_lines(
+    rng: random.Random,
+    sentences: dict[str, list[str]],
+    number: int,
+    characters: int,
+    paragraphs: list[str] | None = None,
+) -> list[str]:
     """A transcript of about ``characters`` characters: a header, then question/answer turns."""
     lines = [f"访谈编号：B{number:05d}", ""]
     size = 0
@@ -102,8 +107,18 @@ def run_code(corpus: Path, out: Path, *args: str) -> tuple[float, int]:
     """`healcode code` in a fresh process: (seconds, peak RSS in bytes of the command or
     of any worker process it ran). The peak is read by a small parent process of its own,
     so that each run is measured alone."""
-    command = [sys.executable, "-m", "healcode", "code", str(corpus), "-o", str(out), "-q",
-               "--force", *args]
+    command = [
+        sys.executable,
+        "-m",
+        "healcode",
+        "code",
+        str(corpus),
+        "-o",
+        str(out),
+        "-q",
+        "--force",
+        *args,
+    ]
     probe = (
         "import json, resource, subprocess, sys, time\n"
         "started = time.perf_counter()\n"
@@ -112,10 +127,13 @@ def run_code(corpus: Path, out: Path, *args: str) -> tuple[float, int]:
         "peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024\n"
         "print(json.dumps([status, seconds, peak]))\n"
     )
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-        [str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
-    result = subprocess.run([sys.executable, "-c", probe, *command], capture_output=True,
-                            text=True, env=env, check=True)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])]),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", probe, *command], capture_output=True, text=True, env=env, check=True
+    )
     status, seconds, peak = json.loads(result.stdout.strip().splitlines()[-1])
     if status != 0:
         raise SystemExit(f"healcode code {' '.join(args)} failed: {result.stderr}")
@@ -131,8 +149,12 @@ def same_files(a: Path, b: Path) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--mb", type=float, default=20.0, help="corpus size in MB (default 20)")
-    parser.add_argument("--big-mb", type=float, default=200.0,
-                        help="size of the memory runs in MB (default 200; 0 skips them)")
+    parser.add_argument(
+        "--big-mb",
+        type=float,
+        default=200.0,
+        help="size of the memory runs in MB (default 200; 0 skips them)",
+    )
     parser.add_argument("--jobs", type=int, default=2, help="workers of the parallel runs")
     parser.add_argument("--no-dask", action="store_true", help="skip the --dask local run")
     parser.add_argument("--keep", type=Path, help="keep the corpora and outputs in this directory")
@@ -150,11 +172,18 @@ def main() -> None:
 
     # The dictionary alone (--no-model) in every mode; the bundled learned model beside it
     # (the default with the bundled codebook) once, for what the model costs.
-    runs = {"--jobs 1": ["--jobs", "1", "--no-model"],
-            f"--jobs {args.jobs}": ["--jobs", str(args.jobs), "--no-model"]}
+    runs = {
+        "--jobs 1": ["--jobs", "1", "--no-model"],
+        f"--jobs {args.jobs}": ["--jobs", str(args.jobs), "--no-model"],
+    }
     if not args.no_dask:
-        runs[f"--dask local --jobs {args.jobs}"] = ["--dask", "local", "--jobs", str(args.jobs),
-                                                    "--no-model"]
+        runs[f"--dask local --jobs {args.jobs}"] = [
+            "--dask",
+            "local",
+            "--jobs",
+            str(args.jobs),
+            "--no-model",
+        ]
     seconds: dict[str, float] = {}
     outputs: dict[str, Path] = {}
     for name, options in runs.items():
@@ -187,21 +216,25 @@ def main() -> None:
     for name, rate in rates.items():
         print(f"{name:<{width}} {rate:7.2f} MB/s")
     serial = rates["healcode code --jobs 1"]
-    print(f"--jobs 1 / spaCy+jieba:  {serial / rates['spaCy + jieba segmentation']:6.1f}x"
-          "  (target >= 10x)")
-    print(f"--jobs 1 / rjieba:       {serial / rates['rjieba segmentation']:6.2f}x"
-          "  (target >= 0.5x)")
+    print(
+        f"--jobs 1 / spaCy+jieba:  {serial / rates['spaCy + jieba segmentation']:6.1f}x"
+        "  (target >= 10x)"
+    )
+    print(
+        f"--jobs 1 / rjieba:       {serial / rates['rjieba segmentation']:6.2f}x  (target >= 0.5x)"
+    )
     print(f"with the model / without:  {seconds['--jobs 1'] / model_s:5.2f}x  (target >= 0.5x)")
     for name in list(seconds)[1:]:
-        print(f"{name} / --jobs 1: {seconds['--jobs 1'] / seconds[name]:5.2f}x"
-              + ("  (target >= 1.8x)" if name == f"--jobs {args.jobs}" else ""))
+        print(
+            f"{name} / --jobs 1: {seconds['--jobs 1'] / seconds[name]:5.2f}x"
+            + ("  (target >= 1.8x)" if name == f"--jobs {args.jobs}" else "")
+        )
     first = outputs["--jobs 1"]
     identical = all(same_files(first, out) for out in outputs.values())
     print(f"outputs byte-identical across {', '.join(runs)}: {'yes' if identical else 'NO'}")
     manifest = json.loads((first / "manifest.json").read_text(encoding="utf-8"))
     counts = manifest["counts"]
-    print(f"coded {counts['documents']} documents, {counts['units']} units, "
-          f"{counts['hits']} hits")
+    print(f"coded {counts['documents']} documents, {counts['units']} units, {counts['hits']} hits")
 
     if args.big_mb > 0:
         one = work / "one"
@@ -213,18 +246,24 @@ def main() -> None:
         many.mkdir()
         spread, _ = build_corpus(many, args.big_mb, seed=13)
         files = len(list(many.iterdir()))
-        for name, path, total in (("one transcript of", one, big),
-                                  (f"{files} transcripts,", many, spread)):
+        for name, path, total in (
+            ("one transcript of", one, big),
+            (f"{files} transcripts,", many, spread),
+        ):
             s, peak = run_code(path, work / "out-memory", "--jobs", "1", "--no-model")
-            print(f"peak memory, {name} {total / MB:.0f} MB, --jobs 1: {peak / MB:,.0f} MB "
-                  f"({s:.0f} s, {total / MB / s:.2f} MB/s)")
+            print(
+                f"peak memory, {name} {total / MB:.0f} MB, --jobs 1: {peak / MB:,.0f} MB "
+                f"({s:.0f} s, {total / MB / s:.2f} MB/s)"
+            )
         # the parallel runs again on the large corpus, where starting up weighs little
         big_runs = {k: v for k, v in runs.items() if k != "--jobs 1"}
         for name, options in big_runs.items():
             s_big, peak = run_code(many, work / "out-parallel", *options)
-            print(f"{files} transcripts, {spread / MB:.0f} MB, {name}: {spread / MB / s_big:.2f} "
-                  f"MB/s, {s / s_big:.2f}x --jobs 1; peak memory of a process "
-                  f"{peak / MB:,.0f} MB")
+            print(
+                f"{files} transcripts, {spread / MB:.0f} MB, {name}: {spread / MB / s_big:.2f} "
+                f"MB/s, {s / s_big:.2f}x --jobs 1; peak memory of a process "
+                f"{peak / MB:,.0f} MB"
+            )
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -34,9 +34,11 @@ def build_coded_corpus(directory: Path, units: int, seed: int = 11) -> tuple[Pat
     questions = []
     for document in load_corpus([default_corpus_path()]).documents():
         turns = find_turns(document.text)
-        questions += [u.text for u in split_units(document, turns,
-                                                  in_scope=CodingOptions().in_scope)
-                      if u.role == "interviewer"]
+        questions += [
+            u.text
+            for u in split_units(document, turns, in_scope=CodingOptions().in_scope)
+            if u.role == "interviewer"
+        ]
     codes: dict[str, set[str]] = defaultdict(set)
     with (ROOT / "corpora" / "warm_heart_home" / "gold.csv").open(encoding="utf-8-sig") as f:
         for row in csv.DictReader(f):
@@ -47,25 +49,46 @@ def build_coded_corpus(directory: Path, units: int, seed: int = 11) -> tuple[Pat
     rng = random.Random(seed)
     units_csv, codings_csv = directory / "units.csv", directory / "codings.csv"
     written = characters = 0
-    with units_csv.open("w", encoding="utf-8", newline="") as u_handle, \
-            codings_csv.open("w", encoding="utf-8", newline="") as c_handle:
+    with (
+        units_csv.open("w", encoding="utf-8", newline="") as u_handle,
+        codings_csv.open("w", encoding="utf-8", newline="") as c_handle,
+    ):
         unit_rows, coding_rows = csv.writer(u_handle), csv.writer(c_handle)
-        unit_rows.writerow(["document", "unit", "speaker", "role", "start", "end", "coded",
-                            "text"])
+        unit_rows.writerow(["document", "unit", "speaker", "role", "start", "end", "coded", "text"])
         coding_rows.writerow(["document", "unit", "code"])
         number = 0
         while written < units:
             document, index, offset = f"b{number:05d}", 0, 0
             for _ in range(10):  # ten question-answer exchanges per document
                 question = rng.choice(questions)
-                unit_rows.writerow([document, index, "访谈者", "interviewer", offset,
-                                    offset + len(question), False, question])
+                unit_rows.writerow(
+                    [
+                        document,
+                        index,
+                        "访谈者",
+                        "interviewer",
+                        offset,
+                        offset + len(question),
+                        False,
+                        question,
+                    ]
+                )
                 index, offset = index + 1, offset + len(question) + 1
                 for _ in range(rng.randint(3, 7)):
                     picked = rng.sample(sentences, rng.choice((1, 1, 2)))
                     text = "".join(picked)
-                    unit_rows.writerow([document, index, "受访者", "participant", offset,
-                                        offset + len(text), True, text])
+                    unit_rows.writerow(
+                        [
+                            document,
+                            index,
+                            "受访者",
+                            "participant",
+                            offset,
+                            offset + len(text),
+                            True,
+                            text,
+                        ]
+                    )
                     labels = sorted(set().union(*(codes[s] for s in picked))) or [""]
                     coding_rows.writerows([document, index, label] for label in labels)
                     index, offset = index + 1, offset + len(text)
@@ -91,8 +114,10 @@ def main() -> None:
     model = learn([codings_csv], units=[units_csv])
     model.save(work / "model", force=True)
     learned = time.perf_counter() - started
-    print(f"learn: {model.training['units']} units, {model.training['documents']} documents, "
-          f"{learned:.1f} s (target: under 60 s for 10,000 units)")
+    print(
+        f"learn: {model.training['units']} units, {model.training['documents']} documents, "
+        f"{learned:.1f} s (target: under 60 s for 10,000 units)"
+    )
 
     from healcode.learning.examples import dictionary_hits, read_units_table
 
@@ -109,8 +134,10 @@ def main() -> None:
         scored += len(loaded.score_document(document_units, document_hits))
     seconds = time.perf_counter() - started
     megabytes = characters * 3 / 1e6
-    print(f"score: {scored} units, {seconds:.1f} s including loading, "
-          f"~{megabytes / seconds:.2f} MB/s of unit text")
+    print(
+        f"score: {scored} units, {seconds:.1f} s including loading, "
+        f"~{megabytes / seconds:.2f} MB/s of unit text"
+    )
 
 
 if __name__ == "__main__":

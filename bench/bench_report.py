@@ -37,8 +37,9 @@ def build_corpus(directory: Path, documents: int, kilobytes: float, seed: int = 
 
     sentences: dict[str, list[str]] = {"interviewer": [], "participant": []}
     for document in load_corpus([default_corpus_path()]).documents():
-        for unit in split_units(document, find_turns(document.text),
-                                in_scope=CodingOptions().in_scope):
+        for unit in split_units(
+            document, find_turns(document.text), in_scope=CodingOptions().in_scope
+        ):
             sentences[unit.role].append(unit.text)
     rng = random.Random(seed)
     directory.mkdir(parents=True, exist_ok=True)
@@ -127,8 +128,10 @@ def main() -> None:
         print("browser: no Chromium found, skipped")
     else:
         loaded, opened, errors = browsed
-        print(f"chromium: load event after {loaded:.1f} s; last transcript opened and laid out "
-              f"in {opened:.2f} s; {errors} console error(s)")
+        print(
+            f"chromium: load event after {loaded:.1f} s; last transcript opened and laid out "
+            f"in {opened:.2f} s; {errors} console error(s)"
+        )
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
 

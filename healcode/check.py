@@ -144,8 +144,13 @@ def _raw_findings(raw: Any, lines: dict, name: str) -> Iterator[Finding]:
             for j, value in enumerate(values if isinstance(values, list) else []):
                 if isinstance(value, str) and not value.strip():
                     line = line_of(lines, (*loc, key, j))
-                    yield Finding("error", name, line, "empty-term",
-                                  f"an empty string in {key} is not a term; remove it")
+                    yield Finding(
+                        "error",
+                        name,
+                        line,
+                        "empty-term",
+                        f"an empty string in {key} is not a term; remove it",
+                    )
         values = node.get("patterns")
         for j, pattern in enumerate(values if isinstance(values, list) else []):
             if not isinstance(pattern, str):
@@ -154,16 +159,31 @@ def _raw_findings(raw: Any, lines: dict, name: str) -> Iterator[Finding]:
             try:
                 compiled = re.compile(pattern.strip())
             except re.error as exc:
-                yield Finding("error", name, line, "invalid-regex",
-                              f"pattern {pattern!r} is not a valid regular expression: {exc}")
+                yield Finding(
+                    "error",
+                    name,
+                    line,
+                    "invalid-regex",
+                    f"pattern {pattern!r} is not a valid regular expression: {exc}",
+                )
                 continue
             if matches_no_text(pattern.strip()):
-                yield Finding("error", name, line, "zero-width-regex",
-                              f"regular expression {pattern!r} {ZERO_WIDTH}")
+                yield Finding(
+                    "error",
+                    name,
+                    line,
+                    "zero-width-regex",
+                    f"regular expression {pattern!r} {ZERO_WIDTH}",
+                )
             elif compiled.search("") is not None:
-                yield Finding("error", name, line, "empty-regex",
-                              f"pattern {pattern!r} can match the empty string (e.g. a "
-                              "trailing ? or *); make at least one character required")
+                yield Finding(
+                    "error",
+                    name,
+                    line,
+                    "empty-regex",
+                    f"pattern {pattern!r} can match the empty string (e.g. a "
+                    "trailing ? or *); make at least one character required",
+                )
 
 
 # ------------------------------------------------------------------ the codebook itself
@@ -172,8 +192,9 @@ def _raw_findings(raw: Any, lines: dict, name: str) -> Iterator[Finding]:
 def _entries(codebook: Codebook, lines: dict, key: str) -> Iterator[_Entry]:
     for i, theme in enumerate(codebook.themes):
         nodes: list[tuple[Theme | Code, str, Location]] = [(theme, theme.id, ("themes", i))]
-        nodes += [(c, f"{theme.id}/{c.id}", ("themes", i, "codes", k))
-                  for k, c in enumerate(theme.codes)]
+        nodes += [
+            (c, f"{theme.id}/{c.id}", ("themes", i, "codes", k)) for k, c in enumerate(theme.codes)
+        ]
         for node, path, loc in nodes:
             for j, value in enumerate(getattr(node, key)):
                 yield _Entry(path, theme.id, value, line_of(lines, (*loc, key, j)))
@@ -186,12 +207,21 @@ def _empty_codes(codebook: Codebook, lines: dict, name: str) -> Iterator[Finding
             if code.terms or code.patterns:
                 has_any = True
                 continue
-            yield Finding("warning", name, line_of(lines, ("themes", i, "codes", k)),
-                          "empty-code", f"code {theme.id}/{code.id} has no terms or patterns, "
-                          "so it can never code a unit")
+            yield Finding(
+                "warning",
+                name,
+                line_of(lines, ("themes", i, "codes", k)),
+                "empty-code",
+                f"code {theme.id}/{code.id} has no terms or patterns, so it can never code a unit",
+            )
         if not has_any:
-            yield Finding("warning", name, line_of(lines, ("themes", i)), "empty-code",
-                          f"theme {theme.id} has no terms or patterns in it or its codes")
+            yield Finding(
+                "warning",
+                name,
+                line_of(lines, ("themes", i)),
+                "empty-code",
+                f"theme {theme.id} has no terms or patterns in it or its codes",
+            )
 
 
 def _duplicates(entries: list[_Entry], name: str, what: str) -> Iterator[Finding]:
@@ -201,18 +231,28 @@ def _duplicates(entries: list[_Entry], name: str, what: str) -> Iterator[Finding
     for entry in entries:
         key = (entry.path, entry.value.lower())
         if key in first:
-            yield Finding("warning", name, entry.line, f"duplicate-{what}",
-                          f"{what} {entry.value!r} is listed twice in {entry.path} "
-                          f"(first at line {first[key].line}); remove one")
+            yield Finding(
+                "warning",
+                name,
+                entry.line,
+                f"duplicate-{what}",
+                f"{what} {entry.value!r} is listed twice in {entry.path} "
+                f"(first at line {first[key].line}); remove one",
+            )
             continue
         first[key] = entry
         elsewhere[entry.value.lower()].append(entry)
     for same in elsewhere.values():
         for entry in same[1:]:
             other = same[0]
-            yield Finding("warning", name, entry.line, f"duplicate-{what}",
-                          f"{what} {entry.value!r} of {entry.path} is also a {what} of "
-                          f"{other.path} (line {other.line}): every match is coded with both")
+            yield Finding(
+                "warning",
+                name,
+                entry.line,
+                f"duplicate-{what}",
+                f"{what} {entry.value!r} of {entry.path} is also a {what} of "
+                f"{other.path} (line {other.line}): every match is coded with both",
+            )
 
 
 def _excluded_terms(codebook: Codebook, entries: list[_Entry], name: str) -> Iterator[Finding]:
@@ -222,18 +262,28 @@ def _excluded_terms(codebook: Codebook, entries: list[_Entry], name: str) -> Ite
     for entry in entries:
         for word in exclusions.get(entry.path, ()):
             if word in entry.value.lower():
-                yield Finding("error", name, entry.line, "excluded-term",
-                              f"term {entry.value!r} contains {entry.path}'s exclusion "
-                              f"{word!r}, so it can never code; remove one of them")
+                yield Finding(
+                    "error",
+                    name,
+                    entry.line,
+                    "excluded-term",
+                    f"term {entry.value!r} contains {entry.path}'s exclusion "
+                    f"{word!r}, so it can never code; remove one of them",
+                )
                 break
 
 
 def _no_negators(codebook: Codebook, lines: dict, name: str) -> Iterator[Finding]:
     if not codebook.negators:
-        yield Finding("warning", name, line_of(lines, ("language",)), "no-negators",
-                      f"no negators: healcode has no default list for language "
-                      f"{codebook.language!r}, so no hit is ever negated; list them under "
-                      "negators:, or write negators: [] to say so")
+        yield Finding(
+            "warning",
+            name,
+            line_of(lines, ("language",)),
+            "no-negators",
+            f"no negators: healcode has no default list for language "
+            f"{codebook.language!r}, so no hit is ever negated; list them under "
+            "negators:, or write negators: [] to say so",
+        )
 
 
 def _split_terms(entries: list[_Entry], name: str, plain: Segmenter) -> Iterator[Finding]:
@@ -243,9 +293,14 @@ def _split_terms(entries: list[_Entry], name: str, plain: Segmenter) -> Iterator
         for part in dictionary_words([entry.value]):
             tokens = [t for t in plain.cut(part) if not t.isspace()]
             if len(tokens) > 1:
-                yield Finding("info", name, entry.line, "split-term",
-                              f"jieba alone splits {part!r} as {'/'.join(tokens)}; healcode "
-                              "adds every term to its dictionary, so it is matched as one word")
+                yield Finding(
+                    "info",
+                    name,
+                    entry.line,
+                    "split-term",
+                    f"jieba alone splits {part!r} as {'/'.join(tokens)}; healcode "
+                    "adds every term to its dictionary, so it is matched as one word",
+                )
 
 
 def _is_negated_form(longer: str, short: str, negators: Sequence[str]) -> bool:
@@ -280,8 +335,9 @@ def _contained_terms(
         for value, longer in by_value.items():
             if len(value) <= len(needle) or needle not in value:
                 continue
-            if not has_chinese(value) and _is_subsequence(_words(needle, plain),
-                                                          _words(value, plain)):
+            if not has_chinese(value) and _is_subsequence(
+                _words(needle, plain), _words(value, plain)
+            ):
                 continue
             for other in longer:
                 if other.path == short.path:
@@ -289,11 +345,18 @@ def _contained_terms(
                 negated = _is_negated_form(value, needle, negators)
                 excluded = any(word in value for word in exclusions.get(short.path, ()))
                 # inside an alphabetic word (hope / hopeless) is what whole words mean
-                across = (other.theme != short.theme and not negated and not excluded
-                          and has_chinese(value))
+                across = (
+                    other.theme != short.theme
+                    and not negated
+                    and not excluded
+                    and has_chinese(value)
+                )
                 how = ", its negated form," if negated else ""
                 yield Finding(
-                    "warning" if across else "info", name, short.line, "contained-term",
+                    "warning" if across else "info",
+                    name,
+                    short.line,
+                    "contained-term",
                     f"term {short.value!r} ({short.path}) is inside {other.value!r}{how} "
                     f"({other.path}, line {other.line}): where {other.value!r} is one word, "
                     f"{short.value!r} does not code {short.path}",
@@ -321,7 +384,10 @@ def _wildcard_overlaps(entries: list[_Entry], name: str, plain: Segmenter) -> It
             if any(word.startswith(prefix) for word in _words(other.value.lower(), plain)):
                 across = other.theme != wild.theme
                 yield Finding(
-                    "warning" if across else "info", name, wild.line, "wildcard-overlap",
+                    "warning" if across else "info",
+                    name,
+                    wild.line,
+                    "wildcard-overlap",
                     f"wildcard {wild.value!r} ({wild.path}) also matches {other.value!r} "
                     f"({other.path}, line {other.line}): every match of it is coded with both",
                 )
@@ -357,14 +423,23 @@ def _corpus_findings(
     coded_paths = {path for path, _ in hits}
     for i, theme in enumerate(codebook.themes):
         nodes: list[tuple[str, Theme | Code, Location]] = [(theme.id, theme, ("themes", i))]
-        nodes += [(f"{theme.id}/{c.id}", c, ("themes", i, "codes", k))
-                  for k, c in enumerate(theme.codes)]
+        nodes += [
+            (f"{theme.id}/{c.id}", c, ("themes", i, "codes", k)) for k, c in enumerate(theme.codes)
+        ]
         for path, node, loc in nodes:
             if (node.terms or node.patterns) and path not in coded_paths:
-                what = (f"theme {path}'s own terms and patterns code" if path == theme.id
-                        else f"{path} codes")
-                yield Finding("warning", name, line_of(lines, loc), "codes-nothing",
-                              f"{what} no unit in the corpus ({where})")
+                what = (
+                    f"theme {path}'s own terms and patterns code"
+                    if path == theme.id
+                    else f"{path} codes"
+                )
+                yield Finding(
+                    "warning",
+                    name,
+                    line_of(lines, loc),
+                    "codes-nothing",
+                    f"{what} no unit in the corpus ({where})",
+                )
     negators = [n.lower() for n in codebook.negators]
     texts = [u.text for u in result.units if u.in_scope]
     lowered = [t.lower() for t in texts]
@@ -376,16 +451,26 @@ def _corpus_findings(
         needle = entry.value.lower().removesuffix("*")
         containing = [i for i, text in enumerate(lowered) if needle in text]
         if not containing:
-            yield Finding("info", name, entry.line, "never-occurs",
-                          f"term {entry.value!r} ({entry.path}) never occurs in the corpus")
+            yield Finding(
+                "info",
+                name,
+                entry.line,
+                "never-occurs",
+                f"term {entry.value!r} ({entry.path}) never occurs in the corpus",
+            )
             continue
         count = sum(lowered[i].count(needle) for i in containing)
         if wildcard:
-            yield Finding("info", name, entry.line, "never-codes",
-                          f"wildcard {entry.value!r} ({entry.path}): {needle!r} occurs "
-                          f"{count} time(s) but never codes: never at the start of a word, "
-                          "negated (negation: exclude), in a unit with an exclusion, or "
-                          "inside a longer match of the same code")
+            yield Finding(
+                "info",
+                name,
+                entry.line,
+                "never-codes",
+                f"wildcard {entry.value!r} ({entry.path}): {needle!r} occurs "
+                f"{count} time(s) but never codes: never at the start of a word, "
+                "negated (negation: exclude), in a unit with an exclusion, or "
+                "inside a longer match of the same code",
+            )
             continue
         splits = [_split_in_context(texts[i], entry.value, segmenter) for i in containing]
         split = splits[0]
@@ -394,28 +479,52 @@ def _corpus_findings(
             owners = [e for e in entries if e.value.lower() == split.lower()]
             if owners:  # swallowed by another term, e.g. 丢脸 inside 不丢脸
                 harmless = owners[0].path == entry.path or _is_negated_form(
-                    split.lower(), needle, negators)
-                yield Finding("info" if harmless else "warning", name, entry.line, "inside-term",
-                              f"term {entry.value!r} ({entry.path}) occurs {count} time(s), "
-                              f"only inside the term {split!r} ({owners[0].path}), e.g. "
-                              f"{example!r}")
+                    split.lower(), needle, negators
+                )
+                yield Finding(
+                    "info" if harmless else "warning",
+                    name,
+                    entry.line,
+                    "inside-term",
+                    f"term {entry.value!r} ({entry.path}) occurs {count} time(s), "
+                    f"only inside the term {split!r} ({owners[0].path}), e.g. "
+                    f"{example!r}",
+                )
                 continue
-            how = (f"jieba segments it as {split}" if has_chinese(entry.value)
-                   else f"only inside {split}")
-            yield Finding("warning", name, entry.line, "not-a-word",
-                          f"term {entry.value!r} ({entry.path}) occurs {count} time(s) but "
-                          f"never as a word: {how} (in {example!r}); "
-                          "add the longer word as a term, or use a pattern")
+            how = (
+                f"jieba segments it as {split}"
+                if has_chinese(entry.value)
+                else f"only inside {split}"
+            )
+            yield Finding(
+                "warning",
+                name,
+                entry.line,
+                "not-a-word",
+                f"term {entry.value!r} ({entry.path}) occurs {count} time(s) but "
+                f"never as a word: {how} (in {example!r}); "
+                "add the longer word as a term, or use a pattern",
+            )
         else:
-            yield Finding("info", name, entry.line, "never-codes",
-                          f"term {entry.value!r} ({entry.path}) occurs {count} time(s) as a "
-                          "word but never codes: negated (negation: exclude), in a unit "
-                          "with an exclusion, or matched by a longer term or a pattern of "
-                          "the same code")
+            yield Finding(
+                "info",
+                name,
+                entry.line,
+                "never-codes",
+                f"term {entry.value!r} ({entry.path}) occurs {count} time(s) as a "
+                "word but never codes: negated (negation: exclude), in a unit "
+                "with an exclusion, or matched by a longer term or a pattern of "
+                "the same code",
+            )
     for entry in patterns:
         if not hits.get((entry.path, entry.value)):
-            yield Finding("info", name, entry.line, "never-matches",
-                          f"pattern {entry.value!r} ({entry.path}) matches nothing in the corpus")
+            yield Finding(
+                "info",
+                name,
+                entry.line,
+                "never-matches",
+                f"pattern {entry.value!r} ({entry.path}) matches nothing in the corpus",
+            )
 
 
 def _split_in_context(text: str, term: str, segmenter: Any) -> str | None:

@@ -96,8 +96,11 @@ class Coder:
         self._nlp = nlp
         self._segmenter = make_segmenter(segmenter, codebook.terms()) if nlp is None else None
         negators = {n.lower() for n in codebook.negators}
-        self.negators = frozenset(negators | {_plain(n) for n in negators}
-                                  | {n.replace("'", _APOSTROPHE) for n in negators})
+        self.negators = frozenset(
+            negators
+            | {_plain(n) for n in negators}
+            | {n.replace("'", _APOSTROPHE) for n in negators}
+        )
         self.window = codebook.negation_window if negation_window is None else negation_window
         # lowered tokens of a term -> the code paths it belongs to; (path, tokens) -> term;
         # a term's first token -> the token counts of the terms starting with it
@@ -193,8 +196,7 @@ class Coder:
             if token.whitespace_:
                 words.append(token.whitespace_)
         hits = self._pattern_hits(text, range(len(self._patterns)))
-        return [Match(*m) for m in self._resolve(text, words, self._term_matches([words])[0],
-                                                 hits)]
+        return [Match(*m) for m in self._resolve(text, words, self._term_matches([words])[0], hits)]
 
     def _term_matches(self, batch: list[list[str]]) -> list[list[PhraseHit]]:
         """Terms in many token lists at once: (path, term, first, last) per list, with
@@ -356,8 +358,17 @@ class Coder:
                 unit = batch[index]
                 for path, theme, term, start, end, negated in matches:
                     hits.append(
-                        Hit(unit.document, unit.index, theme, path, term, unit.start + start,
-                            unit.start + end, unit.text[start:end], negated)
+                        Hit(
+                            unit.document,
+                            unit.index,
+                            theme,
+                            path,
+                            term,
+                            unit.start + start,
+                            unit.start + end,
+                            unit.text[start:end],
+                            negated,
+                        )
                     )
         return hits
 
@@ -365,8 +376,13 @@ class Coder:
         scoped = units.in_scope()
         starts = units.starts
         hits = Hits(units.document, units.text)
-        numbers, begins, ends, denied, kinds = (hits.units, hits.starts, hits.ends,
-                                                 hits.negated, hits.kinds)
+        numbers, begins, ends, denied, kinds = (
+            hits.units,
+            hits.starts,
+            hits.ends,
+            hits.negated,
+            hits.kinds,
+        )
         kind_of = hits.kind
         for first in range(0, len(scoped), _BATCH_UNITS):
             batch = scoped[first : first + _BATCH_UNITS]
@@ -432,4 +448,3 @@ def _longest_first(
             kept.append(item)
             taken.append((item[2], item[3]))
     return sorted(kept, key=lambda i: i[2])
-

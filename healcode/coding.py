@@ -19,8 +19,18 @@ from healcode.scope import Scope
 from healcode.segment import SEGMENTERS, SegmenterName
 
 __all__ = [
-    "FOLD_MODES", "ROLES", "SEGMENTERS", "UNIT_KINDS", "UNMARKED", "CodingLog", "CodingOptions",
-    "CodingResult", "DocumentCoding", "DocumentInfo", "code_corpus", "code_document",
+    "FOLD_MODES",
+    "ROLES",
+    "SEGMENTERS",
+    "UNIT_KINDS",
+    "UNMARKED",
+    "CodingLog",
+    "CodingOptions",
+    "CodingResult",
+    "DocumentCoding",
+    "DocumentInfo",
+    "code_corpus",
+    "code_document",
 ]
 
 if TYPE_CHECKING:
@@ -71,8 +81,14 @@ class CodingOptions:
     @functools.cached_property
     def scope(self) -> Scope:
         """Which turns and documents are coded: the one decision every command uses."""
-        return Scope(self.roles, self.speakers, self.where, self.unmarked,  # type: ignore[arg-type]
-                     self.interviewers)
+        # roles and speakers may still be the strings given (Scope parses and checks them)
+        return Scope(
+            self.roles,  # type: ignore[arg-type]
+            self.speakers,  # type: ignore[arg-type]
+            self.where,
+            self.unmarked,
+            self.interviewers,
+        )
 
     def in_scope(self, turn: Turn) -> bool:
         return self.scope.turn_in_scope(turn)
@@ -123,8 +139,9 @@ class DocumentCoding:
 def code_document(document: Document, coder: Coder, options: CodingOptions) -> DocumentCoding:
     """The whole per-document step as a pure function: a document in, its rows out."""
     scoped = options.scope.read(document)
-    info = DocumentInfo(document.id, document.source, len(document.text), dict(document.meta),
-                        dict(scoped.header))
+    info = DocumentInfo(
+        document.id, document.source, len(document.text), dict(document.meta), dict(scoped.header)
+    )
     if not scoped.selected:
         return DocumentCoding(info, scoped.turns, [], [], selected=False)
     units = split_units(document, scoped.turns, unit=options.unit, in_scope=scoped.in_scope)
@@ -134,12 +151,14 @@ def code_document(document: Document, coder: Coder, options: CodingOptions) -> D
     if coder.model is not None:
         decided = coder.model.code_units(units, hits)
         codings = combine_with_model(codings, decided, coder.model, coder.codebook)
-    return DocumentCoding(info, scoped.turns, units, hits, codings,
-                          warnings=options.scope.warnings(scoped, units))
+    return DocumentCoding(
+        info, scoped.turns, units, hits, codings, warnings=options.scope.warnings(scoped, units)
+    )
 
 
-def codings_of(hits: Sequence[Hit], codebook: Codebook, *,
-               rank: dict[str, int] | None = None) -> list[Coding]:
+def codings_of(
+    hits: Sequence[Hit], codebook: Codebook, *, rank: dict[str, int] | None = None
+) -> list[Coding]:
     """The codings of one document's hits: one per unit and code path, in reading order and
     then codebook order (``rank``: code path -> place in the codebook, when known);
     ``negated`` when every hit of the code in the unit is negated."""
@@ -151,8 +170,14 @@ def codings_of(hits: Sequence[Hit], codebook: Codebook, *,
     for hit in hits:
         grouped.setdefault((hit.unit, hit.code), []).append(hit)
     codings = [
-        Coding(found[0].document, unit, found[0].theme, code,
-               tuple(dict.fromkeys(h.term for h in found)), all(h.negated for h in found))
+        Coding(
+            found[0].document,
+            unit,
+            found[0].theme,
+            code,
+            tuple(dict.fromkeys(h.term for h in found)),
+            all(h.negated for h in found),
+        )
         for (unit, code), found in grouped.items()
     ]
     return _in_order(codings, codebook)
@@ -183,15 +208,36 @@ def combine_with_model(
             continue
         kept.add((coding.unit, decision.label))
         # A new record rather than dataclasses.replace, which costs several times more.
-        combined.append(Coding(coding.document, coding.unit, coding.theme, coding.code,
-                               coding.terms, coding.negated, decision.source, decision.score,
-                               decision.evidence))
+        combined.append(
+            Coding(
+                coding.document,
+                coding.unit,
+                coding.theme,
+                coding.code,
+                coding.terms,
+                coding.negated,
+                decision.source,
+                decision.score,
+                decision.evidence,
+            )
+        )
     for decision in decided:
         if (decision.unit, decision.label) in kept or decision.source != "model":
             continue
         theme = decision.label.split("/", 1)[0]
-        combined.append(Coding(decision.document, decision.unit, theme, decision.label, (),
-                               False, "model", decision.score, decision.evidence))
+        combined.append(
+            Coding(
+                decision.document,
+                decision.unit,
+                theme,
+                decision.label,
+                (),
+                False,
+                "model",
+                decision.score,
+                decision.evidence,
+            )
+        )
     return _in_order(combined, codebook)
 
 
@@ -220,8 +266,9 @@ def _codings_of_columns(hits: Hits, rank: dict[str, int]) -> list[Coding]:
             found.items(), key=lambda item: rank.get(item[0], last)
         ):
             key = tuple(terms)
-            codings.append(Coding(document, unit, theme, code, shared.setdefault(key, key),
-                                  negated))
+            codings.append(
+                Coding(document, unit, theme, code, shared.setdefault(key, key), negated)
+            )
 
     for number, kind, negated in zip(hits.units, hits.kinds, hits.negated, strict=True):
         if number != unit:
@@ -327,8 +374,7 @@ def make_coder(codebook: Codebook, options: CodingOptions) -> Coder:
     """The dictionary coder of ``options``, with its learned model if it names one."""
     from healcode.coder import Coder
 
-    coder = Coder(codebook, segmenter=options.segmenter,
-                  negation_window=options.negation_window)
+    coder = Coder(codebook, segmenter=options.segmenter, negation_window=options.negation_window)
     if options.model is not None:
         from healcode.model import LearnedModel
 
@@ -348,14 +394,14 @@ def code_corpus(
     instead: ``healcode.engine``)."""
     options = options or CodingOptions()
     coder = make_coder(codebook, options)
-    result = CodingResult(codebook, options, coder.segmenter.name, coder.segmenter.version,
-                          model=coder.model)
+    result = CodingResult(
+        codebook, options, coder.segmenter.name, coder.segmenter.version, model=coder.model
+    )
     documents = corpus.documents() if isinstance(corpus, Corpus) else corpus
     log = CodingLog()
     for document in documents:
         coded = code_document(document, coder, options)
-        log.add(coded.document, coded.selected, coded.warnings,
-                [t.speaker for t in coded.turns])
+        log.add(coded.document, coded.selected, coded.warnings, [t.speaker for t in coded.turns])
         if coded.selected:
             result.units.extend(coded.units)
             result.hits.extend(coded.hits)
@@ -385,8 +431,9 @@ class CodingLog:
     _columns: dict[str, None] = field(default_factory=dict)
     _speakers: set[str] = field(default_factory=set)
 
-    def add(self, info: DocumentInfo, selected: bool, warnings: Iterable[str],
-            speakers: Iterable[str]) -> None:
+    def add(
+        self, info: DocumentInfo, selected: bool, warnings: Iterable[str], speakers: Iterable[str]
+    ) -> None:
         self._columns.update(dict.fromkeys([*info.meta, *info.header]))
         self._speakers.update(speakers)
         if selected:
@@ -413,8 +460,10 @@ class CodingLog:
         if not self.documents:
             reasons = "; ".join(self.skipped) if self.skipped else "no documents"
             if self.excluded:
-                reasons = (f"the --where conditions ({', '.join(options.where)}) select none "
-                           f"of the {len(self.excluded)} documents")
+                reasons = (
+                    f"the --where conditions ({', '.join(options.where)}) select none "
+                    f"of the {len(self.excluded)} documents"
+                )
             raise CorpusError(f"nothing to code: {reasons}")
 
 

@@ -13,7 +13,7 @@ def theme_color(index: int) -> str:
 
 def tint(color: str, amount: float) -> str:
     """``color`` mixed with white: 0.0 is white, 1.0 the colour itself."""
-    red, green, blue = (int(color[i:i + 2], 16) for i in (1, 3, 5))
+    red, green, blue = (int(color[i : i + 2], 16) for i in (1, 3, 5))
     mixed = (round(255 - (255 - c) * amount) for c in (red, green, blue))
     return "#" + "".join(f"{c:02X}" for c in mixed)
 

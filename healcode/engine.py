@@ -114,8 +114,9 @@ def code_into(
     if jobs < 1:
         raise HealcodeError(f"jobs={jobs}: use 1 or more")
     metadata = list(corpus.metadata_columns) if isinstance(corpus, Corpus) else []
-    writer = RunWriter(folder, codebook, metadata_columns=metadata, bom=bom,
-                       model=options.model is not None)
+    writer = RunWriter(
+        folder, codebook, metadata_columns=metadata, bom=bom, model=options.model is not None
+    )
     log = CodingLog()
     try:
         with _runner(codebook, options, jobs, dask) as runner:
@@ -124,16 +125,32 @@ def code_into(
                 if on_document is not None:
                     on_document(done.document)
         log.finish(corpus, options)
-        record = RunRecord(codebook, recorded_options(options, codebook), options.segmenter,
-                           segmenter_version(options.segmenter), log.reading, log.inputs,
-                           log.skipped, log.excluded, log.warnings, log.metadata_columns,
-                           _model_record(codebook, options))
+        record = RunRecord(
+            codebook,
+            recorded_options(options, codebook),
+            options.segmenter,
+            segmenter_version(options.segmenter),
+            log.reading,
+            log.inputs,
+            log.skipped,
+            log.excluded,
+            log.warnings,
+            log.metadata_columns,
+            _model_record(codebook, options),
+        )
         formulas = writer.close(record)
     finally:
         writer.abort()
     assert writer.frequencies is not None
-    return RunSummary(len(log.documents), log.excluded, log.skipped, log.warnings,
-                      writer.frequencies, formulas, writer.counts)
+    return RunSummary(
+        len(log.documents),
+        log.excluded,
+        log.skipped,
+        log.warnings,
+        writer.frequencies,
+        formulas,
+        writer.counts,
+    )
 
 
 def _documents(corpus: Corpus | Iterable[Document]) -> Iterator[Document]:
@@ -156,8 +173,13 @@ class Coded:
     excerpts: bytes = b""
 
 
-def code_and_render(document: Document, coder: Coder, options: CodingOptions,
-                    metadata_columns: list[str], outputs: Outputs | None = None) -> Coded:
+def code_and_render(
+    document: Document,
+    coder: Coder,
+    options: CodingOptions,
+    metadata_columns: list[str],
+    outputs: Outputs | None = None,
+) -> Coded:
     """``code_document`` and ``render_document`` for one document; without ``outputs``
     the rows are rendered into text that travels back with the result."""
     coded = code_document(document, coder, options)
@@ -202,8 +224,9 @@ class _Serial:
 
     def code_here(self, document: Document, writer: RunWriter) -> Coded:
         writer.add_columns(document.meta)
-        done = code_and_render(document, self.coder, self.options, writer.excerpt_metadata,
-                               writer.outputs())
+        done = code_and_render(
+            document, self.coder, self.options, writer.excerpt_metadata, writer.outputs()
+        )
         if done.rows is not None:
             writer.add(done.rows)
         return done
@@ -321,8 +344,10 @@ class _Pool(_Parallel):
             _FORKED = (key, self.coder)
             gc.freeze()  # the garbage collector leaves the inherited objects unwritten
         self._executor = ProcessPoolExecutor(
-            jobs, mp_context=multiprocessing.get_context(method),
-            initializer=_start_worker, initargs=(key, codebook, options),
+            jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_start_worker,
+            initargs=(key, codebook, options),
         )
 
     def submit(self, chunk: Chunk, columns: list[str]) -> Any:
@@ -371,8 +396,7 @@ def _dask_chunk(setup: _Setup, chunk: Chunk, columns: list[str]) -> list[Coded]:
 
 
 class _Dask(_Parallel):
-    def __init__(self, codebook: Codebook, options: CodingOptions, address: str,
-                 jobs: int) -> None:
+    def __init__(self, codebook: Codebook, options: CodingOptions, address: str, jobs: int) -> None:
         try:
             from distributed import Client
         except ImportError:
@@ -388,8 +412,11 @@ class _Dask(_Parallel):
                 from distributed import LocalCluster
 
                 self._cluster = LocalCluster(
-                    n_workers=jobs, threads_per_worker=1, processes=True,
-                    dashboard_address=None, silence_logs=logging.ERROR,
+                    n_workers=jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
                 )
                 self._client = Client(self._cluster, direct_to_workers=True)
             else:
@@ -400,8 +427,9 @@ class _Dask(_Parallel):
                 f"--dask {address}: cannot connect to a Dask scheduler there ({exc}); start "
                 "one (dask scheduler) or pass --dask local"
             ) from None
-        threads = sum(w.get("nthreads", 1)
-                      for w in self._client.scheduler_info()["workers"].values())
+        threads = sum(
+            w.get("nthreads", 1) for w in self._client.scheduler_info()["workers"].values()
+        )
         self.workers = max(1, threads)
         setup = _Setup(uuid.uuid4().hex, codebook, options)
         self._setup = self._client.scatter(setup, broadcast=True)
@@ -439,8 +467,7 @@ class _Running:
         self.runner.close()
 
 
-def _runner(codebook: Codebook, options: CodingOptions, jobs: int,
-            dask: str | None) -> _Running:
+def _runner(codebook: Codebook, options: CodingOptions, jobs: int, dask: str | None) -> _Running:
     if dask is not None:
         return _Running(_Dask(codebook, options, dask, jobs))
     if jobs > 1:

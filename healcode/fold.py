@@ -156,15 +156,32 @@ def code_folded_units(
         folded = fold_text(unit.text, convert=convert)
         folds[unit.index] = (unit.start, folded)
         folded_units.append(
-            Unit(unit.document, unit.index, unit.speaker, unit.role, unit.start,
-                 unit.start + len(folded.text), folded.text, unit.in_scope)
+            Unit(
+                unit.document,
+                unit.index,
+                unit.speaker,
+                unit.role,
+                unit.start,
+                unit.start + len(folded.text),
+                folded.text,
+                unit.in_scope,
+            )
         )
     hits = []
     for hit in coder.code_units(folded_units):
         unit_start, folded = folds[hit.unit]
         start, end = folded.original_span(hit.start - unit_start, hit.end - unit_start)
         hits.append(
-            Hit(hit.document, hit.unit, hit.theme, hit.code, hit.term, unit_start + start,
-                unit_start + end, folded.original[start:end], hit.negated)
+            Hit(
+                hit.document,
+                hit.unit,
+                hit.theme,
+                hit.code,
+                hit.term,
+                unit_start + start,
+                unit_start + end,
+                folded.original[start:end],
+                hit.negated,
+            )
         )
     return hits

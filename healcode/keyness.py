@@ -49,7 +49,12 @@ def _williams_q(a: float, b: float, c: float, d: float) -> float:
 
 
 def keyness_score(
-    a: float, b: float, c: float, d: float, *, measure: Measure = "g2",
+    a: float,
+    b: float,
+    c: float,
+    d: float,
+    *,
+    measure: Measure = "g2",
     correction: Correction | None = None,
 ) -> float:
     """Signed keyness of one word: target count a, reference count b, other words c, d."""
@@ -191,8 +196,10 @@ def suggest_terms(
         path = Path(recorded["path"])
     codebook = load_codebook(path)
     if recorded.get("sha256") and codebook.sha256 != recorded["sha256"]:
-        notes.append(f"{path} has changed since the run in {outdir}; "
-                     "run `healcode code` again for exact figures")
+        notes.append(
+            f"{path} has changed since the run in {outdir}; "
+            "run `healcode code` again for exact figures"
+        )
     rules = [r for r in codebook.rules() if r.path == code or r.theme == code]
     if not rules:
         every = codebook.rules()
@@ -209,9 +216,7 @@ def suggest_terms(
     if scope is not None:
         units = _narrowed(units, scope, run)
     coded = _coded_units(run, code)
-    segmenter = make_segmenter(
-        run.segmenter, codebook.terms()
-    )
+    segmenter = make_segmenter(run.segmenter, codebook.terms())
     stop = load_stopwords() if stopwords is None else stopwords
     target: Counter[str] = Counter()
     reference: Counter[str] = Counter()
@@ -232,8 +237,11 @@ def suggest_terms(
         for word in words:
             examples.setdefault(word, unit)
         # occurrences that the code's own hits (patterns, longer terms) already match
-        covered.update(content_words(
-            [t for t in tokens if any(s <= t.start and t.end <= e for s, e in spans)], stop))
+        covered.update(
+            content_words(
+                [t for t in tokens if any(s <= t.start and t.end <= e for s, e in spans)], stop
+            )
+        )
     if not target_units:
         raise HealcodeError(
             f"{outdir}: no in-scope unit is coded with {code!r}; nothing to compare"
@@ -246,13 +254,24 @@ def suggest_terms(
         if k.target < min_count or k.word in own_terms or covered[k.word] >= k.target:
             continue  # too rare, a term already, or always inside the code's matches
         unit = examples[k.word]
-        suggestions.append(Suggestion(
-            k.word, k.score, k.p, k.target, k.reference, unit_counts[k.word],
-            covered[k.word], tuple(listed.get(k.word, ())), unit.document, unit.index,
-            unit.text,
-        ))
-    return Suggestions(code, measure, correction, target_units, len(units) - target_units,
-                       suggestions, notes)
+        suggestions.append(
+            Suggestion(
+                k.word,
+                k.score,
+                k.p,
+                k.target,
+                k.reference,
+                unit_counts[k.word],
+                covered[k.word],
+                tuple(listed.get(k.word, ())),
+                unit.document,
+                unit.index,
+                unit.text,
+            )
+        )
+    return Suggestions(
+        code, measure, correction, target_units, len(units) - target_units, suggestions, notes
+    )
 
 
 def _in_scope_units(run: Run) -> list[_Unit]:

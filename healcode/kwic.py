@@ -59,8 +59,9 @@ def keyword_in_context(
     for term in dict.fromkeys(terms):
         if is_wildcard(term):
             *head, prefix = term.removesuffix("*").rsplit(None, 1)
-            words_before = tuple(t.lower() for t in segmenter.cut(head[0]) if not t.isspace()) \
-                if head else ()
+            words_before = (
+                tuple(t.lower() for t in segmenter.cut(head[0]) if not t.isspace()) if head else ()
+            )
             wildcards.append((words_before, prefix.lower(), term))
             continue
         tokens = tuple(t.lower() for t in segmenter.cut(term) if not t.isspace())
@@ -78,8 +79,11 @@ def keyword_in_context(
                     spans.append((words[i].start, words[i + len(tokens) - 1].end, term))
             for words_before, prefix, term in wildcards:
                 first = i - len(words_before)
-                if token.startswith(prefix) and first >= 0 and \
-                        tuple(lowered[first:i]) == words_before:
+                if (
+                    token.startswith(prefix)
+                    and first >= 0
+                    and tuple(lowered[first:i]) == words_before
+                ):
                     spans.append((words[first].start, words[i].end, term))
         for pattern, regex in compiled:
             for m in regex.finditer(passage.text):
@@ -111,7 +115,10 @@ def _occurrence(
     offset = passage.start
     text = passage.text
     return Occurrence(
-        passage.document, passage.speaker, start, end,
+        passage.document,
+        passage.speaker,
+        start,
+        end,
         text[left_start - offset : start - offset],
         text[start - offset : end - offset],
         text[end - offset : right_end - offset],

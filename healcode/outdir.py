@@ -55,11 +55,9 @@ def check_not_input(target: Path, inputs: Iterable[str | Path]) -> None:
     for item in inputs:
         source = _absolute(Path(item))
         if out == source or out in source.parents or source in out.parents:
-            how = ("is" if out == source else "contains" if out in source.parents
-                   else "lies inside")
+            how = "is" if out == source else "contains" if out in source.parents else "lies inside"
             raise OutputError(
-                f"{target}: {how} the input {item}; choose an output location apart from "
-                "the inputs"
+                f"{target}: {how} the input {item}; choose an output location apart from the inputs"
             )
 
 
@@ -117,7 +115,10 @@ def staged_directory(
 
 @contextmanager
 def staged_file(
-    path: Path, *, force: bool = False, inputs: Iterable[str | Path] = (),
+    path: Path,
+    *,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
     elsewhere: str = ELSEWHERE,
 ) -> Iterator[Path]:
     """Yield a staging path beside ``path``; on success it replaces ``path`` atomically.
@@ -133,8 +134,7 @@ def staged_file(
     _make_parent(parent, path, record=True, elsewhere=elsewhere)
     with _locked(parent, target.name, path, None, elsewhere=elsewhere):
         try:
-            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_STAGING,
-                                            dir=parent)
+            handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_STAGING, dir=parent)
         except OSError as exc:
             raise _output_error(exc, path, elsewhere) from None
         os.close(handle)
@@ -312,7 +312,12 @@ def _version() -> str:
 
 @contextmanager
 def _locked(
-    parent: Path, name: str, shown: Path, notes: list[str] | None, *, wait: float = 0.0,
+    parent: Path,
+    name: str,
+    shown: Path,
+    notes: list[str] | None,
+    *,
+    wait: float = 0.0,
     elsewhere: str = "",
 ) -> Iterator[None]:
     """Hold ``parent/.NAME.lock``; refuse (or, with ``wait``, retry for that many seconds)
@@ -330,8 +335,10 @@ def _locked(
                 with contextlib.suppress(OSError):
                     lock.unlink()
                 if notes is not None:
-                    notes.append(f"{shown}: removed the lock of an interrupted healcode run "
-                                 f"(process {holder})")
+                    notes.append(
+                        f"{shown}: removed the lock of an interrupted healcode run "
+                        f"(process {holder})"
+                    )
                 continue
             if time.monotonic() < deadline:
                 time.sleep(0.05)
@@ -376,19 +383,20 @@ def _running(pid: int) -> bool:
 def _remove_stale_staging(parent: Path, name: str, notes: list[str] | None) -> None:
     """Staging folders left by an interrupted run of the same output (we hold its lock)."""
     stale = [
-        p for p in parent.glob(f".{_glob_escape(name)}.*{_STAGING}")
+        p
+        for p in parent.glob(f".{_glob_escape(name)}.*{_STAGING}")
         if p.is_dir() and not p.is_symlink()
     ]
     for path in stale:
         shutil.rmtree(path, ignore_errors=True)
     if stale and notes is not None:
-        notes.append(f"removed {len(stale)} unfinished output folder(s) of an interrupted run "
-                     f"beside {parent / name}")
+        notes.append(
+            f"removed {len(stale)} unfinished output folder(s) of an interrupted run "
+            f"beside {parent / name}"
+        )
 
 
-def _make_parent(
-    parent: Path, shown: Path, *, record: bool = False, elsewhere: str = ""
-) -> None:
+def _make_parent(parent: Path, shown: Path, *, record: bool = False, elsewhere: str = "") -> None:
     """Make the folder an output goes into; with ``record``, each folder made here is
     marked as healcode's (and listed in its parent's marker), like a run's ``tables/``."""
     missing = []
@@ -400,8 +408,10 @@ def _make_parent(
         for made in reversed(missing):
             made.mkdir()
             if record:
-                _write_json(made / MARKER, {"healcode": _version(), "created": True,
-                                            "folders": [], "files": {}})
+                _write_json(
+                    made / MARKER,
+                    {"healcode": _version(), "created": True, "folders": [], "files": {}},
+                )
                 with _locked(made.parent, MARKER, made.parent / MARKER, None, wait=10.0):
                     _add_to_marker(made.parent, made.name, folder_entry=True)
     except OSError as exc:
@@ -436,8 +446,9 @@ def _swap_in(staging: Path, outdir: Path) -> None:
     if _exchange(staging, target):
         shutil.rmtree(staging, ignore_errors=True)  # now holds the old output
         return
-    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING,
-                                  dir=target.parent))
+    aside = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING, dir=target.parent)
+    )
     os.replace(target, aside / target.name)
     os.replace(staging, target)
     shutil.rmtree(aside, ignore_errors=True)
@@ -455,8 +466,9 @@ def _replace_contents(staging: Path, target: Path) -> None:
     current folder (of this command, and likely of the shell that ran it) stays the
     folder that holds the output, instead of a removed one. The old files are moved aside
     first and removed at the end."""
-    aside = Path(tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING,
-                                  dir=target.parent))
+    aside = Path(
+        tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING, dir=target.parent)
+    )
     for entry in sorted(target.iterdir()):
         os.replace(entry, aside / entry.name)
     for entry in sorted(staging.iterdir()):
@@ -494,8 +506,10 @@ def _concerns(exc: OSError, staging: Path, target: Path) -> bool:
         if not isinstance(name, str | bytes):
             continue
         where = _absolute(Path(os.fsdecode(name)))
-        if {staging, target} & {where, *where.parents} or where == target.parent or (
-            where.parent == target.parent and where.name.startswith(ours)
+        if (
+            {staging, target} & {where, *where.parents}
+            or where == target.parent
+            or (where.parent == target.parent and where.name.startswith(ours))
         ):
             return True
     return False

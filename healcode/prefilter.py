@@ -204,8 +204,15 @@ class Prefilter:
         # Which text each match is in, and what it says, with no Python code per match:
         # (text, -1) for a term, (text, pattern) for an anchor, each pair once.
         where = list(map(bisect_right, repeat(starts), map(itemgetter(1), matches)))
-        pairs = sorted(set(zip(where, map(self._pattern_of.__getitem__,
-                                          map(itemgetter(0), matches)), strict=True)))
+        pairs = sorted(
+            set(
+                zip(
+                    where,
+                    map(self._pattern_of.__getitem__, map(itemgetter(0), matches)),
+                    strict=True,
+                )
+            )
+        )
         found: list[tuple[int, bool, list[int]]] = []
         position = 0
         for number, pattern in pairs:  # ordered by text, a term (-1) first

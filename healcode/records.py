@@ -91,8 +91,17 @@ class Hits(Sequence[Hit]):
     the slice of the document's ``text`` it covers.
     """
 
-    __slots__ = ("document", "text", "units", "starts", "ends", "negated", "kinds", "table",
-                 "_kind")
+    __slots__ = (
+        "document",
+        "text",
+        "units",
+        "starts",
+        "ends",
+        "negated",
+        "kinds",
+        "table",
+        "_kind",
+    )
 
     def __init__(self, document: str, text: str) -> None:
         self.document = document
@@ -114,8 +123,9 @@ class Hits(Sequence[Hit]):
             self.table.append(key)
         return kind
 
-    def append(self, unit: int, theme: str, code: str, term: str, start: int, end: int,
-               negated: bool) -> None:
+    def append(
+        self, unit: int, theme: str, code: str, term: str, start: int, end: int, negated: bool
+    ) -> None:
         kind = self.kind(theme, code, term)
         self.units.append(unit)
         self.starts.append(start)
@@ -141,8 +151,17 @@ class Hits(Sequence[Hit]):
             raise IndexError("hit index out of range")
         theme, code, term = self.table[self.kinds[index]]
         start, end = self.starts[index], self.ends[index]
-        return Hit(self.document, self.units[index], theme, code, term, start, end,
-                   self.text[start:end], bool(self.negated[index]))
+        return Hit(
+            self.document,
+            self.units[index],
+            theme,
+            code,
+            term,
+            start,
+            end,
+            self.text[start:end],
+            bool(self.negated[index]),
+        )
 
     def __iter__(self) -> Iterator[Hit]:
         for index in range(len(self)):
@@ -150,8 +169,7 @@ class Hits(Sequence[Hit]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(self) == len(other) and all(
-                a == b for a, b in zip(self, other, strict=True))
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
     __hash__ = None  # type: ignore[assignment]

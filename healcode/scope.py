@@ -116,10 +116,12 @@ class Scope:
         for column in dict.fromkeys(c.column for c in self.conditions):
             value = _field(fields, column)
             value = None if value is None else value.strip().casefold()
-            wanted = [c.value.casefold() for c in self.conditions
-                      if c.column == column and not c.negated]
-            unwanted = [c.value.casefold() for c in self.conditions
-                        if c.column == column and c.negated]
+            wanted = [
+                c.value.casefold() for c in self.conditions if c.column == column and not c.negated
+            ]
+            unwanted = [
+                c.value.casefold() for c in self.conditions if c.column == column and c.negated
+            ]
             if wanted and value not in wanted:
                 return False
             if value is not None and value in unwanted:
@@ -155,9 +157,9 @@ class Scope:
         found = set(seen)
         listed = ", ".join(sorted(found - {""})[:12]) or "none"
         return [
-            f"--speakers {name}: no turn of this speaker in any document (speakers found: "
-            f"{listed})"
-            for name in self.speakers if name not in found
+            f"--speakers {name}: no turn of this speaker in any document (speakers found: {listed})"
+            for name in self.speakers
+            if name not in found
         ]
 
     def warnings(self, scoped: ScopedDocument, units: Sequence[Unit] | None = None) -> list[str]:
@@ -187,18 +189,24 @@ class Scope:
 
     def _nothing_in_scope(self, name: str, reading: TurnReading, speech: bool) -> str:
         if not speech:
-            return (f"{name}: no speech found (all of it is read as a header); pass "
-                    "--unmarked participant to code it")
+            return (
+                f"{name}: no speech found (all of it is read as a header); pass "
+                "--unmarked participant to code it"
+            )
         speakers = ", ".join(reading.markers) or "unmarked text"
         roles = " or ".join(self.roles)
         head = f"{name}: no unit is coded: no {roles} speech among its turns ({speakers})"
         if self.roles == ("participant",) and reading.interviewer_only:
             if reading.unmarked == "continue" and reading.continued:
-                return (f"{head}; the paragraphs without a marker after them are read as "
-                        "the interviewer's; pass --unmarked participant if they are the "
-                        "participant's speech")
-            return (f"{head}; only interviewer markers occur: pass --unmarked participant "
-                    "if the participant's speech is unmarked, or --roles all")
+                return (
+                    f"{head}; the paragraphs without a marker after them are read as "
+                    "the interviewer's; pass --unmarked participant if they are the "
+                    "participant's speech"
+                )
+            return (
+                f"{head}; only interviewer markers occur: pass --unmarked participant "
+                "if the participant's speech is unmarked, or --roles all"
+            )
         return f"{head}; pass --roles all, or --interviewer NAME to say who asks"
 
 
@@ -234,6 +242,12 @@ def _field(fields: Mapping[str, str], column: str) -> str | None:
 
 
 __all__ = [
-    "ROLES", "UNMARKED", "Condition", "Scope", "ScopedDocument", "parse_condition",
-    "parse_names", "parse_roles",
+    "ROLES",
+    "UNMARKED",
+    "Condition",
+    "Scope",
+    "ScopedDocument",
+    "parse_condition",
+    "parse_names",
+    "parse_roles",
 ]

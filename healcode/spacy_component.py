@@ -23,8 +23,14 @@ from spacy.vocab import Vocab
 from healcode.coder import SPAN_KEY, Coder
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
 
-__all__ = ["SPAN_KEY", "CoderComponent", "JiebaTokenizer", "build_language",
-           "create_coder_component", "create_jieba_tokenizer"]
+__all__ = [
+    "SPAN_KEY",
+    "CoderComponent",
+    "JiebaTokenizer",
+    "build_language",
+    "create_coder_component",
+    "create_jieba_tokenizer",
+]
 
 
 class JiebaTokenizer:

@@ -105,8 +105,14 @@ def segment_passages(
         for turn in turns:
             text = document.text[turn.start : turn.end]
             yield Passage(
-                document.id, turn.speaker, turn.role, turn.start, turn.end, text,
-                segment_words(text, segmenter, offset=turn.start), fields,
+                document.id,
+                turn.speaker,
+                turn.role,
+                turn.start,
+                turn.end,
+                text,
+                segment_words(text, segmenter, offset=turn.start),
+                fields,
             )
     scope.check_columns(columns)
     if warnings is not None:
@@ -135,7 +141,8 @@ def read_passages(
         corpus = load_corpus(corpus, encoding=encoding, strict=True)  # a bad file is an error
     backend = (
         make_segmenter(segmenter, [*codebook.terms(), *words])
-        if isinstance(segmenter, str) else segmenter
+        if isinstance(segmenter, str)
+        else segmenter
     )
     yield from segment_passages(corpus.documents(), backend, scope=scope, warnings=warnings)
     if warnings is not None:
@@ -258,9 +265,15 @@ def word_frequencies(
         return passage.meta.get(by, "")
 
     rows = [
-        (group_of(p), p.document, content_words(
-            p.words, stopwords, skip=() if keep_notes else transcriber_notes(p.text, offset=p.start)
-        ))
+        (
+            group_of(p),
+            p.document,
+            content_words(
+                p.words,
+                stopwords,
+                skip=() if keep_notes else transcriber_notes(p.text, offset=p.start),
+            ),
+        )
         for p in passages
     ]
     if by not in (None, "document", "speaker") and by not in seen_columns:
@@ -272,8 +285,13 @@ def word_frequencies(
 
 
 def write_rows_csv(
-    path: Path, header: Sequence[str], rows: Iterable[Sequence[object]], *, bom: bool = True,
-    force: bool = False, inputs: Iterable[str | Path] = (),
+    path: Path,
+    header: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    *,
+    bom: bool = True,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
 ) -> None:
     """A CSV as Excel on Chinese Windows reads it (UTF-8 with BOM, LF), written atomically
     (never over a file healcode did not write, nor at or inside one of ``inputs``)."""

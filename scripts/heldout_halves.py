@@ -29,20 +29,36 @@ ROOT = Path(__file__).resolve().parent.parent
 # The halves named in README ("How well does healcode's automatic coding match a human
 # coder?"): development / held out.
 DEVELOPMENT = {
-    "warm_heart_home": ("p01_wang_mother", "p03_lin_mother", "p05_zhang_mother",
-                        "s01_social_worker_xu", "c01_cadre_zheng"),
-    "other_voices": ("v01_chengdu_father", "v03_shanghai_couple", "v05_guangzhou_father",
-                     "v07_nanjing_cadre"),
+    "warm_heart_home": (
+        "p01_wang_mother",
+        "p03_lin_mother",
+        "p05_zhang_mother",
+        "s01_social_worker_xu",
+        "c01_cadre_zheng",
+    ),
+    "other_voices": (
+        "v01_chengdu_father",
+        "v03_shanghai_couple",
+        "v05_guangzhou_father",
+        "v07_nanjing_cadre",
+    ),
 }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", default="",
-                        help="block weights, e.g. dictionary=1,words=1 (default: healcode's)")
-    parser.add_argument("--extra", action="append", default=[],
-                        help="another training corpus (folder of corpora/ with gold.csv), "
-                             "added whole to the training side")
+    parser.add_argument(
+        "--weights",
+        default="",
+        help="block weights, e.g. dictionary=1,words=1 (default: healcode's)",
+    )
+    parser.add_argument(
+        "--extra",
+        action="append",
+        default=[],
+        help="another training corpus (folder of corpora/ with gold.csv), "
+        "added whole to the training side",
+    )
     args = parser.parse_args()
     if "test_voices" in args.extra:
         parser.error("test_voices is the untouched test set: never train on it")
@@ -70,8 +86,9 @@ def main() -> None:
         run = work / name
         code_corpus(load_corpus([ROOT / "corpora" / name]), codebook).write(run)
         units.append(run / "units.csv")
-        rows = list(csv.DictReader((ROOT / "corpora" / name / "gold.csv").open(
-            encoding="utf-8-sig")))
+        rows = list(
+            csv.DictReader((ROOT / "corpora" / name / "gold.csv").open(encoding="utf-8-sig"))
+        )
         kept = work / f"{name}_development.csv"
         with kept.open("w", encoding="utf-8", newline="") as handle:
             writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -102,22 +119,33 @@ def main() -> None:
             for scored in model.score_document(document_units, hits[document]):
                 key = (scored.document, scored.unit)
                 coded["dictionary"].update((*key, label) for label in scored.dictionary)
-                coded["model"].update((*key, label) for label, p in scored.scores.items()
-                                      if p >= model.thresholds[label])
-            coded["combined"].update((c.document, c.unit, c.label) for c in
-                                     model.code_units(document_units, hits[document]))
+                coded["model"].update(
+                    (*key, label)
+                    for label, p in scored.scores.items()
+                    if p >= model.thresholds[label]
+                )
+            coded["combined"].update(
+                (c.document, c.unit, c.label)
+                for c in model.code_units(document_units, hits[document])
+            )
     keys = sorted(gold)
-    print(f"trained on {model.training['units']} development units, "
-          f"scored on {len(keys)} held-out units; weights {dict(settings.weights)}")
+    print(
+        f"trained on {model.training['units']} development units, "
+        f"scored on {len(keys)} held-out units; weights {dict(settings.weights)}"
+    )
     for coder in ("dictionary", "model", "combined"):
         scores = []
         for label in model.labels:
             reference = np.array([float(label in gold[k]) for k in keys])
             machine = np.array([float((*k, label) in coded[coder]) for k in keys])
             scores.append(precision_recall(reference, machine).f1)
-        print(f"{coder:12} macro-F1 {np.mean(scores):.3f}  "
-              + " ".join(f"{label[:10]} {score:.3f}" for label, score in
-                         zip(model.labels, scores, strict=True)))
+        print(
+            f"{coder:12} macro-F1 {np.mean(scores):.3f}  "
+            + " ".join(
+                f"{label[:10]} {score:.3f}"
+                for label, score in zip(model.labels, scores, strict=True)
+            )
+        )
 
 
 if __name__ == "__main__":

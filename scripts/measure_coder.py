@@ -28,8 +28,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--gold", type=Path, required=True)
-    parser.add_argument("--model", type=Path, default=None,
-                        help="model directory (default: the bundled model)")
+    parser.add_argument(
+        "--model", type=Path, default=None, help="model directory (default: the bundled model)"
+    )
     parser.add_argument("-c", "--codebook", type=Path, default=None)
     args = parser.parse_args()
 
@@ -44,18 +45,26 @@ def main() -> None:
     gold = _gold(args.gold, sentences["spans"])
     gold_turns = _gold_turns(gold, sentences["spans"], turns["spans"])
     labels = list(model.labels)
-    print(f"{args.corpus}: {len(gold)} gold sentences; model {model.path} "
-          f"(SHA-256 {model.sha256[:12]}...)")
+    print(
+        f"{args.corpus}: {len(gold)} gold sentences; model {model.path} "
+        f"(SHA-256 {model.sha256[:12]}...)"
+    )
     for level, coded, reference in (("sentence", sentences, gold), ("turn", turns, gold_turns)):
         print(f"\n{level} level ({len(reference)} units)")
-        print(f"{'coder':12}" + "".join(f"{label[:12]:>13}" for label in labels)
-              + f"{'P':>7}{'R':>7}{'F1':>7}")
+        print(
+            f"{'coder':12}"
+            + "".join(f"{label[:12]:>13}" for label in labels)
+            + f"{'P':>7}{'R':>7}{'F1':>7}"
+        )
         for coder in ("dictionary", "model", "combined"):
             table = _agreement(reference, coded[coder], coded["spans"], labels)
             by_code = {row.code: row for row in table.itertuples(index=False)}
             mean = by_code["(mean)"]
-            print(f"{coder:12}" + "".join(f"{_f(by_code[label].f1):>13}" for label in labels)
-                  + f"{_f(mean.precision):>7}{_f(mean.recall):>7}{_f(mean.f1):>7}")
+            print(
+                f"{coder:12}"
+                + "".join(f"{_f(by_code[label].f1):>13}" for label in labels)
+                + f"{_f(mean.precision):>7}{_f(mean.recall):>7}{_f(mean.f1):>7}"
+            )
 
 
 def _coded(corpus: Path, codebook, model, unit: str) -> dict:
@@ -76,12 +85,17 @@ def _coded(corpus: Path, codebook, model, unit: str) -> dict:
     alone, combined = set(), set()
     for document, document_units in units.items():
         for scored in model.score_document(document_units, hits[document]):
-            alone.update((scored.document, scored.unit, label)
-                         for label, p in scored.scores.items() if p >= model.thresholds[label])
-        combined.update((c.document, c.unit, c.label)
-                        for c in model.code_units(document_units, hits[document]))
-    spans = [UnitSpan(u.document, u.index, u.start, u.end, u.in_scope, u.text)
-             for u in result.units]
+            alone.update(
+                (scored.document, scored.unit, label)
+                for label, p in scored.scores.items()
+                if p >= model.thresholds[label]
+            )
+        combined.update(
+            (c.document, c.unit, c.label) for c in model.code_units(document_units, hits[document])
+        )
+    spans = [
+        UnitSpan(u.document, u.index, u.start, u.end, u.in_scope, u.text) for u in result.units
+    ]
     return {"spans": spans, "dictionary": dictionary, "model": alone, "combined": combined}
 
 
@@ -129,7 +143,9 @@ def _agreement(reference, coded, spans, labels):
     scoped = [s for s in spans if (s.document, s.unit) in known]
     result = agreement(
         [Codings("gold", tuple(gold_rows)), Codings("healcode", tuple(machine_rows))],
-        units=scoped, reference="gold", codes=labels,
+        units=scoped,
+        reference="gold",
+        codes=labels,
     )
     return result.table
 

@@ -52,21 +52,26 @@ def main() -> None:
     gold = _read_gold(pool_gold)
 
     first = learn([start_gold], units=units, codebook=codebook)
-    picked = [(s.document, s.unit) for s in
-              sample_units(runs[args.pool], first, n=args.n, seed=args.seed)
-              if (s.document, s.unit) in gold]
+    picked = [
+        (s.document, s.unit)
+        for s in sample_units(runs[args.pool], first, n=args.n, seed=args.seed)
+        if (s.document, s.unit) in gold
+    ]
     rng = random.Random(args.seed)
     rest = sorted(set(gold) - set(picked))
     drawn = rng.sample(rest, len(picked))
     held_out = sorted(set(gold) - set(picked) - set(drawn))
-    sampled = learn([start_gold, _write(work / "sampled.csv", picked, gold)], units=units,
-                    codebook=codebook)
-    at_random = learn([start_gold, _write(work / "random.csv", drawn, gold)], units=units,
-                      codebook=codebook)
-    print(f"pool {args.pool}: {len(picked)} units sampled, {len(drawn)} drawn at random, "
-          f"{len(held_out)} held out for scoring")
-    for name, model in (("start only", first), ("+ sampled", sampled),
-                        ("+ random", at_random)):
+    sampled = learn(
+        [start_gold, _write(work / "sampled.csv", picked, gold)], units=units, codebook=codebook
+    )
+    at_random = learn(
+        [start_gold, _write(work / "random.csv", drawn, gold)], units=units, codebook=codebook
+    )
+    print(
+        f"pool {args.pool}: {len(picked)} units sampled, {len(drawn)} drawn at random, "
+        f"{len(held_out)} held out for scoring"
+    )
+    for name, model in (("start only", first), ("+ sampled", sampled), ("+ random", at_random)):
         print(f"{name:12} macro-F1 {_score(model, runs[args.pool], gold, held_out):.3f}")
 
 
@@ -103,8 +108,7 @@ def _score(model, run: Path, gold, held_out) -> float:
         hits[hit.document].append(hit)
     coded = set()
     for document, units in by_document.items():
-        coded.update((c.document, c.unit, c.label)
-                     for c in model.code_units(units, hits[document]))
+        coded.update((c.document, c.unit, c.label) for c in model.code_units(units, hits[document]))
     scores = []
     for label in model.labels:
         reference = [float(label in gold[key]) for key in held_out]

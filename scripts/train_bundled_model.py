@@ -35,10 +35,18 @@ NEVER = "test_voices"
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpora", nargs="*", default=list(DEFAULT_CORPORA),
-                        help="folders of corpora/ with a gold.csv")
-    parser.add_argument("-o", "--output", type=Path,
-                        default=ROOT / "healcode" / "data" / "models" / "social_healing")
+    parser.add_argument(
+        "corpora",
+        nargs="*",
+        default=list(DEFAULT_CORPORA),
+        help="folders of corpora/ with a gold.csv",
+    )
+    parser.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=ROOT / "healcode" / "data" / "models" / "social_healing",
+    )
     args = parser.parse_args()
     if NEVER in args.corpora:
         sys.exit(f"{NEVER} is the untouched test set: never train on it (measure only)")
@@ -60,8 +68,11 @@ def main() -> None:
             run = Path(work) / name
             code_corpus(load_corpus([corpus]), codebook).write(run)
             units.append(run / "units.csv")
-        model = learn([ROOT / "corpora" / name / "gold.csv" for name in args.corpora],
-                      units=units, codebook=codebook)
+        model = learn(
+            [ROOT / "corpora" / name / "gold.csv" for name in args.corpora],
+            units=units,
+            codebook=codebook,
+        )
         # Saved beside, then copied over the model's own files: the package folder holds
         # no output marker, so healcode would (rightly) not replace it itself.
         saved = Path(work) / "model"
@@ -71,12 +82,16 @@ def main() -> None:
             shutil.copyfile(saved / name, args.output / name)
     for note in model.notes:
         print(f"warning: {note}")
-    print(f"{model.training['units']} units of {model.training['documents']} documents "
-          f"from {', '.join(args.corpora)} -> {args.output}")
+    print(
+        f"{model.training['units']} units of {model.training['documents']} documents "
+        f"from {', '.join(args.corpora)} -> {args.output}"
+    )
     print(f"{'label':26}{'coder':12}{'precision':>10}{'recall':>8}{'F1':>8}{'kappa':>8}")
     for row in model.cv:
-        print(f"{row['label']:26}{row['coder']:12}{row['precision']:>10}{row['recall']:>8}"
-              f"{row['f1']:>8}{row['kappa']:>8}")
+        print(
+            f"{row['label']:26}{row['coder']:12}{row['precision']:>10}{row['recall']:>8}"
+            f"{row['f1']:>8}{row['kappa']:>8}"
+        )
 
 
 if __name__ == "__main__":

@@ -77,8 +77,12 @@ def learn_run(tmp_path_factory) -> Path:
 def model(learn_run, mini_codebook):
     from healcode.learning import learn
 
-    return learn([LEARN / "codings.csv", LEARN / "ranges.csv"], units=[learn_run / "units.csv"],
-                 codebook=mini_codebook, folds=4)
+    return learn(
+        [LEARN / "codings.csv", LEARN / "ranges.csv"],
+        units=[learn_run / "units.csv"],
+        codebook=mini_codebook,
+        folds=4,
+    )
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,10 @@ from .conftest import listing
 AGREE = DATA / "agreement"
 GOLD = CORPUS / "gold.csv"
 THEMES = [
-    "mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
+    "mutual_relationships",
+    "positive_self_esteem",
+    "hope",
+    "emotional_pain",
     "community_participation",
 ]
 
@@ -80,8 +83,11 @@ def test_fleiss_1971_diagnoses(runner, tmp_path):
     rows = _agree(runner, tmp_path, str(AGREE / "fleiss1971.csv"))
     assert round(float(_row(rows, "(categories)", "(all)")["fleiss_kappa"]), 3) == 0.430
     per_category = {
-        "depression": 0.245, "personality_disorder": 0.245, "schizophrenia": 0.520,
-        "neurosis": 0.471, "other": 0.566,
+        "depression": 0.245,
+        "personality_disorder": 0.245,
+        "schizophrenia": 0.520,
+        "neurosis": 0.471,
+        "other": 0.566,
     }
     for code, kappa in per_category.items():
         assert round(float(_row(rows, code, "(all)")["fleiss_kappa"]), 3) == kappa
@@ -94,9 +100,17 @@ def test_fleiss_1971_diagnoses(runner, tmp_path):
 
 def test_table_and_files(runner, tmp_path):
     out = tmp_path / "out"
-    result = runner.invoke(main, [
-        "agree", str(AGREE / "cohen50.csv"), "--reference", "rater1", "-o", str(out),
-    ])
+    result = runner.invoke(
+        main,
+        [
+            "agree",
+            str(AGREE / "cohen50.csv"),
+            "--reference",
+            "rater1",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "rater1 ~ rater2" in result.output
     assert "0.400" in result.output and "70.0" in result.output
@@ -171,17 +185,27 @@ def test_ranges_code_units_they_cover_by_half(runner, tmp_path):
     coded = {(c.document, c.unit): c.code for c in anna.rows}
     # 5-12 covers 7 of unit 1's 10 characters; 20-35 covers half of unit 2 and all of 3.
     assert coded == {
-        ("d1", 1): "hope", ("d1", 2): "emotional_pain/grief", ("d1", 3): "emotional_pain/grief",
+        ("d1", 1): "hope",
+        ("d1", 2): "emotional_pain/grief",
+        ("d1", 3): "emotional_pain/grief",
     }
     assert anna.unmatched_ranges == 1  # 0-4 lies in the interviewer's unit only
     stricter = read_codings(AGREE / "anna_ranges.csv", units=units, min_overlap=0.6)
     assert ("d1", 2) in {(c.document, c.unit) for c in stricter.rows if not c.code}
 
     out = tmp_path / "out"
-    result = runner.invoke(main, [
-        "agree", str(AGREE / "anna_ranges.csv"), str(AGREE / "ben.csv"),
-        "--units", str(AGREE / "units.csv"), "-o", str(out),
-    ])
+    result = runner.invoke(
+        main,
+        [
+            "agree",
+            str(AGREE / "anna_ranges.csv"),
+            str(AGREE / "ben.csv"),
+            "--units",
+            str(AGREE / "units.csv"),
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "cover no in-scope unit" in result.output
     hope = _row(_rows(out / "agreement.csv"), "hope")
@@ -213,15 +237,25 @@ def _naive_map_ranges(ranges, units, min_overlap):
         covered = set()
         for r in group:
             covered.update(range(r.start, r.end))
-        hits = [u for u in units if u.coded and u.document == document
-                and (inside := len(covered & set(range(u.start, u.end)))) > 0
-                and inside >= min_overlap * (u.end - u.start)]
+        hits = [
+            u
+            for u in units
+            if u.coded
+            and u.document == document
+            and (inside := len(covered & set(range(u.start, u.end)))) > 0
+            and inside >= min_overlap * (u.end - u.start)
+        ]
         coded.update((coder, document, u.unit, code) for u in hits)
-        unmatched += [r for r in group if not any(r.start < u.end and r.end > u.start
-                                                  for u in hits)]
+        unmatched += [
+            r for r in group if not any(r.start < u.end and r.end > u.start for u in hits)
+        ]
     done = {(c, d, u) for c, d, u, _ in coded}
-    coded.update((c, d, u.unit, "") for c, d in seen for u in units
-                 if u.coded and u.document == d and (c, d, u.unit) not in done)
+    coded.update(
+        (c, d, u.unit, "")
+        for c, d in seen
+        for u in units
+        if u.coded and u.document == d and (c, d, u.unit) not in done
+    )
     return sorted(coded), unmatched
 
 
@@ -229,8 +263,15 @@ def _naive_map_ranges(ranges, units, min_overlap):
 @given(
     cuts=st.lists(st.integers(1, 6), min_size=1, max_size=12),
     scope=st.lists(st.booleans(), min_size=12, max_size=12),
-    spans=st.lists(st.tuples(st.integers(0, 50), st.integers(1, 12), st.sampled_from("ab"),
-                             st.sampled_from(["x", "y", ""])), max_size=8),
+    spans=st.lists(
+        st.tuples(
+            st.integers(0, 50),
+            st.integers(1, 12),
+            st.sampled_from("ab"),
+            st.sampled_from(["x", "y", ""]),
+        ),
+        max_size=8,
+    ),
     min_overlap=st.sampled_from([0.1, 0.5, 1 / 3, 1.0]),
 )
 def test_map_ranges_agrees_with_the_unit_by_unit_definition(cuts, scope, spans, min_overlap):
@@ -251,8 +292,9 @@ def test_a_range_beyond_its_document_is_refused(runner, tmp_path):
     """Without documents.csv a document ends with its last unit; with the run's
     documents.csv beside units.csv, at its length (a trailing newline may be coded)."""
     beyond = AGREE / "beyond_ranges.csv"
-    result = runner.invoke(main, ["agree", str(beyond), str(AGREE / "ben.csv"),
-                                  "--units", str(AGREE / "units.csv")])
+    result = runner.invoke(
+        main, ["agree", str(beyond), str(AGREE / "ben.csv"), "--units", str(AGREE / "units.csv")]
+    )
     assert result.exit_code == 1
     assert result.output.strip() == (
         f"Error: {beyond} line 3: range 20-999999 ends beyond document 'd1' (its last unit "
@@ -264,18 +306,25 @@ def test_a_range_beyond_its_document_is_refused(runner, tmp_path):
     (run / "units.csv").write_bytes((AGREE / "units.csv").read_bytes())
     (run / "documents.csv").write_text(
         "document,source,characters,units,coded_units\nd1,d1.txt,36,4,3\nd2,d2.txt,20,2,2\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     ranges = tmp_path / "ranges.csv"
     ranges.write_text("document,start,end,code\nd1,25,36,hope\n", encoding="utf-8")
-    ok = runner.invoke(main, ["agree", str(ranges), str(AGREE / "ben.csv"), "-q",
-                              "--units", str(run / "units.csv")])
+    ok = runner.invoke(
+        main,
+        ["agree", str(ranges), str(AGREE / "ben.csv"), "-q", "--units", str(run / "units.csv")],
+    )
     assert ok.exit_code == 0, ok.output
     ranges.write_text("document,start,end,code\nd1,25,37,hope\n", encoding="utf-8")
-    refused = runner.invoke(main, ["agree", str(ranges), str(AGREE / "ben.csv"), "-q",
-                                   "--units", str(run / "units.csv")])
+    refused = runner.invoke(
+        main,
+        ["agree", str(ranges), str(AGREE / "ben.csv"), "-q", "--units", str(run / "units.csv")],
+    )
     assert refused.exit_code == 1
-    assert f"{ranges} line 2: range 25-37 ends beyond document 'd1' (36 characters long)" \
+    assert (
+        f"{ranges} line 2: range 25-37 ends beyond document 'd1' (36 characters long)"
         in refused.output
+    )
 
 
 # --- a coder who coded nothing ----------------------------------------------------
@@ -285,12 +334,12 @@ def test_a_header_only_file_is_a_coder_who_coded_nothing(runner, tmp_path):
     """Two coders, one of them empty: kept, and kappa is 0 as the formula gives
     (observed agreement equals chance agreement when one coder never codes)."""
     out = tmp_path / "out"
-    result = runner.invoke(main, ["agree", str(AGREE / "ben.csv"), str(AGREE / "nobody.csv"),
-                                  "-o", str(out)])
+    result = runner.invoke(
+        main, ["agree", str(AGREE / "ben.csv"), str(AGREE / "nobody.csv"), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "ben ~ nobody" in result.output
-    assert "coder nobody coded no unit; counted as a coder who saw all 5 unit(s)" \
-        in result.output
+    assert "coder nobody coded no unit; counted as a coder who saw all 5 unit(s)" in result.output
     rows = _rows(out / "agreement.csv")
     hope = _row(rows, "hope")
     assert (hope["coder_a"], hope["coder_b"], hope["units"]) == ("ben", "nobody", "5")
@@ -303,12 +352,24 @@ def test_a_header_only_file_is_a_coder_who_coded_nothing(runner, tmp_path):
 def test_an_empty_coder_among_three_is_not_dropped(runner, tmp_path, absent):
     again = tmp_path / "ben_again.csv"
     again.write_bytes((AGREE / "ben.csv").read_bytes())
-    rows = _agree(runner, tmp_path, str(AGREE / "ben.csv"), str(again),
-                  str(AGREE / "nobody.csv"), "--units", str(AGREE / "units.csv"),
-                  "--absent", absent)
+    rows = _agree(
+        runner,
+        tmp_path,
+        str(AGREE / "ben.csv"),
+        str(again),
+        str(AGREE / "nobody.csv"),
+        "--units",
+        str(AGREE / "units.csv"),
+        "--absent",
+        absent,
+    )
     pairs = {(r["coder_a"], r["coder_b"]) for r in rows}
-    assert pairs == {("ben", "ben_again"), ("ben", "nobody"), ("ben_again", "nobody"),
-                     ("(all)", "")}
+    assert pairs == {
+        ("ben", "ben_again"),
+        ("ben", "nobody"),
+        ("ben_again", "nobody"),
+        ("(all)", ""),
+    }
     assert _row([r for r in rows if r["coder_b"] == "ben_again"], "hope")["cohen_kappa"] == "1.0"
     everyone = _row(rows, "hope", "(all)")
     assert everyone["units"] == "5" and everyone["percent_agreement"] == "73.33"
@@ -318,8 +379,14 @@ def test_an_empty_coder_among_three_is_not_dropped(runner, tmp_path, absent):
 def test_an_empty_ranges_file_is_a_coder_too(runner, tmp_path):
     empty = tmp_path / "carl.csv"
     empty.write_text("document,start,end,code\n", encoding="utf-8")
-    rows = _agree(runner, tmp_path, str(AGREE / "anna_ranges.csv"), str(empty),
-                  "--units", str(AGREE / "units.csv"))
+    rows = _agree(
+        runner,
+        tmp_path,
+        str(AGREE / "anna_ranges.csv"),
+        str(empty),
+        "--units",
+        str(AGREE / "units.csv"),
+    )
     hope = _row(rows, "hope")
     assert (hope["coder_a"], hope["coder_b"], hope["coded_b"]) == ("anna", "carl", "0")
     assert float(hope["cohen_kappa"]) == 0.0
@@ -330,8 +397,16 @@ def test_two_empty_coders_compare_nothing(runner, tmp_path):
     other.write_text("document,unit,code\n", encoding="utf-8")
     result = runner.invoke(main, ["agree", str(AGREE / "nobody.csv"), str(other)])
     assert result.exit_code == 1 and "no coder used any code" in result.output
-    rows = _agree(runner, tmp_path, str(AGREE / "nobody.csv"), str(other),
-                  "--units", str(AGREE / "units.csv"), "-c", str(CODEBOOK))
+    rows = _agree(
+        runner,
+        tmp_path,
+        str(AGREE / "nobody.csv"),
+        str(other),
+        "--units",
+        str(AGREE / "units.csv"),
+        "-c",
+        str(CODEBOOK),
+    )
     hope = _row(rows, "hope")
     assert (hope["units"], hope["percent_agreement"]) == ("5", "100.0")
     assert hope["cohen_kappa"] == hope["krippendorff_alpha"] == "n/a (no coder used this code)"
@@ -342,11 +417,15 @@ def test_two_empty_coders_compare_nothing(runner, tmp_path):
 
 def test_codes_not_in_the_codebook_are_warnings(runner, tmp_path):
     typo = tmp_path / "typo.csv"
-    typo.write_text("document,unit,code\nd1,1,hpoe\nd1,2,hpoe\nd1,3,emotional_pain\n"
-                    "d2,0,\nd2,1,hope\n", encoding="utf-8")
+    typo.write_text(
+        "document,unit,code\nd1,1,hpoe\nd1,2,hpoe\nd1,3,emotional_pain\nd2,0,\nd2,1,hope\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "out"
-    result = runner.invoke(main, ["agree", str(typo), str(AGREE / "ben.csv"), "-c",
-                                  str(CODEBOOK), "-o", str(out), "-q"])
+    result = runner.invoke(
+        main,
+        ["agree", str(typo), str(AGREE / "ben.csv"), "-c", str(CODEBOOK), "-o", str(out), "-q"],
+    )
     assert result.exit_code == 0, result.output
     warnings = [line for line in result.output.splitlines() if line.startswith("warning:")]
     assert warnings == [
@@ -357,21 +436,30 @@ def test_codes_not_in_the_codebook_are_warnings(runner, tmp_path):
     assert codes[:6] == [*THEMES, "hpoe"]  # every theme, used or not, then the stray code
     # At code level a theme alone is still the codebook's; an unknown code path is not.
     path = tmp_path / "paths.csv"
-    path.write_text("document,unit,code\nd1,1,hope\nd1,2,hope/future_plan\n"
-                    "d1,3,hope/future_plans\nd2,0,\nd2,1,\n", encoding="utf-8")
-    result = runner.invoke(main, ["agree", str(path), str(AGREE / "ben.csv"), "-c",
-                                  str(CODEBOOK), "--level", "code", "-q"])
+    path.write_text(
+        "document,unit,code\nd1,1,hope\nd1,2,hope/future_plan\n"
+        "d1,3,hope/future_plans\nd2,0,\nd2,1,\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        main,
+        ["agree", str(path), str(AGREE / "ben.csv"), "-c", str(CODEBOOK), "--level", "code", "-q"],
+    )
     assert result.exit_code == 0, result.output
-    assert [line.split(": code ")[1].split(" (")[0] for line in result.output.splitlines()
-            if line.startswith("warning:")] == ["'hope/future_plan'"]
+    assert [
+        line.split(": code ")[1].split(" (")[0]
+        for line in result.output.splitlines()
+        if line.startswith("warning:")
+    ] == ["'hope/future_plan'"]
 
 
 def test_a_codebook_from_python_reports_its_codes():
     import healcode
     from healcode.codebook import load_codebook
 
-    result = healcode.agreement([AGREE / "ben.csv", AGREE / "nobody.csv"],
-                                codebook=load_codebook(CODEBOOK))
+    result = healcode.agreement(
+        [AGREE / "ben.csv", AGREE / "nobody.csv"], codebook=load_codebook(CODEBOOK)
+    )
     assert list(result.table["code"][:5]) == THEMES
     assert result.warnings == ()
 
@@ -401,13 +489,15 @@ def test_bad_codings_file(runner, tmp_path, content, message):
 def test_unit_not_in_units_csv(runner, tmp_path):
     a = tmp_path / "a.csv"
     a.write_text("document,unit,code\nd1,0,x\n", encoding="utf-8")
-    result = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv"),
-                                  "--units", str(AGREE / "units.csv")])
+    result = runner.invoke(
+        main, ["agree", str(a), str(AGREE / "ben.csv"), "--units", str(AGREE / "units.csv")]
+    )
     assert result.exit_code == 1
     assert f"{a} line 2: unit 0 of d1 is not coded there" in result.output
     a.write_text("document,unit,code\nd1,9,x\n", encoding="utf-8")
-    result = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv"),
-                                  "--units", str(AGREE / "units.csv")])
+    result = runner.invoke(
+        main, ["agree", str(a), str(AGREE / "ben.csv"), "--units", str(AGREE / "units.csv")]
+    )
     assert result.exit_code == 1 and "unit 9 of d1 does not exist there" in result.output
 
 
@@ -415,8 +505,9 @@ def test_codings_made_on_other_units(runner, tmp_path):
     """A text column that no longer matches units.csv means the units have changed."""
     stale = tmp_path / "stale.csv"
     stale.write_text("document,unit,code,text\nd1,1,hope,另一句话\n", encoding="utf-8")
-    result = runner.invoke(main, ["agree", str(stale), str(AGREE / "ben.csv"),
-                                  "--units", str(AGREE / "units.csv")])
+    result = runner.invoke(
+        main, ["agree", str(stale), str(AGREE / "ben.csv"), "--units", str(AGREE / "units.csv")]
+    )
     assert result.exit_code == 1
     assert f"{stale} line 2: unit 1 of d1 has other text in the units file" in result.output
 
@@ -433,8 +524,9 @@ def test_mismatched_documents(runner, tmp_path):
     result = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv")])
     assert result.exit_code == 1
     assert "mismatched documents" in result.output
-    with_units = runner.invoke(main, ["agree", str(a), str(AGREE / "ben.csv"),
-                                      "--units", str(AGREE / "units.csv")])
+    with_units = runner.invoke(
+        main, ["agree", str(a), str(AGREE / "ben.csv"), "--units", str(AGREE / "units.csv")]
+    )
     assert with_units.exit_code == 1
     assert f"{a} line 2: document 'p01' is not in the units file" in with_units.output
 
@@ -482,8 +574,7 @@ def corpus_run(tmp_path_factory):
 
     def run(name: str) -> Path:
         out = tmp_path_factory.mktemp(name) / "out"
-        result = CliRunner().invoke(main, ["code", str(CORPUS.parent / name), "-o", str(out),
-                                           "-q"])
+        result = CliRunner().invoke(main, ["code", str(CORPUS.parent / name), "-o", str(out), "-q"])
         assert result.exit_code == 0, result.output
         return out
 
@@ -491,8 +582,8 @@ def corpus_run(tmp_path_factory):
 
 
 @pytest.mark.parametrize(
-    "corpus", ["warm_heart_home", "other_voices", "community_voices", "family_voices",
-               "test_voices"]
+    "corpus",
+    ["warm_heart_home", "other_voices", "community_voices", "family_voices", "test_voices"],
 )
 def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
     """gold.csv is keyed by (document, unit): if the transcripts or the unit splitting
@@ -501,8 +592,11 @@ def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
         run = request.getfixturevalue("bundled_run")
     else:
         run = request.getfixturevalue("corpus_run")(corpus)
-    units = {(r["document"], r["unit"]): r["text"] for r in _rows(run / "units.csv")
-             if r["coded"] == "True"}
+    units = {
+        (r["document"], r["unit"]): r["text"]
+        for r in _rows(run / "units.csv")
+        if r["coded"] == "True"
+    }
     gold = _rows(CORPUS.parent / corpus / "gold.csv")
     assert {(g["document"], g["unit"]) for g in gold} == set(units)
     assert all(g["text"] == units[(g["document"], g["unit"])] for g in gold)
@@ -514,8 +608,9 @@ def test_gold_codes_every_coded_unit_of_its_corpus(corpus, request):
 
 def test_evaluate_bundled_corpus(runner, bundled_run, tmp_path):
     out = tmp_path / "eval"
-    result = runner.invoke(main, ["evaluate", str(bundled_run), "--gold", str(GOLD),
-                                  "-o", str(out)])
+    result = runner.invoke(
+        main, ["evaluate", str(bundled_run), "--gold", str(GOLD), "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = _rows(out / "agreement.csv")
     assert [r["code"] for r in rows] == [*THEMES, "(mean)"]
@@ -537,7 +632,9 @@ def test_code_no_coder_used_is_reported_as_undefined():
     import healcode
 
     result = healcode.agreement(
-        [AGREE / "coder_a.csv", AGREE / "coder_b.csv"], codes=["unused"], reference="coder_a",
+        [AGREE / "coder_a.csv", AGREE / "coder_b.csv"],
+        codes=["unused"],
+        reference="coder_a",
     )
     unused = result.table[result.table["code"] == "unused"].iloc[0]
     assert unused["cohen_kappa"] == "n/a (no coder used this code)"

@@ -12,10 +12,23 @@ from healcode.cli import main
 
 from .conftest import CORPUS, MINI_CODEBOOK, listing
 
-OUTPUTS = {"documents.csv", "units.csv", "excerpts.csv", "hits.csv", "frequencies.csv", "matrix.csv",
-           "cooccurrence.csv", "manifest.json"}
-THEMES = ["mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
-          "community_participation"]
+OUTPUTS = {
+    "documents.csv",
+    "units.csv",
+    "excerpts.csv",
+    "hits.csv",
+    "frequencies.csv",
+    "matrix.csv",
+    "cooccurrence.csv",
+    "manifest.json",
+}
+THEMES = [
+    "mutual_relationships",
+    "positive_self_esteem",
+    "hope",
+    "emotional_pain",
+    "community_participation",
+]
 
 
 def _read(out: Path, name: str) -> pd.DataFrame:
@@ -30,7 +43,9 @@ def test_bundled_run_writes_every_output_and_every_theme_has_references(bundled_
     assert (themes["references"] > 0).all()
     manifest = json.loads((bundled_run / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["segmenter"]["name"] == "jieba-rs"
-    assert manifest["counts"]["documents"] == len(list(_read(bundled_run, "matrix.csv")["document"]))
+    assert manifest["counts"]["documents"] == len(
+        list(_read(bundled_run, "matrix.csv")["document"])
+    )
     assert {i["encoding"] for i in manifest["inputs"]} >= {"utf-8", "utf-8-sig", "gb18030", "docx"}
     assert len(manifest["codebook"]["sha256"]) == 64
 
@@ -55,21 +70,60 @@ def test_csvs_have_a_bom_and_the_documented_columns(bundled_run: Path):
     assert raw.startswith(b"\xef\xbb\xbf")
     excerpts = pd.read_csv(bundled_run / "excerpts.csv", encoding="utf-8-sig", nrows=1)
     assert list(excerpts.columns)[:11] == [
-        "document", "unit", "speaker", "role", "start", "end", "theme", "code", "terms",
-        "negated", "text"]
+        "document",
+        "unit",
+        "speaker",
+        "role",
+        "start",
+        "end",
+        "theme",
+        "code",
+        "terms",
+        "negated",
+        "text",
+    ]
     assert "meta_role" in excerpts.columns and "gender" in excerpts.columns  # metadata.csv
     documents = _read(bundled_run, "documents.csv")
     assert list(documents.columns) == [
-        "document", "source", "characters", "units", "coded_units", "meta_role", "gender",
-        "age_group", "years_in_programme", "访谈编号", "日期", "地点", "时长"]  # then the header
+        "document",
+        "source",
+        "characters",
+        "units",
+        "coded_units",
+        "meta_role",
+        "gender",
+        "age_group",
+        "years_in_programme",
+        "访谈编号",
+        "日期",
+        "地点",
+        "时长",
+    ]  # then the header
     assert documents.set_index("document").loc["g01_group_interview", "meta_role"] == "group"
     assert documents.set_index("document").loc["p05_zhang_mother", "访谈编号"] == "P05"
     assert documents["coded_units"].sum() == _read(bundled_run, "units.csv")["coded"].sum()
     assert list(_read(bundled_run, "units.csv").columns) == [
-        "document", "unit", "speaker", "role", "start", "end", "coded", "text"]
+        "document",
+        "unit",
+        "speaker",
+        "role",
+        "start",
+        "end",
+        "coded",
+        "text",
+    ]
     assert list(_read(bundled_run, "frequencies.csv").columns) == [
-        "level", "theme", "code", "label", "references", "documents", "documents_pct", "hits",
-        "per_10k_chars", "negated"]
+        "level",
+        "theme",
+        "code",
+        "label",
+        "references",
+        "documents",
+        "documents_pct",
+        "hits",
+        "per_10k_chars",
+        "negated",
+    ]
 
 
 def test_same_inputs_give_byte_identical_tables(runner, bundled_run: Path, tmp_path: Path):
@@ -90,10 +144,12 @@ def test_frequencies_count_units_documents_and_hits(runner, tmp_path: Path):
     corpus.mkdir()
     (corpus / "a.txt").write_text(
         "访谈者：有希望吗？\n受访者：有希望，也有盼头。同命人帮我。\n受访者：希望大家好。\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (corpus / "b.txt").write_text("我觉得没有希望。", encoding="utf-8")
-    result = runner.invoke(main, ["code", str(corpus), "-c", str(MINI_CODEBOOK),
-                                  "-o", str(tmp_path / "out"), "-q"])
+    result = runner.invoke(
+        main, ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-o", str(tmp_path / "out"), "-q"]
+    )
     assert result.exit_code == 0, result.output
     out = tmp_path / "out"
     freq = _read(out, "frequencies.csv")
@@ -124,25 +180,49 @@ def test_options_unit_speakers_and_no_bom(runner, tmp_path: Path):
     (corpus / "a.txt").write_text("问：有希望吗？\n答：有希望。有盼头。\n", encoding="utf-8")
     out = tmp_path / "out"
     args = ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-q", "--no-bom"]
-    assert runner.invoke(main, [*args, "-o", str(out), "--unit", "turn", "--speakers", "all"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, [*args, "-o", str(out), "--unit", "turn", "--speakers", "all"]
+        ).exit_code
+        == 0
+    )
     units = _read(out, "units.csv")
     assert list(units["text"]) == ["有希望吗？", "有希望。有盼头。"]
     assert list(units["coded"]) == [True, True]
     assert not (out / "units.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    assert runner.invoke(main, [*args, "-o", str(out), "--force", "--speakers", "问"]).exit_code == 0
+    assert (
+        runner.invoke(main, [*args, "-o", str(out), "--force", "--speakers", "问"]).exit_code == 0
+    )
     assert list(_read(out, "units.csv")["coded"]) == [True, False, False]
 
 
 def test_tables_as_input(runner, tmp_path: Path):
-    (tmp_path / "survey.csv").write_text("编号,性别,回答\nR1,女,有盼头了\nR2,男,没有希望\n",
-                                         encoding="utf-8")
+    (tmp_path / "survey.csv").write_text(
+        "编号,性别,回答\nR1,女,有盼头了\nR2,男,没有希望\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
-    result = runner.invoke(main, ["code", str(tmp_path / "survey.csv"), "-c", str(MINI_CODEBOOK),
-                                  "--id-column", "编号", "--text-column", "回答", "-o", str(out), "-q"])
+    result = runner.invoke(
+        main,
+        [
+            "code",
+            str(tmp_path / "survey.csv"),
+            "-c",
+            str(MINI_CODEBOOK),
+            "--id-column",
+            "编号",
+            "--text-column",
+            "回答",
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     excerpts = _read(out, "excerpts.csv")
     assert list(zip(excerpts["document"], excerpts["speaker"], excerpts["性别"], strict=True)) == [
-        ("R1", "回答", "女"), ("R2", "回答", "男")]
+        ("R1", "回答", "女"),
+        ("R2", "回答", "男"),
+    ]
 
 
 def _one_line_error(result) -> str:
@@ -166,7 +246,9 @@ def test_an_unreadable_file_alone_is_an_error_and_writes_nothing(
 ):
     (tmp_path / name).write_bytes(content)
     out = tmp_path / "out"
-    result = runner.invoke(main, ["code", str(tmp_path / name), "-c", str(MINI_CODEBOOK), "-o", str(out)])
+    result = runner.invoke(
+        main, ["code", str(tmp_path / name), "-c", str(MINI_CODEBOOK), "-o", str(out)]
+    )
     line = _one_line_error(result)
     assert name in line and reason in line
     assert not out.exists()
@@ -181,14 +263,18 @@ def test_unreadable_files_are_skipped_listed_and_the_run_exits_1(runner, tmp_pat
     (corpus / "empty.txt").write_bytes(b"")
     (corpus / "old.doc").write_bytes(b"\xd0\xcf\x11\xe0")
     out = tmp_path / "out"
-    result = runner.invoke(main, ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"])
+    result = runner.invoke(
+        main, ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"]
+    )
     assert result.exit_code == 1
     assert "empty.txt: the file is empty" in result.output
     assert "old.doc: old Word .doc files cannot be read" in result.output
     assert "2 file(s) could not be read" in result.output
     assert list(_read(out, "units.csv")["document"]) == ["good"]
-    strict = runner.invoke(main, ["code", str(corpus), "-c", str(MINI_CODEBOOK),
-                                  "-o", str(tmp_path / "strict"), "--strict"])
+    strict = runner.invoke(
+        main,
+        ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-o", str(tmp_path / "strict"), "--strict"],
+    )
     assert "empty.txt" in _one_line_error(strict)
     assert not (tmp_path / "strict").exists()
 
@@ -196,11 +282,18 @@ def test_unreadable_files_are_skipped_listed_and_the_run_exits_1(runner, tmp_pat
 @pytest.mark.parametrize(
     ("codebook", "expected"),
     [
-        ("codebook: 1\nname: t\nthemes:\n  - id: a\n    label: A\n    terms: [x\n", "book.yaml:7: not valid YAML: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence at line 6)"),
-        ("codebook: 1\nname: t\nthemes:\n  - id: a\n    label: A\n    colour: red\n",
-         "book.yaml:6 themes[0].colour: unknown key 'colour'"),
-        ("codebook: 1\nname: t\nthemes:\n  - id: a\n    label: A\n    patterns: ['(']\n",
-         "book.yaml:6 themes[0].patterns: invalid regular expression '('"),
+        (
+            "codebook: 1\nname: t\nthemes:\n  - id: a\n    label: A\n    terms: [x\n",
+            "book.yaml:7: not valid YAML: expected ',' or ']', but got '<stream end>' (while parsing a flow sequence at line 6)",
+        ),
+        (
+            "codebook: 1\nname: t\nthemes:\n  - id: a\n    label: A\n    colour: red\n",
+            "book.yaml:6 themes[0].colour: unknown key 'colour'",
+        ),
+        (
+            "codebook: 1\nname: t\nthemes:\n  - id: a\n    label: A\n    patterns: ['(']\n",
+            "book.yaml:6 themes[0].patterns: invalid regular expression '('",
+        ),
     ],
 )
 def test_a_bad_codebook_is_an_error_with_its_line_and_writes_nothing(
@@ -208,7 +301,9 @@ def test_a_bad_codebook_is_an_error_with_its_line_and_writes_nothing(
 ):
     (tmp_path / "book.yaml").write_text(codebook, encoding="utf-8")
     out = tmp_path / "out"
-    result = runner.invoke(main, ["code", str(CORPUS), "-c", str(tmp_path / "book.yaml"), "-o", str(out)])
+    result = runner.invoke(
+        main, ["code", str(CORPUS), "-c", str(tmp_path / "book.yaml"), "-o", str(out)]
+    )
     assert expected in _one_line_error(result)
     assert not out.exists()
 
@@ -218,8 +313,18 @@ def test_duplicate_ids_are_an_error(runner, tmp_path: Path):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "p01.txt").write_text("受访者：好", encoding="utf-8")
     out = tmp_path / "out"
-    result = runner.invoke(main, ["code", str(tmp_path / "a"), str(tmp_path / "b"),
-                                  "-c", str(MINI_CODEBOOK), "-o", str(out)])
+    result = runner.invoke(
+        main,
+        [
+            "code",
+            str(tmp_path / "a"),
+            str(tmp_path / "b"),
+            "-c",
+            str(MINI_CODEBOOK),
+            "-o",
+            str(out),
+        ],
+    )
     assert "duplicate document id 'p01'" in _one_line_error(result)
     assert not out.exists()
 
@@ -248,8 +353,10 @@ def test_help_is_fast_because_heavy_libraries_load_lazily():
     import subprocess
     import sys
 
-    code = ("import sys, healcode.cli; heavy = {'spacy', 'pandas', 'jieba', 'rjieba', 'matplotlib',"
-            " 'distributed', 'ahocorasick_rs'} & set(sys.modules); print(sorted(heavy))")
+    code = (
+        "import sys, healcode.cli; heavy = {'spacy', 'pandas', 'jieba', 'rjieba', 'matplotlib',"
+        " 'distributed', 'ahocorasick_rs'} & set(sys.modules); print(sorted(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -302,7 +409,12 @@ def test_the_bundled_english_example_codes_end_to_end(runner, tmp_path: Path):
     frequencies = _read(out, "frequencies.csv")
     themes = frequencies[frequencies["level"] == "theme"]
     assert list(themes["theme"]) == [
-        "peer_support", "hope", "self_esteem", "emotional_pain", "participation"]
+        "peer_support",
+        "hope",
+        "self_esteem",
+        "emotional_pain",
+        "participation",
+    ]
     assert (themes["references"] > 0).all() and (themes["documents"] > 0).all()
     assert {"gender", "age_group"} <= set(_read(out, "documents.csv").columns)
     hits = _read(out, "hits.csv")
@@ -315,5 +427,7 @@ def test_the_bundled_english_example_codes_end_to_end(runner, tmp_path: Path):
     negated = set(hits[hits["negated"]]["term"])
     assert {"hopeful", "looked forward", "optimis*"} <= negated  # didn't / hadn't / not
     assert {"volunteer*", "judg*", "support group*"} <= set(hits["term"])
-    assert not any(f.severity in ("error", "warning")
-                   for f in check_codebook(EXAMPLE_CODEBOOK, [EXAMPLE_CORPUS]))
+    assert not any(
+        f.severity in ("error", "warning")
+        for f in check_codebook(EXAMPLE_CODEBOOK, [EXAMPLE_CORPUS])
+    )

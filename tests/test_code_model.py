@@ -23,8 +23,9 @@ def _rows(path: Path) -> list[dict[str, str]]:
 
 
 def _code(runner, out: Path, *more: str):
-    return runner.invoke(main, ["code", str(LEARN / "corpus"), "-c", str(MINI_CODEBOOK),
-                                "-o", str(out), "-q", *more])
+    return runner.invoke(
+        main, ["code", str(LEARN / "corpus"), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q", *more]
+    )
 
 
 def test_a_users_codebook_codes_with_a_model_only_when_given_one(runner, tmp_path, model_dir):
@@ -57,17 +58,31 @@ def test_a_users_codebook_codes_with_a_model_only_when_given_one(runner, tmp_pat
 def test_the_bundled_codebook_brings_the_bundled_model_unless_no_model(runner, tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("访谈者：最近怎么样？\n受访者：同命人常来看我，我们有盼头了。\n",
-                                  encoding="utf-8")
+    (corpus / "a.txt").write_text(
+        "访谈者：最近怎么样？\n受访者：同命人常来看我，我们有盼头了。\n", encoding="utf-8"
+    )
     with_model = tmp_path / "m"
     assert runner.invoke(main, ["code", str(corpus), "-o", str(with_model), "-q"]).exit_code == 0
     assert json.loads((with_model / "manifest.json").read_text())["model"] is not None
     alone = tmp_path / "d"
-    assert runner.invoke(main, ["code", str(corpus), "-o", str(alone), "-q",
-                                "--no-model"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["code", str(corpus), "-o", str(alone), "-q", "--no-model"]).exit_code
+        == 0
+    )
     assert json.loads((alone / "manifest.json").read_text())["model"] is None
-    both = runner.invoke(main, ["code", str(corpus), "-o", str(tmp_path / "x"), "-q",
-                                "--no-model", "--model", str(with_model)])
+    both = runner.invoke(
+        main,
+        [
+            "code",
+            str(corpus),
+            "-o",
+            str(tmp_path / "x"),
+            "-q",
+            "--no-model",
+            "--model",
+            str(with_model),
+        ],
+    )
     assert both.exit_code == 2
 
 
@@ -95,18 +110,27 @@ def _coding(unit: int, theme: str, code: str, negated: bool = False) -> Coding:
     return Coding("d", unit, theme, code, ("t",), negated)
 
 
-@pytest.mark.parametrize(("codings", "decided", "expected"), [
-    # the dictionary codes and the model agrees: both
-    ([_coding(0, "hope", "hope/plans")], [ModelCoding("d", 0, "hope", "both", 0.9, ("盼",))],
-     [("hope/plans", "both")]),
-    # the model alone codes a unit the dictionary did not: a coding of the theme
-    ([], [ModelCoding("d", 1, "pain", "model", 0.8, ("哭",))], [("pain", "model")]),
-    # the model's rule for the theme drops the dictionary's coding: gone
-    ([_coding(0, "hope", "hope/plans")], [], []),
-    # a negated coding stays as it is, and the model may code the theme beside it
-    ([_coding(2, "hope", "hope/plans", negated=True)],
-     [ModelCoding("d", 2, "hope", "model", 0.7, ())], [("hope", "model"), ("hope/plans", "dictionary")]),
-])
+@pytest.mark.parametrize(
+    ("codings", "decided", "expected"),
+    [
+        # the dictionary codes and the model agrees: both
+        (
+            [_coding(0, "hope", "hope/plans")],
+            [ModelCoding("d", 0, "hope", "both", 0.9, ("盼",))],
+            [("hope/plans", "both")],
+        ),
+        # the model alone codes a unit the dictionary did not: a coding of the theme
+        ([], [ModelCoding("d", 1, "pain", "model", 0.8, ("哭",))], [("pain", "model")]),
+        # the model's rule for the theme drops the dictionary's coding: gone
+        ([_coding(0, "hope", "hope/plans")], [], []),
+        # a negated coding stays as it is, and the model may code the theme beside it
+        (
+            [_coding(2, "hope", "hope/plans", negated=True)],
+            [ModelCoding("d", 2, "hope", "model", 0.7, ())],
+            [("hope", "model"), ("hope/plans", "dictionary")],
+        ),
+    ],
+)
 def test_the_combination_rule(codings, decided, expected, mini_codebook):
     from healcode.codebook import parse_codebook
 

@@ -29,7 +29,10 @@ themes:
 def test_the_bundled_codebook_has_the_five_case_study_themes():
     book = load_codebook(CODEBOOK)
     assert [t.id for t in book.themes] == [
-        "mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
+        "mutual_relationships",
+        "positive_self_esteem",
+        "hope",
+        "emotional_pain",
         "community_participation",
     ]
     for theme in book.themes:
@@ -42,7 +45,13 @@ def test_the_bundled_codebook_has_the_five_case_study_themes():
 
 def test_rules_paths_and_labels(mini_codebook):
     paths = [r.path for r in mini_codebook.rules()]
-    assert paths == ["hope", "hope/future_plans", "mutual/peers", "self_esteem/useful", "pain/shame"]
+    assert paths == [
+        "hope",
+        "hope/future_plans",
+        "mutual/peers",
+        "self_esteem/useful",
+        "pain/shame",
+    ]
     assert mini_codebook.labels()["hope/future_plans"] == "未来打算"
     assert mini_codebook.negators == ["不", "没", "没有", "不再", "从未"]
 
@@ -55,25 +64,73 @@ def test_default_negators_when_the_codebook_gives_none():
     ("change", "expected"),
     [
         (("terms: [盼头]", "terms: 盼头"), ":9 themes[0].codes[0].terms: expected a list"),
-        (("terms: [盼头]", "terms: [盼头, [3]]"), ":9 themes[0].codes[0].terms[1]: expected a list of strings"),
-        (("terms: [盼头]", "terms: [盼头, !!int 3]"), ":9 themes[0].codes[0].terms[1]: expected a list of strings"),
-        (("terms: [盼头]", "terms: [盼头]\n        colour: red"), ":10 themes[0].codes[0].colour: unknown key 'colour'"),
-        (("terms: [盼头]", "patterns: ['对(未来']"), ":9 themes[0].codes[0].patterns: invalid regular expression '对(未来'"),
-        (("terms: [盼头]", "patterns: ['a*']"), ":9 themes[0].codes[0].patterns: regular expression 'a*' can match the empty string"),
+        (
+            ("terms: [盼头]", "terms: [盼头, [3]]"),
+            ":9 themes[0].codes[0].terms[1]: expected a list of strings",
+        ),
+        (
+            ("terms: [盼头]", "terms: [盼头, !!int 3]"),
+            ":9 themes[0].codes[0].terms[1]: expected a list of strings",
+        ),
+        (
+            ("terms: [盼头]", "terms: [盼头]\n        colour: red"),
+            ":10 themes[0].codes[0].colour: unknown key 'colour'",
+        ),
+        (
+            ("terms: [盼头]", "patterns: ['对(未来']"),
+            ":9 themes[0].codes[0].patterns: invalid regular expression '对(未来'",
+        ),
+        (
+            ("terms: [盼头]", "patterns: ['a*']"),
+            ":9 themes[0].codes[0].patterns: regular expression 'a*' can match the empty string",
+        ),
         (("id: future_plans", "id: hope"), "id 'hope' is used twice"),
-        (("id: future_plans", "id: Future Plans"), ":7 themes[0].codes[0].id: id 'Future Plans' must be snake_case"),
+        (
+            ("id: future_plans", "id: Future Plans"),
+            ":7 themes[0].codes[0].id: id 'Future Plans' must be snake_case",
+        ),
         (("    label: 希望\n", ""), ":4 themes[0].label: missing required key"),
         (("codebook: 1", "codebook: 2"), ":1 codebook: Input should be 1"),
-        (("      - id: future_plans", "      - id: future_plans\n     bad: ["), ":8: not valid YAML"),
-        (("terms: [盼头]", "negation: maybe"), ":9 themes[0].codes[0].negation: Input should be 'flag', 'exclude' or 'ignore'"),
-        (("terms: [盼头]", "patterns: ['(?=盼头)']"), ":9 themes[0].codes[0].patterns: regular expression '(?=盼头)' matches only a position, never text"),
-        (("terms: [盼头]", r"patterns: ['\b']"), r":9 themes[0].codes[0].patterns: regular expression '\\b' matches only a position"),
-        (("terms: [盼头]", "patterns: [盼头, '^']"), ":9 themes[0].codes[0].patterns: regular expression '^' matches only a position"),
-        (("terms: [盼头]", "patterns: ['$']"), ":9 themes[0].codes[0].patterns: regular expression '$' matches only a position"),
-        (("terms: [盼头]", "terms: [盼头]\n        terms: [打算]"), ":10 themes[0].codes[0].terms: key 'terms' is given twice in one mapping (first at line 9)"),
-        (("terms: [盼头]", "terms: &t [盼头, *t]"), ":9 themes[0].codes[0].terms[1]: an alias refers to a value that contains it"),
-        (("terms: [盼头]", "terms: !!set {盼头}"), ":9 themes[0].codes[0].terms: the tag tag:yaml.org,2002:set has no meaning"),
-        (("terms: [盼头]", "terms: !python/name:os.system"), ":9: not valid YAML: could not determine a constructor"),
+        (
+            ("      - id: future_plans", "      - id: future_plans\n     bad: ["),
+            ":8: not valid YAML",
+        ),
+        (
+            ("terms: [盼头]", "negation: maybe"),
+            ":9 themes[0].codes[0].negation: Input should be 'flag', 'exclude' or 'ignore'",
+        ),
+        (
+            ("terms: [盼头]", "patterns: ['(?=盼头)']"),
+            ":9 themes[0].codes[0].patterns: regular expression '(?=盼头)' matches only a position, never text",
+        ),
+        (
+            ("terms: [盼头]", r"patterns: ['\b']"),
+            r":9 themes[0].codes[0].patterns: regular expression '\\b' matches only a position",
+        ),
+        (
+            ("terms: [盼头]", "patterns: [盼头, '^']"),
+            ":9 themes[0].codes[0].patterns: regular expression '^' matches only a position",
+        ),
+        (
+            ("terms: [盼头]", "patterns: ['$']"),
+            ":9 themes[0].codes[0].patterns: regular expression '$' matches only a position",
+        ),
+        (
+            ("terms: [盼头]", "terms: [盼头]\n        terms: [打算]"),
+            ":10 themes[0].codes[0].terms: key 'terms' is given twice in one mapping (first at line 9)",
+        ),
+        (
+            ("terms: [盼头]", "terms: &t [盼头, *t]"),
+            ":9 themes[0].codes[0].terms[1]: an alias refers to a value that contains it",
+        ),
+        (
+            ("terms: [盼头]", "terms: !!set {盼头}"),
+            ":9 themes[0].codes[0].terms: the tag tag:yaml.org,2002:set has no meaning",
+        ),
+        (
+            ("terms: [盼头]", "terms: !python/name:os.system"),
+            ":9: not valid YAML: could not determine a constructor",
+        ),
     ],
 )
 def test_errors_name_file_line_and_key_path(tmp_path: Path, change: tuple[str, str], expected: str):
@@ -149,13 +206,18 @@ def test_number_keys_follow_the_yaml_12_core_schema(line: str, value: int):
 
 @pytest.mark.parametrize(
     ("line", "expected"),
-    [("negation_window: yes", "expected a whole number"),
-     ("negation_window: 3 tokens", "expected a whole number"),
-     ("label_en:", "themes[0].label_en: expected a string")],
+    [
+        ("negation_window: yes", "expected a whole number"),
+        ("negation_window: 3 tokens", "expected a whole number"),
+        ("label_en:", "themes[0].label_en: expected a string"),
+    ],
 )
 def test_text_where_a_number_belongs_and_empty_values(line: str, expected: str):
-    text = GOOD.replace("    label: 希望\n", f"    label: 希望\n    {line}\n") if "label_en" in line \
+    text = (
+        GOOD.replace("    label: 希望\n", f"    label: 希望\n    {line}\n")
+        if "label_en" in line
         else GOOD + line + "\n"
+    )
     with pytest.raises(CodebookError, match=re.escape(expected)):
         parse_codebook(text, "book.yaml")
 
@@ -172,11 +234,19 @@ def test_check_reports_each_zero_width_pattern_on_its_line(tmp_path: Path):
     from healcode.check import check_codebook
 
     path = tmp_path / "book.yaml"
-    path.write_text(GOOD.replace("terms: [盼头]", "terms: [盼头]\n        patterns:\n"
-                                 "          - '(?=盼头)'\n          - '盼头'\n          - '\\b'"),
-                    encoding="utf-8")
+    path.write_text(
+        GOOD.replace(
+            "terms: [盼头]",
+            "terms: [盼头]\n        patterns:\n"
+            "          - '(?=盼头)'\n          - '盼头'\n          - '\\b'",
+        ),
+        encoding="utf-8",
+    )
     errors = [f for f in check_codebook(path) if f.severity == "error"]
-    assert [(f.line, f.kind) for f in errors] == [(11, "zero-width-regex"), (13, "zero-width-regex")]
+    assert [(f.line, f.kind) for f in errors] == [
+        (11, "zero-width-regex"),
+        (13, "zero-width-regex"),
+    ]
     assert "'(?=盼头)' matches only a position" in errors[0].message
 
 
@@ -202,7 +272,12 @@ themes:
 
 @pytest.mark.parametrize(
     ("language", "has", "lacks"),
-    [("en", "n't", "没有"), ("en-GB", "never", "不"), ("zh", "没有", "not"), ("zh-Hant", "不", "no")],
+    [
+        ("en", "n't", "没有"),
+        ("en-GB", "never", "不"),
+        ("zh", "没有", "not"),
+        ("zh-Hant", "不", "no"),
+    ],
 )
 def test_default_negators_follow_the_language(language: str, has: str, lacks: str):
     book = parse_codebook(ENGLISH.replace("language: en", f"language: {language}"))

@@ -43,7 +43,10 @@ def test_check_reports_each_problem_on_its_line():
 def test_check_reports_every_bad_pattern_the_loader_would_stop_at():
     findings = check_codebook(TOOLS / "bad_patterns.yaml")
     assert _found(findings) == {
-        (7, "error", "invalid-regex"), (8, "error", "empty-regex"), (13, "error", "empty-term")}
+        (7, "error", "invalid-regex"),
+        (8, "error", "empty-regex"),
+        (13, "error", "empty-term"),
+    }
 
 
 def test_check_against_a_corpus():
@@ -65,8 +68,9 @@ def test_check_command_exit_status(runner):
     assert "problems.yaml:12: error: term '希望工程的打算'" in result.output
     assert "split-term" not in result.output  # notes only with --all
     assert "1 error(s), 3 warning(s), 5 note(s)" in result.output
-    result = runner.invoke(main, ["codebook", "check", str(TOOLS / "usable.yaml"),
-                                  str(TOOLS / "corpus"), "--all"])
+    result = runner.invoke(
+        main, ["codebook", "check", str(TOOLS / "usable.yaml"), str(TOOLS / "corpus"), "--all"]
+    )
     assert result.exit_code == 0, result.output
     assert "never-occurs" in result.output
     result = runner.invoke(main, ["codebook", "check", str(TOOLS / "missing.yaml")])
@@ -85,10 +89,13 @@ def test_show_markdown_and_latex():
     book = load_codebook(MINI_CODEBOOK)
     markdown = render_markdown(book)
     assert "| Theme | Code | Definition | When to use | When not to use | Example | Terms |" in (
-        markdown)
+        markdown
+    )
     assert "| **希望 (Hope)** |  | 对未来的期待。 |" in markdown
-    assert ("|  | 未来打算 |  |  |  |  | 盼头、以后的打算、打算; patterns: `对.{0,4}未来`; "
-            "except in units with: 希望工程 |") in markdown
+    assert (
+        "|  | 未来打算 |  |  |  |  | 盼头、以后的打算、打算; patterns: `对.{0,4}未来`; "
+        "except in units with: 希望工程 |"
+    ) in markdown
     latex = render_latex(book)
     assert "\\begin{longtable}" in latex and "\\end{longtable}" in latex
     assert "\\texttt{对.\\{0,4\\}未来}" in latex  # braces escaped
@@ -106,7 +113,9 @@ def test_show_docx_is_a_table_and_byte_identical():
 def test_show_command(runner, tmp_path: Path):
     result = runner.invoke(main, ["codebook", "show", str(MINI_CODEBOOK)])
     assert result.exit_code == 0 and result.output.startswith("## 测试 Mini")
-    assert runner.invoke(main, ["codebook", "show", str(MINI_CODEBOOK), "-f", "docx"]).exit_code == 2
+    assert (
+        runner.invoke(main, ["codebook", "show", str(MINI_CODEBOOK), "-f", "docx"]).exit_code == 2
+    )
     out = tmp_path / "appendix.docx"
     args = ["codebook", "show", str(MINI_CODEBOOK), "-f", "docx", "-o", str(out)]
     assert runner.invoke(main, args).exit_code == 0
@@ -137,7 +146,10 @@ def test_convert_liwc_and_wordstat(tmp_path: Path):
     liwc = convert_dictionary(TOOLS / "liwc.dic")
     book = _load(liwc, tmp_path)
     assert [(t.id, t.label) for t in book.themes] == [
-        ("positive", "positive"), ("negative", "negative"), ("theme_3", "社会支持")]
+        ("positive", "positive"),
+        ("negative", "negative"),
+        ("theme_3", "社会支持"),
+    ]
     assert book.themes[0].terms == ["happy*", "开心", "希望", "kind of", "like"]
     assert book.themes[0].patterns == []
     assert book.themes[2].terms == ["希望", "同命人"]
@@ -151,8 +163,11 @@ def test_convert_liwc_and_wordstat(tmp_path: Path):
 
 @pytest.mark.parametrize(
     ("glob", "matches", "misses"),
-    [("期待*", "我很期待着", "期望"), ("optimis*", "so optimistic", "nonoptimist"),
-     ("hop?", "we hope", "hop")],
+    [
+        ("期待*", "我很期待着", "期望"),
+        ("optimis*", "so optimistic", "nonoptimist"),
+        ("hop?", "we hope", "hop"),
+    ],
 )
 def test_glob_patterns(glob: str, matches: str, misses: str):
     pattern = re.compile(glob_to_pattern(glob), re.IGNORECASE)
@@ -175,8 +190,15 @@ def test_convert_errors_and_command(runner, tmp_path: Path):
 
 @pytest.mark.parametrize(
     "command",
-    [["kwic"], ["words"], ["suggest"], ["codebook"], ["codebook", "check"],
-     ["codebook", "show"], ["codebook", "convert"]],
+    [
+        ["kwic"],
+        ["words"],
+        ["suggest"],
+        ["codebook"],
+        ["codebook", "check"],
+        ["codebook", "show"],
+        ["codebook", "convert"],
+    ],
 )
 def test_every_command_has_help_with_an_example(runner, command: list[str]):
     result = runner.invoke(main, [*command, "--help"])
@@ -201,8 +223,9 @@ def test_convert_an_english_dictionary_writes_english_language_and_negators(tmp_
 def test_convert_language_can_be_given(runner, tmp_path: Path):
     assert convert_dictionary(TOOLS / "english.dic", language="zh").language == "zh"
     out = tmp_path / "en.yaml"
-    result = runner.invoke(main, ["codebook", "convert", str(TOOLS / "liwc.dic"), "--language",
-                                  "en", "-o", str(out)])
+    result = runner.invoke(
+        main, ["codebook", "convert", str(TOOLS / "liwc.dic"), "--language", "en", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "language en" in result.output
     assert "n't" in load_codebook(out).negators
@@ -230,8 +253,11 @@ def test_check_wildcards_and_english_words(tmp_path: Path):
 
 def test_check_a_language_without_negators(tmp_path: Path):
     path = tmp_path / "de.yaml"
-    path.write_text("codebook: 1\nname: t\nlanguage: de\nthemes:\n"
-                    "  - {id: hoffnung, label: Hoffnung, terms: [Hoffnung]}\n", encoding="utf-8")
+    path.write_text(
+        "codebook: 1\nname: t\nlanguage: de\nthemes:\n"
+        "  - {id: hoffnung, label: Hoffnung, terms: [Hoffnung]}\n",
+        encoding="utf-8",
+    )
     assert _found(check_codebook(path)) == {(3, "warning", "no-negators")}
 
 
@@ -240,8 +266,11 @@ def test_check_a_latin_term_only_inside_longer_words(tmp_path: Path):
     corpus.mkdir()
     (corpus / "a.txt").write_text("The latest one.\nIt was unbiased.\n", encoding="utf-8")
     path = tmp_path / "en.yaml"
-    path.write_text("codebook: 1\nname: t\nlanguage: en\nthemes:\n"
-                    "  - {id: t, label: T, terms: [test, hope*]}\n", encoding="utf-8")
+    path.write_text(
+        "codebook: 1\nname: t\nlanguage: en\nthemes:\n"
+        "  - {id: t, label: T, terms: [test, hope*]}\n",
+        encoding="utf-8",
+    )
     findings = check_codebook(path, [corpus])
     not_a_word = next(f for f in findings if f.kind == "not-a-word")
     assert "only inside latest" in not_a_word.message and "jieba" not in not_a_word.message
@@ -250,7 +279,9 @@ def test_check_a_latin_term_only_inside_longer_words(tmp_path: Path):
 
 def test_check_notes_only_chinese_parts_jieba_would_split(tmp_path: Path):
     path = tmp_path / "mixed.yaml"
-    path.write_text("codebook: 1\nname: t\nthemes:\n"
-                    "  - {id: a, label: A, terms: [卡拉OK, 唱K, 同命人OK]}\n", encoding="utf-8")
+    path.write_text(
+        "codebook: 1\nname: t\nthemes:\n  - {id: a, label: A, terms: [卡拉OK, 唱K, 同命人OK]}\n",
+        encoding="utf-8",
+    )
     notes = [f.message for f in check_codebook(path) if f.kind == "split-term"]
     assert len(notes) == 1 and notes[0].startswith("jieba alone splits '同命人' as 同命/人")

@@ -41,7 +41,9 @@ def test_negation_window(mini_coder, text: str, expected: list[tuple[str, str, b
 
 
 def test_negation_modes(mini_coder):
-    assert _hits(mini_coder, "没有同命人。") == [("mutual/peers", "同命人", "同命人", False)]  # ignore
+    assert _hits(mini_coder, "没有同命人。") == [
+        ("mutual/peers", "同命人", "同命人", False)
+    ]  # ignore
     assert _hits(mini_coder, "我没有用。") == []
     assert _hits(mini_coder, "没有有用的东西") == []  # exclude drops the negated hit
     assert _hits(mini_coder, "还是有用的东西") == [("self_esteem/useful", "有用", "有用", False)]
@@ -60,7 +62,8 @@ def test_patterns_exclusions_and_longest_match(mini_coder):
     ]
     # 以后的打算 and 打算 overlap within one code: the longer one wins
     assert _hits(mini_coder, "说说以后的打算吧") == [
-        ("hope/future_plans", "以后的打算", "以后的打算", False)]
+        ("hope/future_plans", "以后的打算", "以后的打算", False)
+    ]
     # a unit containing an exclusion is not coded with that code; other codes still apply
     assert _hits(mini_coder, "以后的打算是捐希望工程") == []
     assert _hits(mini_coder, "以后的打算，同命人知道") == [
@@ -79,7 +82,10 @@ def test_different_codes_may_code_the_same_words(tmp_path):
     )
     coder = Coder(book)
     assert [(m.path, m.term) for m in coder.code_text("日子有盼头了")] == [
-        ("b", "日子"), ("a", "盼头"), ("b", "盼头")]
+        ("b", "日子"),
+        ("a", "盼头"),
+        ("b", "盼头"),
+    ]
 
 
 def test_latin_terms_match_case_insensitively(tmp_path):
@@ -96,8 +102,14 @@ def test_the_coder_is_a_spacy_pipeline_component():
 
     from .conftest import MINI_CODEBOOK
 
-    nlp = spacy.blank("zh", config={"nlp": {"tokenizer": {
-        "@tokenizers": "healcode.jieba_tokenizer.v1", "words": ["同命人"]}}})
+    nlp = spacy.blank(
+        "zh",
+        config={
+            "nlp": {
+                "tokenizer": {"@tokenizers": "healcode.jieba_tokenizer.v1", "words": ["同命人"]}
+            }
+        },
+    )
     nlp.add_pipe("healcode_coder", config={"codebook": str(MINI_CODEBOOK)})
     doc = nlp("同命人说我们没有希望")
     spans = [(s.label_, s.text, s._.healcode_negated) for s in doc.spans["healcode"]]
@@ -107,13 +119,44 @@ def test_the_coder_is_a_spacy_pipeline_component():
 # Generated transcripts full of codebook terms, negators, punctuation, emoji, characters
 # outside the BMP, zero-width characters, combining marks, CR line ends and URL lines:
 # every hit must point at exactly its text in the (normalised) document.
-_PIECES = st.sampled_from([
-    "受访者：", "访谈者：", "\n", "。", "，", "！", " ", "😊", "𠀀", "希望", "没有", "不再",
-    "盼头", "以后的打算", "同命人", "暖心家园", "丢人", "有用", "还有用", "对我们的未来",
-    "希望工程", "我", "觉得", "抬不起头", "Hope",
-    "\u200b", "\u200d", "\ufeff", "e\u0301", "\u0301", "盼\u0308头", "\r", "\r\n",
-    "\nhttps://example.org/盼头?q=希望\n",
-])
+_PIECES = st.sampled_from(
+    [
+        "受访者：",
+        "访谈者：",
+        "\n",
+        "。",
+        "，",
+        "！",
+        " ",
+        "😊",
+        "𠀀",
+        "希望",
+        "没有",
+        "不再",
+        "盼头",
+        "以后的打算",
+        "同命人",
+        "暖心家园",
+        "丢人",
+        "有用",
+        "还有用",
+        "对我们的未来",
+        "希望工程",
+        "我",
+        "觉得",
+        "抬不起头",
+        "Hope",
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "e\u0301",
+        "\u0301",
+        "盼\u0308头",
+        "\r",
+        "\r\n",
+        "\nhttps://example.org/盼头?q=希望\n",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -158,14 +201,20 @@ def mixed_coder():
 def test_latin_terms_never_match_inside_longer_words(english_coder):
     assert _hits(english_coder, "The latest results are unbiased.") == []
     assert _hits(english_coder, "This test was biased, the contest was not.") == [
-        ("testing", "test", "test", False), ("testing", "biased", "biased", False)]
+        ("testing", "test", "test", False),
+        ("testing", "biased", "biased", False),
+    ]
 
 
 @pytest.mark.parametrize(
     ("text", "found"),
     [
-        ("hope", ["hope"]), ("Hopes", ["Hopes"]), ("HOPEFULLY", ["HOPEFULLY"]),
-        ("hoping", []), ("nohope", []), ("a hope-filled day", ["hope"]),
+        ("hope", ["hope"]),
+        ("Hopes", ["Hopes"]),
+        ("HOPEFULLY", ["HOPEFULLY"]),
+        ("hoping", []),
+        ("nohope", []),
+        ("a hope-filled day", ["hope"]),
     ],
 )
 def test_a_trailing_star_is_a_prefix_wildcard(english_coder, text: str, found: list[str]):
@@ -175,7 +224,8 @@ def test_a_trailing_star_is_a_prefix_wildcard(english_coder, text: str, found: l
 def test_a_term_beats_a_wildcard_on_the_same_word_and_terms_ignore_case(english_coder):
     assert _hits(english_coder, "So HOPEFUL now") == [("hope", "hopeful", "HOPEFUL", False)]
     assert _hits(english_coder, "Looking Forward to it") == [
-        ("hope", "looking forward", "Looking Forward", False)]
+        ("hope", "looking forward", "Looking Forward", False)
+    ]
 
 
 @pytest.mark.parametrize(
@@ -225,7 +275,9 @@ def test_a_chinese_codebook_with_english_terms_on_mixed_text(mixed_coder):
         ("hope", "盼*", "盼头", False),
     ]
     assert _hits(mixed_coder, "I do not have much hope, 我们有希望") == [
-        ("hope", "hope", "hope", True), ("hope", "希望", "希望", False)]
+        ("hope", "hope", "hope", True),
+        ("hope", "希望", "希望", False),
+    ]
 
 
 def test_the_coder_component_in_an_english_spacy_pipeline():
@@ -242,12 +294,46 @@ def test_the_coder_component_in_an_english_spacy_pipeline():
     assert spans == [("hope", "hopeful", True), ("peers", "support group", False)]
 
 
-_LATIN_PIECES = st.sampled_from([
-    "Participant: ", "Interviewer: ", "\n", ". ", ", ", " ", "  ", "\t", "😊", "hope", "Hopeful",
-    "latest", "test", "unbiased", "biased", "didn't", "don’t", "know", "not", "support",
-    "group", "groups", "other", "parents", "ashamed", "希望", "没有", "卡拉OK", "盼头", "é",
-    "\u200b", "\ufeff", "e\u0301", "\r", "\r\n", "\nhttps://example.org/hope-group?not=1\n",
-])
+_LATIN_PIECES = st.sampled_from(
+    [
+        "Participant: ",
+        "Interviewer: ",
+        "\n",
+        ". ",
+        ", ",
+        " ",
+        "  ",
+        "\t",
+        "😊",
+        "hope",
+        "Hopeful",
+        "latest",
+        "test",
+        "unbiased",
+        "biased",
+        "didn't",
+        "don’t",
+        "know",
+        "not",
+        "support",
+        "group",
+        "groups",
+        "other",
+        "parents",
+        "ashamed",
+        "希望",
+        "没有",
+        "卡拉OK",
+        "盼头",
+        "é",
+        "\u200b",
+        "\ufeff",
+        "e\u0301",
+        "\r",
+        "\r\n",
+        "\nhttps://example.org/hope-group?not=1\n",
+    ]
+)
 
 
 @settings(max_examples=150, deadline=None)
@@ -304,8 +390,14 @@ def test_the_prefilter_never_skips_a_unit_with_a_hit(english_coder, mixed_coder,
 
 @pytest.mark.parametrize(
     ("term", "anchor"),
-    [("希望", "希望"), ("Hope", "hope"), ("hope*", "hope"), ("support group*", "support"),
-     ("other  Parents", "parents"), ("don’t know", "don't")],
+    [
+        ("希望", "希望"),
+        ("Hope", "hope"),
+        ("hope*", "hope"),
+        ("support group*", "support"),
+        ("other  Parents", "parents"),
+        ("don’t know", "don't"),
+    ],
 )
 def test_term_anchors_are_substrings_of_every_match(term: str, anchor: str):
     from healcode.prefilter import term_anchor
@@ -318,20 +410,22 @@ def test_hits_kept_as_columns_behave_as_a_list_of_hits(mini_coder):
     from healcode.records import Document, Hits
 
     text = "受访者：同命人说我们没有希望。\n访谈者：嗯。\n受访者：同命人在一起。"
-    coded = code_document(Document("d", text, "d.txt", "utf-8", "0" * 64), mini_coder,
-                          CodingOptions())
+    coded = code_document(
+        Document("d", text, "d.txt", "utf-8", "0" * 64), mini_coder, CodingOptions()
+    )
     assert isinstance(coded.hits, Hits)
     listed = list(coded.hits)
     assert [(h.unit, h.code, h.text, h.negated) for h in listed] == [
-        (0, "mutual/peers", "同命人", False), (0, "hope", "希望", True),
-        (2, "mutual/peers", "同命人", False)]
+        (0, "mutual/peers", "同命人", False),
+        (0, "hope", "希望", True),
+        (2, "mutual/peers", "同命人", False),
+    ]
     assert all(text[h.start : h.end] == h.text for h in listed)
     assert coded.hits[-1] == listed[-1] and coded.hits == listed
     # the codings of hits kept as columns are those of the same hits in a list
     from healcode.coding import codings_of
 
-    assert codings_of(coded.hits, mini_coder.codebook) == codings_of(listed,
-                                                                     mini_coder.codebook)
+    assert codings_of(coded.hits, mini_coder.codebook) == codings_of(listed, mini_coder.codebook)
 
 
 @pytest.mark.parametrize("patterns", [["没有.{0,3}希望"], ["没有.{0,3}希望", r"\d{2}"]])
@@ -344,7 +438,8 @@ def test_prefilter_candidates_are_the_texts_its_scan_lets_through(patterns: list
     texts = ["没有什么希望", "", "同命人", "天气不错", "HOPE", "同命人没有了希望", "x"]
     scans = [prefilter.scan(t) for t in texts]
     assert prefilter.candidates(texts) == [
-        (i, term, found) for i, (term, found) in enumerate(scans) if term or found]
+        (i, term, found) for i, (term, found) in enumerate(scans) if term or found
+    ]
     assert prefilter.scan_many(texts) == scans
     assert (len(prefilter.candidates(texts)) == len(texts)) == (len(patterns) > 1)
 
@@ -354,8 +449,25 @@ def test_prefilter_candidates_are_the_texts_its_scan_lets_through(patterns: list
 # is most of its speed). This holds it to what spaCy's PhraseMatcher on LOWER finds on the
 # same tokens, for the bundled codebook's terms in generated text.
 
-_FILLER = ["我们", "那个", "，", "。", "就是", "他", "不", "没有", "Hope", "HOPEFUL", "group",
-           "Support", "了", "吧", "心里", "2019", "😊"]
+_FILLER = [
+    "我们",
+    "那个",
+    "，",
+    "。",
+    "就是",
+    "他",
+    "不",
+    "没有",
+    "Hope",
+    "HOPEFUL",
+    "group",
+    "Support",
+    "了",
+    "吧",
+    "心里",
+    "2019",
+    "😊",
+]
 
 
 @pytest.fixture(scope="module")

@@ -104,7 +104,10 @@ def test_a_fake_docx_is_skipped_with_a_reason_and_the_rest_is_read(tmp_path: Pat
     (tmp_path / "broken.docx").write_bytes(b"not a zip at all")
     corpus = load_corpus([tmp_path])
     assert [d.id for d in corpus.documents()] == ["ok"]
-    assert len(corpus.skipped) == 1 and "broken.docx: not a readable Word .docx file" in corpus.skipped[0]
+    assert (
+        len(corpus.skipped) == 1
+        and "broken.docx: not a readable Word .docx file" in corpus.skipped[0]
+    )
 
 
 def test_strict_stops_at_the_first_unreadable_file(tmp_path: Path):
@@ -115,7 +118,7 @@ def test_strict_stops_at_the_first_unreadable_file(tmp_path: Path):
 
 
 def test_csv_rows_become_documents_with_one_turn_per_text_column(tmp_path: Path):
-    table = "编号,性别,Q1,Q2\nR1,女,\"有盼头了\r\n真的\",没有\nR2,男,,\nR3,男,孤单,\n"
+    table = '编号,性别,Q1,Q2\nR1,女,"有盼头了\r\n真的",没有\nR2,男,,\nR3,男,孤单,\n'
     _write(tmp_path / "survey.csv", table, "gb18030")
     corpus = load_corpus([tmp_path / "survey.csv"], id_column="编号", text_columns=["Q1", "Q2"])
     documents = list(corpus.documents())
@@ -124,7 +127,9 @@ def test_csv_rows_become_documents_with_one_turn_per_text_column(tmp_path: Path)
     assert r1.text == "有盼头了\n真的\n\n没有"
     assert r1.meta == {"性别": "女"}
     assert [(t.speaker, r1.text[t.start : t.end]) for t in r1.turns] == [
-        ("Q1", "有盼头了\n真的"), ("Q2", "没有")]
+        ("Q1", "有盼头了\n真的"),
+        ("Q2", "没有"),
+    ]
 
 
 def test_xlsx_rows_are_read_and_numbers_become_strings(tmp_path: Path):
@@ -135,7 +140,9 @@ def test_xlsx_rows_are_read_and_numbers_become_strings(tmp_path: Path):
     sheet.append(["id", "age", "answer"])
     sheet.append([101, 63, "还好，有盼头"])
     book.save(tmp_path / "s.xlsx")
-    (document,) = load_corpus([tmp_path / "s.xlsx"], id_column="id", text_columns=["answer"]).documents()
+    (document,) = load_corpus(
+        [tmp_path / "s.xlsx"], id_column="id", text_columns=["answer"]
+    ).documents()
     assert (document.id, document.meta, document.text) == ("101", {"age": "63"}, "还好，有盼头")
 
 
@@ -230,8 +237,9 @@ def test_a_stray_utf16_mark_is_refused_saying_what_the_file_is():
     with pytest.raises(CorpusError) as info:
         decode_bytes(data, "bogus_fffe.txt")
     message = str(info.value)
-    assert message.startswith("bogus_fffe.txt: starts with the UTF-16 byte-order mark FF FE "
-                              "but is not UTF-16 text")
+    assert message.startswith(
+        "bogus_fffe.txt: starts with the UTF-16 byte-order mark FF FE but is not UTF-16 text"
+    )
     assert "after those two bytes it reads as GB18030 text: remove them" in message
     assert decode_bytes(data[2:], "x.txt")[1] == "gb18030"  # the advice is right
 
@@ -239,8 +247,11 @@ def test_a_stray_utf16_mark_is_refused_saying_what_the_file_is():
 def test_real_utf16_with_a_mark_is_still_read():
     _, expected = _fixture("gb18030.txt")
     for encoding in ("utf-16", "utf-16-le", "utf-16-be"):
-        mark = b"" if encoding == "utf-16" else (
-            codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE)
+        mark = (
+            b""
+            if encoding == "utf-16"
+            else (codecs.BOM_UTF16_LE if encoding.endswith("le") else codecs.BOM_UTF16_BE)
+        )
         assert decode_bytes(mark + expected.encode(encoding), "u.txt") == (expected, "utf-16")
 
 
@@ -305,15 +316,23 @@ def test_the_corpus_collects_warnings_and_code_prints_them(runner, tmp_path: Pat
     assert documents["big5_taipei"].text == _fixture("big5_taipei.txt")[1]
     assert documents["utf16le_nobom"].text == _fixture("utf16le_nobom.txt")[1]
     assert [w.split(":")[0] for w in corpus.warnings] == [str(corpus_dir / "short.txt")]
-    assert len(corpus.skipped) == 1 and "bogus_fffe.txt: starts with the UTF-16" in corpus.skipped[0]
+    assert (
+        len(corpus.skipped) == 1 and "bogus_fffe.txt: starts with the UTF-16" in corpus.skipped[0]
+    )
 
     out = tmp_path / "out"
-    result = runner.invoke(main, ["code", str(corpus_dir), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"])
+    result = runner.invoke(
+        main, ["code", str(corpus_dir), "-c", str(MINI_CODEBOOK), "-o", str(out), "-q"]
+    )
     assert result.exit_code == 1  # a file was skipped
     assert f"warning: {corpus_dir / 'short.txt'}: the encoding is uncertain" in result.output
     assert "--encoding big5" in result.output
     assert "skipped:" in result.output and "remove them, or save the file as UTF-8" in result.output
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     encodings = {Path(i["path"]).name: i["encoding"] for i in manifest["inputs"]}
-    assert encodings == {"big5_taipei.txt": "big5", "gb18030.txt": "gb18030",
-                         "utf16le_nobom.txt": "utf-16-le", "short.txt": "gb18030"}
+    assert encodings == {
+        "big5_taipei.txt": "big5",
+        "gb18030.txt": "gb18030",
+        "utf16le_nobom.txt": "utf-16-le",
+        "short.txt": "gb18030",
+    }

@@ -21,7 +21,8 @@ def _same_files(a: Path, b: Path) -> None:
     assert (mismatch, errors) == ([], []), f"{a} and {b} differ in {mismatch or errors}"
     manifests = [(d / "manifest.json").read_text(encoding="utf-8").splitlines() for d in (a, b)]
     assert [[line for line in m if '"created"' not in line] for m in manifests] == [
-        [line for line in manifests[0] if '"created"' not in line]] * 2
+        [line for line in manifests[0] if '"created"' not in line]
+    ] * 2
 
 
 def _code(runner, out: Path, *args: str) -> Path:
@@ -38,8 +39,13 @@ def _survey(folder: Path) -> Path:
     """Two answer tables whose extra columns differ (the second brings a new metadata
     column part way through a run) and transcripts with a metadata file."""
     folder.mkdir()
-    answers = ["我觉得有希望，以后的打算是多参加活动。", "同命人在一起，心里没那么难受了。",
-               "没有希望了，=这是公式吗", "暖心家园的活动让我觉得自己还有用。", "-负面的话"]
+    answers = [
+        "我觉得有希望，以后的打算是多参加活动。",
+        "同命人在一起，心里没那么难受了。",
+        "没有希望了，=这是公式吗",
+        "暖心家园的活动让我觉得自己还有用。",
+        "-负面的话",
+    ]
     with (folder / "a.csv").open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["id", "answer", "group"])
@@ -54,8 +60,10 @@ def _survey(folder: Path) -> Path:
 
 
 def test_jobs_and_dask_local_write_the_same_files_as_one_process(runner, tmp_path: Path):
-    pytest.importorskip("distributed", reason="Dask's distributed scheduler is not installed "
-                        "(pip install 'healcode[dask]')")
+    pytest.importorskip(
+        "distributed",
+        reason="Dask's distributed scheduler is not installed (pip install 'healcode[dask]')",
+    )
     one = _code(runner, tmp_path / "one", "--jobs", "1")
     _same_files(one, _code(runner, tmp_path / "two", "--jobs", "2"))
     # real worker processes of a local Dask cluster
@@ -122,8 +130,9 @@ def test_metadata_columns_found_part_way_through_a_run(monkeypatch, tmp_path: Pa
         streamed = tmp_path / f"streamed{len(where)}-{jobs}"
         streamed.mkdir()
         seen: list[str] = []
-        summary = engine.code_into(streamed, corpus_(), book, options=options, jobs=jobs,
-                                   on_document=_recorder(seen))
+        summary = engine.code_into(
+            streamed, corpus_(), book, options=options, jobs=jobs, on_document=_recorder(seen)
+        )
         _same_files(memory, streamed)
         assert seen == [f"a{n}" for n in range(5)] + [f"b{n}" for n in range(5)]
         assert summary.formulas == formulas and formulas["units.csv"] == 2 - len(where)
@@ -152,9 +161,24 @@ def test_an_error_part_way_through_stops_the_run_as_in_one_process(runner, tmp_p
     outputs = []
     for jobs in ("1", "2"):
         out = tmp_path / f"out{jobs}"
-        result = runner.invoke(main, ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-o",
-                                      str(out), "-q", "--jobs", jobs, "--text-column",
-                                      "answer", "--id-column", "id"])
+        result = runner.invoke(
+            main,
+            [
+                "code",
+                str(corpus),
+                "-c",
+                str(MINI_CODEBOOK),
+                "-o",
+                str(out),
+                "-q",
+                "--jobs",
+                jobs,
+                "--text-column",
+                "answer",
+                "--id-column",
+                "id",
+            ],
+        )
         assert result.exit_code == 1 and not out.exists()
         outputs.append(result.output.splitlines()[-1])
     assert outputs[0] == outputs[1] and "duplicate document id 'x/a'" in outputs[0]
@@ -163,8 +187,9 @@ def test_an_error_part_way_through_stops_the_run_as_in_one_process(runner, tmp_p
 def test_dask_runs_on_a_cluster_given_by_its_address(tmp_path: Path):
     """A cluster already running (here in this process, two workers on threads)."""
     distributed = pytest.importorskip(
-        "distributed", reason="Dask's distributed scheduler is not installed "
-        "(pip install 'healcode[dask]')")
+        "distributed",
+        reason="Dask's distributed scheduler is not installed (pip install 'healcode[dask]')",
+    )
     import logging
 
     from healcode import engine
@@ -177,13 +202,23 @@ def test_dask_runs_on_a_cluster_given_by_its_address(tmp_path: Path):
     serial = tmp_path / "serial"
     serial.mkdir()
     engine.code_into(serial, load_corpus([CORPUS]), book, jobs=1)
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
-                                  dashboard_address=None, silence_logs=logging.ERROR) as cluster:
+    with distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=False,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as cluster:
         out = tmp_path / "dask"
         out.mkdir()
         seen = []
-        engine.code_into(out, load_corpus([CORPUS]), book, dask=cluster.scheduler_address,
-                         on_document=lambda d: seen.append(d.id))
+        engine.code_into(
+            out,
+            load_corpus([CORPUS]),
+            book,
+            dask=cluster.scheduler_address,
+            on_document=lambda d: seen.append(d.id),
+        )
     _same_files(serial, out)
     assert seen == sorted(seen) and len(seen) == 10
 
@@ -199,8 +234,9 @@ def test_without_dask_the_option_says_what_to_install(monkeypatch, runner, tmp_p
         return real_import(name, *args, **kwargs)
 
     monkeypatch.setattr(builtins, "__import__", no_distributed)
-    result = runner.invoke(main, ["code", str(CORPUS), "-o", str(tmp_path / "out"), "-q",
-                                  "--dask", "local"])
+    result = runner.invoke(
+        main, ["code", str(CORPUS), "-o", str(tmp_path / "out"), "-q", "--dask", "local"]
+    )
     assert result.exit_code == 1
     assert "pip install 'healcode[dask]'" in result.output
 

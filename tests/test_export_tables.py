@@ -46,15 +46,23 @@ def test_xlsx_has_a_sheet_per_table_with_the_values(run_copy: Path, runner: CliR
     sheets = pd.read_excel(path, sheet_name=None)
     assert list(sheets) == SHEETS
     themes = sheets["themes"]
-    assert list(themes.columns) == ["Theme", "Label", "Definition", "References", "Documents",
-                                    "% documents"]
+    assert list(themes.columns) == [
+        "Theme",
+        "Label",
+        "Definition",
+        "References",
+        "Documents",
+        "% documents",
+    ]
     assert themes["Theme"].tolist() == ["Care & support", "Pain"]
     assert themes["Label"].tolist() == ["=SUM(1,2) 关怀", "伤痛"]
     assert themes["Definition"].tolist() == ["别人对受访者的关心与陪伴。", "悲伤、哭泣和孤单。"]
     assert themes["References"].tolist() == [3, 2]  # a negated pain coding is no reference
     assert themes["% documents"].tolist() == [66.7, 66.7]
     assert sheets["matrix"].to_dict("list") == {
-        "Document": ["t01", "t02", "t03"], "=SUM(1,2) 关怀": [2, 1, 0], "伤痛": [1, 1, 0],
+        "Document": ["t01", "t02", "t03"],
+        "=SUM(1,2) 关怀": [2, 1, 0],
+        "伤痛": [1, 1, 0],
     }
 
 
@@ -122,13 +130,18 @@ def _xelatex_ready() -> tuple[str, str]:
         pytest.skip("xelatex is not installed (Debian: texlive-xetex texlive-lang-chinese)")
     kpsewhich = shutil.which("kpsewhich")
     for package in ("xeCJK.sty", "booktabs.sty"):
-        found = kpsewhich and subprocess.run([kpsewhich, package], capture_output=True,
-                                             text=True).stdout.strip()
+        found = (
+            kpsewhich
+            and subprocess.run([kpsewhich, package], capture_output=True, text=True).stdout.strip()
+        )
         if not found:
             pytest.skip(f"{package} is not installed (Debian: texlive-lang-chinese)")
     fc_list = shutil.which("fc-list")
-    listing = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True,
-                             text=True).stdout if fc_list else ""
+    listing = (
+        subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True).stdout
+        if fc_list
+        else ""
+    )
     if not listing.strip():
         pytest.skip("no CJK font for xeCJK (Debian: fonts-noto-cjk or fonts-wqy-microhei)")
     family = listing.splitlines()[0].split(",")[0]
@@ -147,7 +160,10 @@ def test_latex_compiles_with_xelatex_and_xecjk(run_copy: Path, runner: CliRunner
     )
     done = subprocess.run(
         [xelatex, "-interaction=nonstopmode", "-halt-on-error", "paper.tex"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=300,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     log = (tmp_path / "paper.log").read_text(encoding="utf-8", errors="replace")
     assert done.returncode == 0, log[-3000:]
@@ -166,8 +182,15 @@ def test_docx_three_line_tables(run_copy: Path, runner: CliRunner):
     assert len(document.tables) == 4
     first = document.tables[0]
     assert [c.text for c in first.rows[0].cells] == [
-        "Theme", "Label", "Definition", "References", "Documents", "% documents",
-        "t01", "t02", "t03",
+        "Theme",
+        "Label",
+        "Definition",
+        "References",
+        "Documents",
+        "% documents",
+        "t01",
+        "t02",
+        "t03",
     ]
     assert [c.text for c in first.rows[1].cells][3:] == ["3", "2", "66.7", "2", "1", "0"]
     captions = [p.text for p in document.paragraphs if p.text.startswith("Table ")]
@@ -177,8 +200,14 @@ def test_docx_three_line_tables(run_copy: Path, runner: CliRunner):
 
 
 def _sections(document) -> list[tuple[str, float, float]]:
-    return [(str(s.orientation).split(".")[-1].split()[0].lower(), round(s.page_width.mm),
-             round(s.page_height.mm)) for s in document.sections]
+    return [
+        (
+            str(s.orientation).split(".")[-1].split()[0].lower(),
+            round(s.page_width.mm),
+            round(s.page_height.mm),
+        )
+        for s in document.sections
+    ]
 
 
 def test_docx_pages_are_a4_and_a_table_too_wide_turns_landscape(run_copy: Path, runner: CliRunner):
@@ -217,8 +246,11 @@ def test_by_metadata_column_uses_the_meta_prefixed_column(run_copy: Path, runner
     assert "meta_role" in pd.read_csv(run_copy / "excerpts.csv").columns
     _tables(runner, run_copy, "--format", "xlsx", "--by", "role")
     themes = pd.read_excel(run_copy / "tables" / "themes_by_role.xlsx", sheet_name="themes")
-    assert themes[["parent refs", "parent docs", "volunteer refs", "volunteer docs"]].values.tolist() == [
-        [2, 1, 1, 1], [1, 1, 1, 1],
+    assert themes[
+        ["parent refs", "parent docs", "volunteer refs", "volunteer docs"]
+    ].values.tolist() == [
+        [2, 1, 1, 1],
+        [1, 1, 1, 1],
     ]
     # the note names the group sizes, counting t03, a parent with no coded excerpt
     _tables(runner, run_copy, "--format", "markdown", "--by", "role")
@@ -267,28 +299,43 @@ def test_counts_agree_with_the_run_tables(bundled_run: Path, tmp_path: Path, run
 # ---------------------------------------------------------------------------- helpers
 
 
-@pytest.mark.parametrize(("text", "short"), [
-    ("对未来生活的期待、打算和活下去的理由。希望在互助中被植入。", "对未来生活的期待、打算和活下去的理由。"),
-    ("Feeling useful. Being needed.", "Feeling useful."),
-    ("一" * 60, "一" * 39 + "…"),
-    ("", ""),
-])
+@pytest.mark.parametrize(
+    ("text", "short"),
+    [
+        (
+            "对未来生活的期待、打算和活下去的理由。希望在互助中被植入。",
+            "对未来生活的期待、打算和活下去的理由。",
+        ),
+        ("Feeling useful. Being needed.", "Feeling useful."),
+        ("一" * 60, "一" * 39 + "…"),
+        ("", ""),
+    ],
+)
 def test_short_definition(text: str, short: str):
     assert short_definition(text) == short
 
 
-@pytest.mark.parametrize(("text", "escaped"), [
-    ("50% & #1_a", r"50\% \& \#1\_a"),
-    ("{x}~^\\", r"\{x\}\textasciitilde{}\textasciicircum{}\textbackslash{}"),
-    ("互助关系（主题词）", "互助关系（主题词）"),
-    ("a\nb", "a b"),
-])
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("50% & #1_a", r"50\% \& \#1\_a"),
+        ("{x}~^\\", r"\{x\}\textasciitilde{}\textasciicircum{}\textbackslash{}"),
+        ("互助关系（主题词）", "互助关系（主题词）"),
+        ("a\nb", "a b"),
+    ],
+)
 def test_escape_latex(text: str, escaped: str):
     assert escape_latex(text) == escaped
 
 
-@pytest.mark.parametrize(("text", "escaped"), [
-    ("a|b", r"a\|b"), ("<b>", r"\<b\>"), ("x_y*z", r"x\_y\*z"), ("同命人", "同命人"),
-])
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("a|b", r"a\|b"),
+        ("<b>", r"\<b\>"),
+        ("x_y*z", r"x\_y\*z"),
+        ("同命人", "同命人"),
+    ],
+)
 def test_escape_markdown(text: str, escaped: str):
     assert escape_markdown(text) == escaped

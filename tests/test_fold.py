@@ -24,9 +24,7 @@ from healcode.fold import (
 from healcode.records import Document
 from tests.conftest import CORPUS
 
-TRADITIONAL = (
-    "訪談者：您好。\n王阿姨：暖心家園的同命人常來，我們還有希望。\n訪談者：謝謝。\n王阿姨：不客氣。\n"
-)
+TRADITIONAL = "訪談者：您好。\n王阿姨：暖心家園的同命人常來，我們還有希望。\n訪談者：謝謝。\n王阿姨：不客氣。\n"
 
 
 def _doc(text: str, doc_id: str = "d") -> Document:
@@ -83,8 +81,28 @@ def _expand(text: str) -> str:
 
 
 _PIECES = st.sampled_from(
-    ["暖心家園", "同命人", "希望", "沒有希望", "我們", "還", "～", "，", "。", " ", "a", "園", "後來",
-     "\u200b", "\u200d", "\ufeff", "園\u0301", "😊", "𠀀", "\n"]
+    [
+        "暖心家園",
+        "同命人",
+        "希望",
+        "沒有希望",
+        "我們",
+        "還",
+        "～",
+        "，",
+        "。",
+        " ",
+        "a",
+        "園",
+        "後來",
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "園\u0301",
+        "😊",
+        "𠀀",
+        "\n",
+    ]
 )
 
 

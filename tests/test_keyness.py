@@ -29,11 +29,13 @@ REFERENCE = (7, 2, 3, 7)
 )
 def test_quanteda_reference_values(measure, correction, expected):
     assert keyness_score(*REFERENCE, measure=measure, correction=correction) == pytest.approx(
-        expected, abs=1e-6)
+        expected, abs=1e-6
+    )
     # feature a is the mirror image: same size, negative sign
     a, b, c, d = REFERENCE
     assert keyness_score(c, d, a, b, measure=measure, correction=correction) == pytest.approx(
-        -expected, abs=1e-6)
+        -expected, abs=1e-6
+    )
 
 
 def test_default_corrections_are_quanteda_defaults():
@@ -43,10 +45,12 @@ def test_default_corrections_are_quanteda_defaults():
 
 def test_williams_divides_chi2_too_and_yates_needs_a_small_expected_count():
     assert keyness_score(*REFERENCE, measure="chi2", correction="williams") == pytest.approx(
-        4.017626, abs=1e-6)
+        4.017626, abs=1e-6
+    )
     big = (70, 20, 30, 70)  # every expected count >= 5: Yates does not apply
     assert keyness_score(*big, measure="chi2", correction="yates") == keyness_score(
-        *big, measure="chi2", correction="none")
+        *big, measure="chi2", correction="none"
+    )
 
 
 def test_zero_cells_and_p_values():
@@ -60,7 +64,9 @@ def test_score_words_orders_by_keyness_then_word():
     reference = {"a": 7, "b": 2}
     scored = score_words(target, reference, measure="chi2", correction="none")
     assert [(k.word, round(k.score, 5), k.target, k.reference) for k in scored] == [
-        ("b", 4.33716, 7, 2), ("a", -4.33716, 3, 7)]
+        ("b", 4.33716, 7, 2),
+        ("a", -4.33716, 3, 7),
+    ]
 
 
 def _run(tmp_path: Path) -> Path:
@@ -88,8 +94,10 @@ def _run(tmp_path: Path) -> Path:
         for document, index in (("a", 0), ("a", 1), ("b", 0)):
             writer.writerow([document, index, "hope", "hope/plans", "打算", 0, 2, "False"])
     codebook = DATA / "codebook_tools" / "usable.yaml"
-    manifest = {"codebook": {"path": str(codebook), "sha256": None},
-                "segmenter": {"name": "jieba-rs"}}
+    manifest = {
+        "codebook": {"path": str(codebook), "sha256": None},
+        "segmenter": {"name": "jieba-rs"},
+    }
     (outdir / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
     return outdir
 
@@ -115,19 +123,24 @@ def test_suggest_errors(tmp_path: Path):
         suggest_terms(outdir, "nope")
     with pytest.raises(HealcodeError, match="no in-scope unit is coded with 'peers'"):
         suggest_terms(outdir, "peers")
-    with pytest.raises(HealcodeError, match=r"not a healcode output directory \(no manifest.json\)"):
+    with pytest.raises(
+        HealcodeError, match=r"not a healcode output directory \(no manifest.json\)"
+    ):
         suggest_terms(tmp_path, "hope")
 
 
 def test_suggest_command(runner, tmp_path: Path):
     outdir = _run(tmp_path)
-    result = runner.invoke(main, ["suggest", str(outdir), "--code", "hope/plans",
-                                  "--min-count", "2", "--measure", "chi2"])
+    result = runner.invoke(
+        main,
+        ["suggest", str(outdir), "--code", "hope/plans", "--min-count", "2", "--measure", "chi2"],
+    )
     assert result.exit_code == 0, result.output
     assert "旅游" in result.output and "yates" in result.output
     out = tmp_path / "s.csv"
-    result = runner.invoke(main, ["suggest", str(outdir), "--code", "hope/plans",
-                                  "--min-count", "2", "-o", str(out)])
+    result = runner.invoke(
+        main, ["suggest", str(outdir), "--code", "hope/plans", "--min-count", "2", "-o", str(out)]
+    )
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0][:6] == ["word", "G2", "p", "target", "reference", "units"]

@@ -32,14 +32,19 @@ def _find(terms=(), patterns=(), window=3, extra=()):
     segmenter = make_segmenter("jieba-rs", words)
     document = Document("d", TEXT, "d.txt", "utf-8", "0" * 64)
     passages = segment_passages([document], segmenter)  # participants
-    return keyword_in_context(passages, segmenter=segmenter, terms=terms, patterns=patterns,
-                              window=window)
+    return keyword_in_context(
+        passages, segmenter=segmenter, terms=terms, patterns=patterns, window=window
+    )
 
 
 def test_terms_are_found_as_words_with_context_and_exact_offsets():
     found = _find(terms=["盼头", "有用", "暖心家园"])
     assert [(o.keyword, o.term) for o in found] == [
-        ("暖心家园", "暖心家园"), ("盼头", "盼头"), ("有用", "有用"), ("盼头", "盼头")]
+        ("暖心家园", "暖心家园"),
+        ("盼头", "盼头"),
+        ("有用", "有用"),
+        ("盼头", "盼头"),
+    ]
     for o in found:
         assert TEXT[o.start : o.end] == o.keyword
         assert TEXT[o.start - len(o.left) : o.start] == o.left
@@ -64,7 +69,9 @@ def test_regex_matches_raw_text_and_window_zero():
 def test_code_terms_of_a_code_and_of_a_theme():
     book = load_codebook(MINI_CODEBOOK)
     assert code_terms(book, "hope/future_plans") == (
-        ["盼头", "以后的打算", "打算"], ["对.{0,4}未来"])
+        ["盼头", "以后的打算", "打算"],
+        ["对.{0,4}未来"],
+    )
     terms, _ = code_terms(book, "hope")
     assert terms[0] == "希望" and "打算" in terms
     with pytest.raises(CodebookError, match="no code or theme 'nope'"):
@@ -86,7 +93,10 @@ def test_kwic_command_csv_and_table(runner, tmp_path: Path):
     assert result.exit_code == 0, result.output
     rows = list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))
     assert rows[0] == ["document", "speaker", "start", "end", "left", "keyword", "right", "term"]
-    assert [(r[0], r[1], r[5]) for r in rows[1:]] == [("a", "王阿姨", "盼头"), ("b", "李阿姨", "盼头")]
+    assert [(r[0], r[1], r[5]) for r in rows[1:]] == [
+        ("a", "王阿姨", "盼头"),
+        ("b", "李阿姨", "盼头"),
+    ]
     result = runner.invoke(main, ["kwic", "盼头", corpus, "--window", "2"])
     assert result.exit_code == 0 and "盼头" in result.output and "2 occurrences" in result.output
 
@@ -116,5 +126,8 @@ def test_wildcard_terms_are_found_as_coding_finds_them():
     passage = Passage("d", "P", "participant", 0, len(text), text, segment_words(text, segmenter))
     found = keyword_in_context([passage], segmenter=segmenter, terms=["hope*", "support group*"])
     assert [(o.keyword, o.term) for o in found] == [
-        ("hopeful", "hope*"), ("hopes", "hope*"), ("HOPE", "hope*"),
-        ("support groups", "support group*")]
+        ("hopeful", "hope*"),
+        ("hopes", "hope*"),
+        ("HOPE", "hope*"),
+        ("support groups", "support group*"),
+    ]

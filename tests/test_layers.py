@@ -17,17 +17,36 @@ PACKAGE = Path(__file__).resolve().parent.parent / "healcode"
 
 # Lowest first. A module belongs to the longest prefix listed.
 LAYERS: list[tuple[str, ...]] = [
-    ("healcode.errors", "healcode.records", "healcode.outdir", "healcode.bundled",
-     "healcode.colors"),
-    ("healcode.corpus", "healcode.codebook", "healcode.segment", "healcode.fold",
-     "healcode.prefilter"),
+    (
+        "healcode.errors",
+        "healcode.records",
+        "healcode.outdir",
+        "healcode.bundled",
+        "healcode.colors",
+    ),
+    (
+        "healcode.corpus",
+        "healcode.codebook",
+        "healcode.segment",
+        "healcode.fold",
+        "healcode.prefilter",
+    ),
     ("healcode.coder", "healcode.scope", "healcode.spacy_component"),
     ("healcode.model",),
     ("healcode.run",),
     ("healcode.coding", "healcode.engine"),
-    ("healcode.report", "healcode.export", "healcode.refi",
-     "healcode.reliability", "healcode.keyness", "healcode.words", "healcode.kwic",
-     "healcode.check", "healcode.learning", "healcode.review"),
+    (
+        "healcode.report",
+        "healcode.export",
+        "healcode.refi",
+        "healcode.reliability",
+        "healcode.keyness",
+        "healcode.words",
+        "healcode.kwic",
+        "healcode.check",
+        "healcode.learning",
+        "healcode.review",
+    ),
     ("healcode.cli", "healcode.__main__"),
 ]
 
@@ -73,8 +92,10 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = node.module or ""
             if node.level:
-                base = ".".join(package.split(".")[: len(package.split(".")) - node.level + 1]
-                                + ([base] if base else []))
+                base = ".".join(
+                    package.split(".")[: len(package.split(".")) - node.level + 1]
+                    + ([base] if base else [])
+                )
             names = [f"{base}.{a.name}" for a in node.names] + [base]
         for name in names:
             while name and name not in modules:
@@ -98,8 +119,10 @@ def test_every_module_has_a_layer():
 def test_nothing_imports_from_a_layer_above():
     upward = sorted(
         f"{module} -> {target}"
-        for module, targets in _graph().items() if module != "healcode"
-        for target in targets if _layer(target) > _layer(module)
+        for module, targets in _graph().items()
+        if module != "healcode"
+        for target in targets
+        if _layer(target) > _layer(module)
     )
     assert upward == []
 
@@ -123,8 +146,10 @@ def test_packages_do_not_import_each_other_in_a_circle():
     assert cycles == []
 
 
-@pytest.mark.parametrize("name", ["excerpts.csv", "units.csv", "hits.csv", "manifest.json",
-                                  "frequencies.csv", "documents.csv"])
+@pytest.mark.parametrize(
+    "name",
+    ["excerpts.csv", "units.csv", "hits.csv", "manifest.json", "frequencies.csv", "documents.csv"],
+)
 def test_only_the_run_module_names_the_files_of_a_run(name):
     named = []
     for path in PACKAGE.rglob("*.py"):

@@ -31,8 +31,9 @@ def _one_line(result) -> str:
 def test_training_reads_unit_codings_and_coded_ranges(learn_run, mini_codebook):
     from healcode.learning.examples import read_training
 
-    training = read_training([CODINGS, RANGES], units=[learn_run / "units.csv"],
-                             codebook=mini_codebook)
+    training = read_training(
+        [CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook
+    )
     labels = {(e.document, e.unit): e.labels for e in training.examples}
     assert len(labels) == 40  # 30 coded units of d1-d3, all 10 participant units of d4
     assert labels[("d1", 2)] == {"pain"}  # pain/shame at theme level
@@ -58,12 +59,15 @@ def test_units_not_in_the_codings_are_not_training_data(learn_run, mini_codebook
     assert [(e.document, e.unit) for e in training.examples] == [("d1", 2), ("d3", 1)]
 
 
-@pytest.mark.parametrize(("rows", "message"), [
-    ("d1,2,nostalgia\n", "'nostalgia' is not a theme of the codebook"),
-    ("d9,2,pain\n", "document 'd9' is not in the units file"),
-    ("d1,99,pain\n", "unit 99 of d1 does not exist"),
-    ("d1,4,pain\n", "unit 4 of d1 is not coded there"),
-])
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("d1,2,nostalgia\n", "'nostalgia' is not a theme of the codebook"),
+        ("d9,2,pain\n", "document 'd9' is not in the units file"),
+        ("d1,99,pain\n", "unit 99 of d1 does not exist"),
+        ("d1,4,pain\n", "unit 4 of d1 is not coded there"),
+    ],
+)
 def test_codings_that_do_not_fit_are_refused_with_the_line(
     learn_run, mini_codebook, tmp_path, rows, message
 ):
@@ -105,12 +109,23 @@ def test_question_contexts():
     def unit(i: int, role: str, text: str) -> Unit:
         return Unit("d", i, "x", role, 0, 0, text, role == "participant")  # type: ignore[arg-type]
 
-    units = [unit(0, "participant", "开场。"), unit(1, "interviewer", "您好。"),
-             unit(2, "interviewer", "最近怎么样？"), unit(3, "participant", "还好。"),
-             unit(4, "participant", "真的。"), unit(5, "interviewer", "后来呢？"),
-             unit(6, "participant", "后来好了。")]
+    units = [
+        unit(0, "participant", "开场。"),
+        unit(1, "interviewer", "您好。"),
+        unit(2, "interviewer", "最近怎么样？"),
+        unit(3, "participant", "还好。"),
+        unit(4, "participant", "真的。"),
+        unit(5, "interviewer", "后来呢？"),
+        unit(6, "participant", "后来好了。"),
+    ]
     assert question_contexts(units) == [
-        "", "", "", "您好。最近怎么样？", "您好。最近怎么样？", "您好。最近怎么样？", "后来呢？"
+        "",
+        "",
+        "",
+        "您好。最近怎么样？",
+        "您好。最近怎么样？",
+        "您好。最近怎么样？",
+        "后来呢？",
     ]
 
 
@@ -139,8 +154,7 @@ def test_cross_validation_table(model):
     assert model.labels == ("hope", "mutual", "self_esteem", "pain")
     coders = [(row["label"], row["coder"]) for row in model.cv]
     assert coders[:3] == [("hope", "dictionary"), ("hope", "model"), ("hope", "combined")]
-    assert coders[-3:] == [("(mean)", "dictionary"), ("(mean)", "model"),
-                           ("(mean)", "combined")]
+    assert coders[-3:] == [("(mean)", "dictionary"), ("(mean)", "model"), ("(mean)", "combined")]
     by = {(row["label"], row["coder"]): row for row in model.cv}
     assert by[("pain", "dictionary")]["support"] == 10
     assert by[("pain", "dictionary")]["units"] == 40
@@ -149,8 +163,9 @@ def test_cross_validation_table(model):
     assert model.training["folds"] == 4 and model.training["documents"] == 4
     assert all(0 < t < 1 for t in model.thresholds.values())
     assert set(model.rules.values()) <= {"either", "model"}
-    assert any("only 4 positive unit(s)" in note and note.startswith("self_esteem")
-               for note in model.notes)
+    assert any(
+        "only 4 positive unit(s)" in note and note.startswith("self_esteem") for note in model.notes
+    )
 
 
 def test_threshold_choice_prefers_the_best_f1_then_the_middle():
@@ -168,22 +183,26 @@ def test_threshold_choice_prefers_the_best_f1_then_the_middle():
 # --- the combination rule -----------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("rule", "score", "hit", "expected"), [
-    ("either", 0.9, True, (True, "both")),
-    ("either", 0.9, False, (True, "model")),
-    ("either", 0.1, True, (True, "dictionary")),
-    ("either", 0.1, False, (False, None)),
-    ("model", 0.9, True, (True, "both")),
-    ("model", 0.9, False, (True, "model")),
-    ("model", 0.1, True, (False, None)),
-    ("model", 0.1, False, (False, None)),
-    ("either", 0.5, False, (True, "model")),  # the threshold itself codes
-])
+@pytest.mark.parametrize(
+    ("rule", "score", "hit", "expected"),
+    [
+        ("either", 0.9, True, (True, "both")),
+        ("either", 0.9, False, (True, "model")),
+        ("either", 0.1, True, (True, "dictionary")),
+        ("either", 0.1, False, (False, None)),
+        ("model", 0.9, True, (True, "both")),
+        ("model", 0.9, False, (True, "model")),
+        ("model", 0.1, True, (False, None)),
+        ("model", 0.1, False, (False, None)),
+        ("either", 0.5, False, (True, "model")),  # the threshold itself codes
+    ],
+)
 def test_combination_rule(model, rule, score, hit, expected):
     from dataclasses import replace
 
-    mine = replace(model, thresholds={**model.thresholds, "hope": 0.5},
-                   rules={**model.rules, "hope": rule})
+    mine = replace(
+        model, thresholds={**model.thresholds, "hope": 0.5}, rules={**model.rules, "hope": rule}
+    )
     assert tuple(mine.decide(score, "hope", hit)) == expected
 
 
@@ -205,12 +224,21 @@ def test_fast_scoring_equals_the_training_features(learn_run, mini_codebook, hig
 
     table = read_units_table(learn_run / "units.csv")
     hits = dictionary_hits(mini_codebook, {"d1": [u for u in table if u.document == "d1"]})
-    texts = [u.text for u in table] + ["ABC  abc\tAbc 同命人", "", "   ", "😀同命人😀",
-                                         "a b c d e f", "同命人\n同命人"]
-    units = [unit_text(t, hits.get(("d1", i), ()), q)
-             for i, (t, q) in enumerate(zip(texts, reversed(texts), strict=True))]
+    texts = [u.text for u in table] + [
+        "ABC  abc\tAbc 同命人",
+        "",
+        "   ",
+        "😀同命人😀",
+        "a b c d e f",
+        "同命人\n同命人",
+    ]
+    units = [
+        unit_text(t, hits.get(("d1", i), ()), q)
+        for i, (t, q) in enumerate(zip(texts, reversed(texts), strict=True))
+    ]
     settings = FeatureSettings(
-        char_ngrams=(1, high), min_df=1,
+        char_ngrams=(1, high),
+        min_df=1,
         weights={"chars": 1.0, "words": 0.7, "dictionary": 0.5, "question": 0.25},
     )
     space = FeatureSpace(settings, mini_codebook)
@@ -264,8 +292,9 @@ def test_code_units_of_a_document(model, learn_run):
     for c in codings:
         assert c.document == "d1" and c.unit not in (0, 4, 9)  # questions are not coded
         assert (c.source == "dictionary") == (c.evidence == ())
-        assert c.score is not None and (c.source == "dictionary" or
-                                        c.score >= model.thresholds[c.label])
+        assert c.score is not None and (
+            c.source == "dictionary" or c.score >= model.thresholds[c.label]
+        )
 
 
 def _reference_codings(model, units, hits) -> list:
@@ -285,10 +314,12 @@ def _reference_codings(model, units, hits) -> list:
         for label in [*model.labels, *sorted(dictionary - set(model.labels))]:
             coded, source = model.decide(scores.get(label), label, label in dictionary)
             if coded:
-                evidence = () if source == "dictionary" else _reference_evidence(model, text,
-                                                                                 label)
-                codings.append(ModelCoding(unit.document, unit.index, label, source,
-                                           scores.get(label), tuple(evidence)))
+                evidence = () if source == "dictionary" else _reference_evidence(model, text, label)
+                codings.append(
+                    ModelCoding(
+                        unit.document, unit.index, label, source, scores.get(label), tuple(evidence)
+                    )
+                )
     return codings
 
 
@@ -300,8 +331,12 @@ def _reference_evidence(model, unit, label, k: int = 3) -> list[str]:
 
     row = model.features.transform([unit])
     offsets = model.features.offsets()
-    text = [c for b in ("chars", "words") if b in offsets
-            for c in range(offsets[b], offsets[b] + len(model.features.vocabularies[b]))]
+    text = [
+        c
+        for b in ("chars", "words")
+        if b in offsets
+        for c in range(offsets[b], offsets[b] + len(model.features.vocabularies[b]))
+    ]
     own = np.isin(row.indices, text)
     columns, values = row.indices[own], row.data[own]
     raised = values * model.coef[model.labels.index(label), columns]
@@ -323,10 +358,17 @@ def every_block_model(learn_run, mini_codebook):
     from healcode.learning import learn
     from healcode.model.features import FeatureSettings
 
-    settings = FeatureSettings(weights={"chars": 1.0, "words": 0.7, "dictionary": 0.5,
-                                        "question": 0.25})
-    return learn([CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook,
-                 folds=4, level="code", settings=settings)
+    settings = FeatureSettings(
+        weights={"chars": 1.0, "words": 0.7, "dictionary": 0.5, "question": 0.25}
+    )
+    return learn(
+        [CODINGS, RANGES],
+        units=[learn_run / "units.csv"],
+        codebook=mini_codebook,
+        folds=4,
+        level="code",
+        settings=settings,
+    )
 
 
 @pytest.mark.parametrize("variant", ["as trained", "every block", "strict", "labels left out"])
@@ -340,12 +382,18 @@ def test_code_units_of_columns_follow_the_definition(model, every_block_model, v
 
     chosen = every_block_model if variant == "every block" else model
     if variant == "strict":  # few model codings: dictionary ones, and the "model" rule
-        chosen = replace(chosen, thresholds=dict.fromkeys(chosen.labels, 0.9),
-                         rules={label: "model" if i % 2 else "either"
-                                for i, label in enumerate(chosen.labels)})
+        chosen = replace(
+            chosen,
+            thresholds=dict.fromkeys(chosen.labels, 0.9),
+            rules={label: "model" if i % 2 else "either" for i, label in enumerate(chosen.labels)},
+        )
     if variant == "labels left out":  # hits of labels the model does not know
-        chosen = replace(chosen, labels=chosen.labels[1::2], coef=chosen.coef[1::2],
-                         intercept=chosen.intercept[1::2])
+        chosen = replace(
+            chosen,
+            labels=chosen.labels[1::2],
+            coef=chosen.coef[1::2],
+            intercept=chosen.intercept[1::2],
+        )
     options = CodingOptions()
     coder = make_coder(chosen.codebook, options)
     sources, unknown = set(), 0
@@ -366,8 +414,7 @@ def test_a_long_document_is_coded_in_parts_with_the_same_result(model, learn_run
     from healcode.model.learned import _scoped_units
 
     units = [u for u in read_units_table(learn_run / "units.csv") if u.document == "d2"]
-    hits = [h for found in dictionary_hits(model.codebook, {"d2": units}).values()
-            for h in found]
+    hits = [h for found in dictionary_hits(model.codebook, {"d2": units}).values() for h in found]
     scoped = _scoped_units(units, hits)
     assert [len(p.units) for p in scoped.parts(4)] == [4, 4, 2]  # 10 participant units
     in_parts = [c for part in scoped.parts(4) for c in model._code_scoped(part, 3)]
@@ -397,8 +444,9 @@ def test_key_table_finds_exactly_the_vocabulary():
     vocabulary = np.unique(np.concatenate([spread, runs]))
     rng.shuffle(vocabulary)
     table = KeyTable(vocabulary)
-    keys = np.concatenate([vocabulary, rng.integers(1, 2**62, 5000), np.arange(9_000, 14_000),
-                           vocabulary[::7]])
+    keys = np.concatenate(
+        [vocabulary, rng.integers(1, 2**62, 5000), np.arange(9_000, 14_000), vocabulary[::7]]
+    )
     rng.shuffle(keys)
     rows, columns = table.lookup(keys, np.arange(len(keys)) * 2)
     where = {int(k): i for i, k in enumerate(vocabulary)}
@@ -414,8 +462,7 @@ def test_key_table_finds_exactly_the_vocabulary():
 def test_saved_model_loads_and_scores_the_same(model, model_dir, mini_codebook):
     from healcode.learning import LearnedModel
 
-    assert listing(model_dir) == ["cv.csv", "model.json",
-                                                           "weights.npz"]
+    assert listing(model_dir) == ["cv.csv", "model.json", "weights.npz"]
     loaded = LearnedModel.load(model_dir, mini_codebook)
     assert loaded.labels == model.labels and loaded.thresholds == model.thresholds
     assert loaded.rules == model.rules and loaded.level == "theme"
@@ -425,19 +472,32 @@ def test_saved_model_loads_and_scores_the_same(model, model_dir, mini_codebook):
     described = json.loads((model_dir / "model.json").read_text(encoding="utf-8"))
     assert described["codebook"]["sha256"] == mini_codebook.sha256
     assert [i["name"] for i in described["training"]["inputs"]] == [
-        "run/units.csv", "learn/codings.csv", "learn/ranges.csv"]
+        "run/units.csv",
+        "learn/codings.csv",
+        "learn/ranges.csv",
+    ]
     with (model_dir / "cv.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
-    assert list(rows[0]) == ["label", "coder", "precision", "recall", "f1", "kappa",
-                             "support", "coded", "units"]
+    assert list(rows[0]) == [
+        "label",
+        "coder",
+        "precision",
+        "recall",
+        "f1",
+        "kappa",
+        "support",
+        "coded",
+        "units",
+    ]
     assert len(rows) == 3 * (len(model.labels) + 1)
 
 
 def test_same_inputs_give_the_same_model_bytes(learn_run, mini_codebook, model_dir, tmp_path):
     from healcode.learning import learn
 
-    again = learn([CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook,
-                  folds=4)
+    again = learn(
+        [CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook, folds=4
+    )
     again.save(tmp_path / "again")
     for name in ("model.json", "weights.npz", "cv.csv"):
         assert (tmp_path / "again" / name).read_bytes() == (model_dir / name).read_bytes()
@@ -499,16 +559,18 @@ def test_a_model_for_another_codebook_is_refused(model_dir):
     assert "healcode learn" in str(caught.value) and "\n" not in str(caught.value)
 
 
-@pytest.mark.parametrize(("change", "message"), [
-    (lambda d: d["thresholds"].update(hope=1.5), "malformed model"),
-    (lambda d: d["rules"].update(hope="always"), "malformed model"),
-    (lambda d: d.update(labels=["hope", "nostalgia", "self_esteem", "pain"]), "malformed"),
-    (lambda d: d.update(format_version=99), "model format 99"),
-    (lambda d: d.update(format="something else"), "not a healcode model description"),
-    (lambda d: d["features"].update(min_df="many"), "malformed model"),
-])
-def test_malformed_descriptions_are_refused(model_dir, mini_codebook, tmp_path, change,
-                                            message):
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda d: d["thresholds"].update(hope=1.5), "malformed model"),
+        (lambda d: d["rules"].update(hope="always"), "malformed model"),
+        (lambda d: d.update(labels=["hope", "nostalgia", "self_esteem", "pain"]), "malformed"),
+        (lambda d: d.update(format_version=99), "model format 99"),
+        (lambda d: d.update(format="something else"), "not a healcode model description"),
+        (lambda d: d["features"].update(min_df="many"), "malformed model"),
+    ],
+)
+def test_malformed_descriptions_are_refused(model_dir, mini_codebook, tmp_path, change, message):
     from healcode.errors import ModelError
     from healcode.learning import LearnedModel
 
@@ -540,8 +602,19 @@ def test_learn_command(runner, learn_run, tmp_path):
     from healcode.cli import main
 
     out = tmp_path / "model"
-    args = ["learn", str(CODINGS), str(RANGES), "--units", str(learn_run / "units.csv"),
-            "-c", str(MINI_CODEBOOK), "--folds", "4", "-o", str(out)]
+    args = [
+        "learn",
+        str(CODINGS),
+        str(RANGES),
+        "--units",
+        str(learn_run / "units.csv"),
+        "-c",
+        str(MINI_CODEBOOK),
+        "--folds",
+        "4",
+        "-o",
+        str(out),
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "Cross-validation by document (4 folds, 40 units)" in result.output
@@ -558,15 +631,39 @@ def test_learn_command_errors_are_one_line(runner, learn_run, tmp_path):
 
     bad = tmp_path / "bad.csv"
     bad.write_text("document,unit,code\nd1,2,nostalgia\n", encoding="utf-8")
-    line = _one_line(runner.invoke(main, [
-        "learn", str(bad), "--units", str(learn_run / "units.csv"), "-c", str(MINI_CODEBOOK),
-        "-o", str(tmp_path / "m")]))
+    line = _one_line(
+        runner.invoke(
+            main,
+            [
+                "learn",
+                str(bad),
+                "--units",
+                str(learn_run / "units.csv"),
+                "-c",
+                str(MINI_CODEBOOK),
+                "-o",
+                str(tmp_path / "m"),
+            ],
+        )
+    )
     assert "bad.csv line 2" in line and "nostalgia" in line
     one = tmp_path / "one.csv"
     one.write_text("document,unit,code\nd1,2,pain\nd1,1,\n", encoding="utf-8")
-    line = _one_line(runner.invoke(main, [
-        "learn", str(one), "--units", str(learn_run / "units.csv"), "-c", str(MINI_CODEBOOK),
-        "-o", str(tmp_path / "m")]))
+    line = _one_line(
+        runner.invoke(
+            main,
+            [
+                "learn",
+                str(one),
+                "--units",
+                str(learn_run / "units.csv"),
+                "-c",
+                str(MINI_CODEBOOK),
+                "-o",
+                str(tmp_path / "m"),
+            ],
+        )
+    )
     assert "at least two documents" in line
     assert not (tmp_path / "m").exists()
 
@@ -575,8 +672,20 @@ def test_sample_command_and_the_loop_back_to_learn(runner, learn_run, model_dir,
     from healcode.cli import main
 
     out = tmp_path / "next.csv"
-    args = ["sample", str(learn_run), "--model", str(model_dir), "-n", "10", "--seed", "3",
-            "--exclude", str(CODINGS), "-o", str(out)]
+    args = [
+        "sample",
+        str(learn_run),
+        "--model",
+        str(model_dir),
+        "-n",
+        "10",
+        "--seed",
+        "3",
+        "--exclude",
+        str(CODINGS),
+        "-o",
+        str(out),
+    ]
     result = runner.invoke(main, args)
     assert result.exit_code == 0, result.output
     assert "Wrote 10 units" in result.output
@@ -597,17 +706,33 @@ def test_sample_command_and_the_loop_back_to_learn(runner, learn_run, model_dir,
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
-    result = runner.invoke(main, [
-        "learn", str(CODINGS), str(out), "--units", str(learn_run / "units.csv"),
-        "-c", str(MINI_CODEBOOK), "-o", str(tmp_path / "model2"), "-q"])
+    result = runner.invoke(
+        main,
+        [
+            "learn",
+            str(CODINGS),
+            str(out),
+            "--units",
+            str(learn_run / "units.csv"),
+            "-c",
+            str(MINI_CODEBOOK),
+            "-o",
+            str(tmp_path / "model2"),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
 
 
 def test_sample_refuses_a_model_of_another_codebook(runner, bundled_run, model_dir, tmp_path):
     from healcode.cli import main
 
-    line = _one_line(runner.invoke(main, ["sample", str(bundled_run), "--model",
-                                          str(model_dir), "-o", str(tmp_path / "n.csv")]))
+    line = _one_line(
+        runner.invoke(
+            main,
+            ["sample", str(bundled_run), "--model", str(model_dir), "-o", str(tmp_path / "n.csv")],
+        )
+    )
     assert "trained with another codebook" in line
 
 
@@ -616,8 +741,9 @@ def test_sample_picks_a_mix(learn_run, model):
 
     picked = sample_units(learn_run, model, n=20, seed=1)
     assert len(picked) == 20
-    counts = {why: sum(p.why == why for p in picked) for why in
-              ("uncertain", "disagreement", "random")}
+    counts = {
+        why: sum(p.why == why for p in picked) for why in ("uncertain", "disagreement", "random")
+    }
     assert counts["uncertain"] == 8
     assert counts["uncertain"] + counts["disagreement"] + counts["random"] == 20
     assert picked == sorted(picked, key=lambda p: (p.document, p.unit))
@@ -633,8 +759,9 @@ def test_python_api_learn_is_not_shadowed(learn_run, mini_codebook, tmp_path):
     import healcode.learning  # noqa: F401
 
     assert callable(healcode.learn)
-    trained = healcode.learn([CODINGS, RANGES], units=learn_run / "units.csv",
-                             codebook=MINI_CODEBOOK, folds=2)
+    trained = healcode.learn(
+        [CODINGS, RANGES], units=learn_run / "units.csv", codebook=MINI_CODEBOOK, folds=2
+    )
     assert trained.training["folds"] == 2
     assert callable(healcode.learn)
 
@@ -655,15 +782,17 @@ def test_bundled_model_fits_the_bundled_codebook_and_gold():
         gold = ROOT / "corpora" / item["name"]
         assert hashlib.sha256(gold.read_bytes()).hexdigest() == item["sha256"], (
             f"{gold} changed since the bundled model was trained: "
-            "run python scripts/train_bundled_model.py")
+            "run python scripts/train_bundled_model.py"
+        )
 
 
 def test_cli_import_does_not_load_scikit_learn():
     import subprocess
     import sys
 
-    code = ("import sys, healcode.cli; "
-            "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True)
+    code = (
+        "import sys, healcode.cli; "
+        "print(sorted(m for m in ('sklearn', 'scipy', 'numpy') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

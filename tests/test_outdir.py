@@ -51,9 +51,9 @@ def test_an_output_overlapping_the_input_is_refused_and_nothing_is_touched(runne
     (corpus / "sub" / "p03.txt").write_text(TRANSCRIPT, encoding="utf-8")
     before = _snapshot(tmp_path)
     paths, out = {
-        "same": (corpus, corpus),                   # code interviews -o interviews --force
-        "inside": (corpus, corpus / "results"),     # the output would be read as input next time
-        "parent": (corpus / "sub", corpus),         # the output folder holds the input
+        "same": (corpus, corpus),  # code interviews -o interviews --force
+        "inside": (corpus, corpus / "results"),  # the output would be read as input next time
+        "parent": (corpus / "sub", corpus),  # the output folder holds the input
     }[where]
     line = _error(_code(runner, str(paths), "-o", str(out), "--force"))
     assert "input" in line
@@ -104,10 +104,13 @@ def test_files_written_into_a_run_are_recorded_and_so_replaceable(runner, tmp_pa
     assert listing(out) == sorted(json.loads((out / MARKER).read_text())["files"])
 
 
-@pytest.mark.parametrize("command", [
-    ["agree", "{codings}", "--units", "{run}/units.csv", "-o", "{target}"],
-    ["import", "{qdpx}", "-o", "{target}"],
-])
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["agree", "{codings}", "--units", "{run}/units.csv", "-o", "{target}"],
+        ["import", "{qdpx}", "-o", "{target}"],
+    ],
+)
 def test_other_folder_outputs_keep_the_users_files(runner, tmp_path, command):
     from .test_refi_import import REFI
 
@@ -119,8 +122,10 @@ def test_other_folder_outputs_keep_the_users_files(runner, tmp_path, command):
     target = tmp_path / "mine"
     target.mkdir()
     (target / "keep.txt").write_text("mine", encoding="utf-8")
-    args = [a.format(codings=codings, run=run, target=target, qdpx=REFI / "variants.qdpx")
-            for a in command]
+    args = [
+        a.format(codings=codings, run=run, target=target, qdpx=REFI / "variants.qdpx")
+        for a in command
+    ]
     assert "keep.txt" in _error(runner.invoke(main, [*args, "--force"]))
     assert (target / "keep.txt").read_text(encoding="utf-8") == "mine"
 
@@ -130,14 +135,17 @@ def test_export_never_overwrites_an_input_or_a_users_file(runner, tmp_path):
     run = tmp_path / "run"
     assert _code(runner, str(corpus), "-o", str(run)).exit_code == 0
     before = _snapshot(tmp_path)
-    assert "input" in _error(runner.invoke(main, ["export", str(run), "-o", str(corpus / "p01.txt"),
-                                                  "--force"]))
-    assert "input" in _error(runner.invoke(main, ["export", str(run), "-o",
-                                                  str(run / "units.csv"), "--force"]))
+    assert "input" in _error(
+        runner.invoke(main, ["export", str(run), "-o", str(corpus / "p01.txt"), "--force"])
+    )
+    assert "input" in _error(
+        runner.invoke(main, ["export", str(run), "-o", str(run / "units.csv"), "--force"])
+    )
     mine = tmp_path / "project.qdpx"
     mine.write_bytes(b"a project someone else made")
     assert "not written by healcode" in _error(
-        runner.invoke(main, ["export", str(run), "-o", str(mine), "--force"]))
+        runner.invoke(main, ["export", str(run), "-o", str(mine), "--force"])
+    )
     assert mine.read_bytes() == b"a project someone else made"
     assert _snapshot(tmp_path) == {**before, "project.qdpx": b"a project someone else made"}
 
@@ -154,8 +162,9 @@ def test_a_second_writer_of_the_same_output_is_refused(runner, tmp_path):
             sys.stdin.readline()
             (staging / "first.txt").write_text("first")
     """)
-    first = subprocess.Popen([sys.executable, "-c", holder], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE, text=True)
+    first = subprocess.Popen(
+        [sys.executable, "-c", holder], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+    )
     try:
         assert first.stdout.readline().strip() == "holding"
         line = _error(_code(runner, str(corpus), "-o", str(out)))
@@ -169,8 +178,12 @@ def test_a_second_writer_of_the_same_output_is_refused(runner, tmp_path):
 def test_an_interrupted_run_is_cleaned_up_and_said(runner, tmp_path):
     corpus = _corpus(tmp_path)
     out = tmp_path / "out"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (tmp_path / ".out.lock").write_text(json.dumps({"pid": int(dead)}), encoding="utf-8")
     partial = tmp_path / ".out.k3j2a1.staging"
     partial.mkdir()
@@ -227,8 +240,10 @@ def test_a_file_output_is_replaced_only_when_healcode_wrote_it(tmp_path):
     target.write_text("the user's own table", encoding="utf-8")
     with pytest.raises(OutputError, match="already exists; use --force"), staged_file(target):
         pass
-    with pytest.raises(OutputError, match="not written by healcode"), \
-            staged_file(target, force=True):
+    with (
+        pytest.raises(OutputError, match="not written by healcode"),
+        staged_file(target, force=True),
+    ):
         pass
     assert target.read_text(encoding="utf-8") == "the user's own table"
     target.unlink()
@@ -244,7 +259,8 @@ def test_csv_cells_that_look_like_formulas_are_kept_exact_and_said(runner, tmp_p
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "p01.txt").write_text(
-        "访谈者：你好\n受访者：=HYPERLINK(\"http://x\") 我们有盼头了\n", encoding="utf-8")
+        '访谈者：你好\n受访者：=HYPERLINK("http://x") 我们有盼头了\n', encoding="utf-8"
+    )
     out = tmp_path / "out"
     result = _code(runner, str(corpus), "-o", str(out))
     assert result.exit_code == 0, result.output

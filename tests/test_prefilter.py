@@ -32,8 +32,10 @@ from healcode.prefilter import Prefilter, pattern_anchors
         ("(心.*情)+", {"心"}),  # of equally long requirements, the first
         ("(a.b|c)", {"a", "c"}),
         ("Hope", {"hope"}),
-        ("失去(了)?(孩子|儿子|女儿)", {"失去孩子", "失去儿子", "失去女儿", "失去了孩子",
-                                 "失去了儿子", "失去了女儿"}),
+        (
+            "失去(了)?(孩子|儿子|女儿)",
+            {"失去孩子", "失去儿子", "失去女儿", "失去了孩子", "失去了儿子", "失去了女儿"},
+        ),
         ("(?>一起)走", {"走"}),
         ("a++b", {"a"}),
     ],
@@ -49,16 +51,43 @@ def test_patterns_without_a_required_literal_have_no_anchors(pattern: str):
     assert pattern_anchors(pattern) is None
 
 
-_PIECES = st.sampled_from(["孩子", "儿子", "走了", "我", "很", "挺", "行", "在行", "未来", "对", "的",
-                           "不", "喜欢", "a", "b", "c", "Hope", "。", "\n"])
+_PIECES = st.sampled_from(
+    [
+        "孩子",
+        "儿子",
+        "走了",
+        "我",
+        "很",
+        "挺",
+        "行",
+        "在行",
+        "未来",
+        "对",
+        "的",
+        "不",
+        "喜欢",
+        "a",
+        "b",
+        "c",
+        "Hope",
+        "。",
+        "\n",
+    ]
+)
 
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(_PIECES, max_size=12))
 def test_a_text_with_a_match_always_contains_an_anchor(pieces: list[str]):
     text = "".join(pieces)
-    for pattern in ["对.{0,4}未来", "(孩子|儿子)走了", "我(很|挺)(行|在行)", "(?<!不)喜欢",
-                    "(a.b|c)", "Hope"]:
+    for pattern in [
+        "对.{0,4}未来",
+        "(孩子|儿子)走了",
+        "我(很|挺)(行|在行)",
+        "(?<!不)喜欢",
+        "(a.b|c)",
+        "Hope",
+    ]:
         if re.search(pattern, text):
             anchors = pattern_anchors(pattern)
             assert anchors is not None
@@ -83,8 +112,15 @@ def test_a_prefilter_with_nothing_to_look_for_lets_only_unanchored_patterns_thro
 
 @pytest.mark.parametrize(
     ("pattern", "empty"),
-    [("(?=x)", True), (r"\b", True), ("^$", True), ("(?<!不)", True), ("x", False),
-     ("x?", False), (r"\b希望", False)],
+    [
+        ("(?=x)", True),
+        (r"\b", True),
+        ("^$", True),
+        ("(?<!不)", True),
+        ("x", False),
+        ("x?", False),
+        (r"\b希望", False),
+    ],
 )
 def test_matches_no_text_means_every_match_is_empty(pattern: str, empty: bool):
     assert matches_no_text(pattern) is empty

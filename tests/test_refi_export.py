@@ -41,8 +41,9 @@ def _schema(name: str) -> etree.XMLSchema:
 
 
 def _run_code(runner, corpus: Path, out: Path) -> None:
-    result = runner.invoke(main, ["code", str(corpus), "-c", str(REFI / "codebook.yaml"),
-                                  "-o", str(out), "-q"])
+    result = runner.invoke(
+        main, ["code", str(corpus), "-c", str(REFI / "codebook.yaml"), "-o", str(out), "-q"]
+    )
     assert result.exit_code == 0, result.output
 
 
@@ -56,8 +57,9 @@ def mini_run(tmp_path_factory):
     corpus.mkdir()
     (corpus / "t01_chan.txt").write_bytes(b"\xef\xbb\xbf" + CHAN.replace("\n", "\r\n").encode())
     (corpus / "t02_lee.txt").write_text(LEE, encoding="utf-8")
-    (corpus / "metadata.csv").write_text("document,gender,age\nt01_chan,female,63\nt02_lee,male,70\n",
-                                         encoding="utf-8")
+    (corpus / "metadata.csv").write_text(
+        "document,gender,age\nt01_chan,female,63\nt02_lee,male,70\n", encoding="utf-8"
+    )
     _run_code(CliRunner(), corpus, root / "out")
     return root / "out"
 
@@ -98,7 +100,13 @@ def test_bundled_codebook_validates_against_the_codebook_schema(runner, bundled_
     tree = etree.parse(str(target))
     assert schema.validate(tree), schema.error_log
     themes = tree.getroot().findall("c:Codes/c:Code", CB)
-    assert [t.get("name") for t in themes] == ["互助关系", "积极自尊", "希望", "情感伤痛", "社区参与"]
+    assert [t.get("name") for t in themes] == [
+        "互助关系",
+        "积极自尊",
+        "希望",
+        "情感伤痛",
+        "社区参与",
+    ]
 
 
 def test_vendored_schemas_are_the_published_ones():
@@ -114,7 +122,9 @@ def test_every_selection_reads_back_as_its_unit_text(mini_run, tmp_path, runner)
     assert runner.invoke(main, ["export", str(mini_run), "-o", str(target)]).exit_code == 0
     root = _qde(target)
     assert _schema("Project.xsd").validate(root)
-    expected = {(r["document"], int(r["start"]), int(r["end"])): r["text"] for r in _excerpts(mini_run)}
+    expected = {
+        (r["document"], int(r["start"]), int(r["end"])): r["text"] for r in _excerpts(mini_run)
+    }
     found = {}
     after_astral = 0
     with zipfile.ZipFile(target) as archive:
@@ -180,8 +190,12 @@ def test_codings_are_by_the_healcode_user_and_describe_the_match(mini_run, tmp_p
     assert "姐妹 (mutual/peers): matched 姐妹們, 聊天" in selection.find("q:Description", NS).text
     later = root.find(".//q:PlainTextSelection[@startPosition='84']", NS)
     assert "姐妹 (mutual/peers): matched 姐妹們" in later.find("q:Description", NS).text
-    assert "negated" not in root.find(".//q:PlainTextSelection[@startPosition='78']", NS).find(
-        "q:Description", NS).text
+    assert (
+        "negated"
+        not in root.find(".//q:PlainTextSelection[@startPosition='78']", NS)
+        .find("q:Description", NS)
+        .text
+    )
 
 
 def test_negated_codings_are_not_exported_as_codings(runner, tmp_path):
@@ -200,7 +214,9 @@ def test_metadata_becomes_cases_with_typed_variables(mini_run, tmp_path):
     from healcode.refi.export import export_run
 
     root = _qde(export_run(mini_run, path=tmp_path / "p.qdpx").path)
-    variables = {v.get("name"): v.get("typeOfVariable") for v in root.iterfind("q:Variables/q:Variable", NS)}
+    variables = {
+        v.get("name"): v.get("typeOfVariable") for v in root.iterfind("q:Variables/q:Variable", NS)
+    }
     assert variables == {"gender": "Text", "age": "Integer"}
     case = root.find("q:Cases/q:Case[@name='t02_lee']", NS)
     values = [v[1].text for v in case.findall("q:VariableValue", NS)]
@@ -215,15 +231,26 @@ def test_exporting_the_same_run_twice_gives_identical_files(mini_run, tmp_path):
     first = export_run(mini_run, path=tmp_path / "a.qdpx").path.read_bytes()
     second = export_run(mini_run, path=tmp_path / "b.qdpx").path.read_bytes()
     assert hashlib.sha256(first).hexdigest() == hashlib.sha256(second).hexdigest()
-    qdc = [export_run(mini_run, format="qdc", path=tmp_path / f"{n}.qdc").path.read_bytes()
-           for n in "ab"]
+    qdc = [
+        export_run(mini_run, format="qdc", path=tmp_path / f"{n}.qdc").path.read_bytes()
+        for n in "ab"
+    ]
     assert qdc[0] == qdc[1]
     created = json.loads((mini_run / "manifest.json").read_text(encoding="utf-8"))["created"]
     with zipfile.ZipFile(tmp_path / "a.qdpx") as archive:
         dates = {info.date_time for info in archive.infolist()}
         names = archive.namelist()
-    stamp = [int(p) for p in (created[:4], created[5:7], created[8:10], created[11:13],
-                              created[14:16], created[17:19])]
+    stamp = [
+        int(p)
+        for p in (
+            created[:4],
+            created[5:7],
+            created[8:10],
+            created[11:13],
+            created[14:16],
+            created[17:19],
+        )
+    ]
     stamp[5] -= stamp[5] % 2  # a zip counts seconds in twos
     assert dates == {tuple(stamp)}
     assert names[0] == "project.qde" and all(n.startswith("sources/") for n in names[1:])
@@ -282,13 +309,28 @@ def test_a_run_of_a_survey_table_exports_from_any_directory(runner, tmp_path, mo
     columns, the metadata file), so export reads the same documents again anywhere."""
     data = tmp_path / "data"
     data.mkdir()
-    (data / "survey.csv").write_text("编号,性别,回答\nR1,女,有盼头了，同命人常来\nR2,男,没有希望\n",
-                                     encoding="gb18030")
+    (data / "survey.csv").write_text(
+        "编号,性别,回答\nR1,女,有盼头了，同命人常来\nR2,男,没有希望\n", encoding="gb18030"
+    )
     (data / "attributes.csv").write_text("document,group\nR1,A\nR2,B\n", encoding="utf-8")
     monkeypatch.chdir(data)
     out = tmp_path / "run"
-    result = runner.invoke(main, ["code", "survey.csv", "--id-column", "编号", "--text-column",
-                                  "回答", "--metadata", "attributes.csv", "-o", str(out), "-q"])
+    result = runner.invoke(
+        main,
+        [
+            "code",
+            "survey.csv",
+            "--id-column",
+            "编号",
+            "--text-column",
+            "回答",
+            "--metadata",
+            "attributes.csv",
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()

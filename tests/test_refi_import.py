@@ -32,8 +32,10 @@ def variants_qdpx(tmp_path) -> Path:
     with zipfile.ZipFile(path, "w") as archive:
         archive.write(REFI / "variants.qde", "Variants Export.QDE")
         archive.writestr("Sources/", b"")
-        archive.writestr("Sources/5f000001-0000-4000-8000-00000000000a.txt",
-                         b"\xef\xbb\xbf" + INTERVIEW_A.encode("utf-8"))
+        archive.writestr(
+            "Sources/5f000001-0000-4000-8000-00000000000a.txt",
+            b"\xef\xbb\xbf" + INTERVIEW_A.encode("utf-8"),
+        )
     return path
 
 
@@ -54,10 +56,19 @@ def test_atlas_ti_sample_imports_with_missing_sources_warned(runner, tmp_path):
     assert codebook.rules() == []  # codes from other programs have no terms
     rows = _codings(out)
     assert len(rows) == 9
-    assert rows[0] == {"document": "1994 Diet Coke-Diet Coke Break", "start": "139", "end": "195",
-                       "code": "coke_diet_coke", "coder": "Friedrich Markgraf", "text": ""}
+    assert rows[0] == {
+        "document": "1994 Diet Coke-Diet Coke Break",
+        "start": "139",
+        "end": "195",
+        "code": "coke_diet_coke",
+        "coder": "Friedrich Markgraf",
+        "text": "",
+    }
     assert {r["document"] for r in rows} == {
-        "1994 Diet Coke-Diet Coke Break", "Mabel", "Simon", "Pay de Limón con Base de Granola _ Kellogg's ®",
+        "1994 Diet Coke-Diet Coke Break",
+        "Mabel",
+        "Simon",
+        "Pay de Limón con Base de Granola _ Kellogg's ®",
     }
     assert listing(out / "sources") == []
 
@@ -68,12 +79,16 @@ def test_variants_of_real_exports_are_read(runner, variants_qdpx, tmp_path):
     assert result.exit_code == 0, result.output
     assert "'Missing.txt'" in result.output and "missing from the archive" in result.output
     assert "1 coding(s) of pictures" in result.output
-    assert "selection '5E100004-0000-4000-8000-000000000004' at 30-4000 does not fit" in result.output
+    assert (
+        "selection '5E100004-0000-4000-8000-000000000004' at 30-4000 does not fit" in result.output
+    )
     text = (out / "sources" / "Interview A.txt").read_bytes().decode("utf-8")
     assert text == INTERVIEW_A.replace("\r\n", "\n")  # BOM gone, LF line ends
     assert (out / "sources" / "Notes.txt").read_text(encoding="utf-8") == "inline 文本 text"
-    rows = [(r["document"], int(r["start"]), int(r["end"]), r["code"], r["coder"], r["text"])
-            for r in _codings(out)]
+    rows = [
+        (r["document"], int(r["start"]), int(r["end"]), r["code"], r["coder"], r["text"])
+        for r in _codings(out)
+    ]
     assert rows == [
         ("Interview A", 0, len(text), "whole_interview", "ben", text),
         ("Interview A", 18, 28, "feelings/loneliness_deep_loneliness", "ben", "我很孤單 😊 but"),
@@ -84,8 +99,12 @@ def test_variants_of_real_exports_are_read(runner, variants_qdpx, tmp_path):
     ]
     for document, start, end, *_, quoted in rows:
         if quoted:
-            assert (out / "sources" / f"{document}.txt").read_text(encoding="utf-8")[start:end] == quoted
-    assert (out / "sources" / "metadata.csv").read_text(encoding="utf-8") == "document,Age\nInterview A,63\n"
+            assert (out / "sources" / f"{document}.txt").read_text(encoding="utf-8")[
+                start:end
+            ] == quoted
+    assert (out / "sources" / "metadata.csv").read_text(
+        encoding="utf-8"
+    ) == "document,Age\nInterview A,63\n"
 
 
 def test_imported_codebook_nests_codes_and_keeps_names_as_labels(variants_qdpx, tmp_path):
@@ -96,12 +115,16 @@ def test_imported_codebook_nests_codes_and_keeps_names_as_labels(variants_qdpx, 
     assert summary.codes == 7
     book = load_codebook(tmp_path / "out" / "codebook.yaml")
     assert [(t.id, t.label) for t in book.themes] == [
-        ("feelings", "Feelings"), ("hope", "Hope"), ("whole_interview", "Whole interview"),
-        ("theme_1", "身份认同"), ("hope_2", "hope"),
+        ("feelings", "Feelings"),
+        ("hope", "Hope"),
+        ("whole_interview", "Whole interview"),
+        ("theme_1", "身份认同"),
+        ("hope_2", "hope"),
     ]
     feelings = book.themes[0]
     assert [(c.id, c.label) for c in feelings.codes] == [
-        ("loneliness", "Loneliness"), ("loneliness_deep_loneliness", "Loneliness › Deep Loneliness"),
+        ("loneliness", "Loneliness"),
+        ("loneliness_deep_loneliness", "Loneliness › Deep Loneliness"),
     ]
     assert feelings.definition == "How people feel."
     assert feelings.codes[0].definition == "Being alone.\nSaid in many ways."
@@ -126,7 +149,9 @@ def test_codebook_namespace_variants(runner, tmp_path, namespace):
     assert listing(out) == ["codebook.yaml", "import.json"]
     book = load_codebook(out / "codebook.yaml")
     assert [(t.id, [c.id for c in t.codes]) for t in book.themes] == [
-        ("feelings", ["happiness", "happiness_2"]), ("coke_diet_coke", []), ("theme_1", []),
+        ("feelings", ["happiness", "happiness_2"]),
+        ("coke_diet_coke", []),
+        ("theme_1", []),
     ]
 
 
@@ -139,14 +164,24 @@ def test_round_trip_gives_back_the_codebook_and_the_coding(runner, bundled_run, 
     result = runner.invoke(main, ["import", str(qdpx), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
-    original = load_codebook(Path(__file__).resolve().parent.parent / "codebooks" / "social_healing.yaml")
+    original = load_codebook(
+        Path(__file__).resolve().parent.parent / "codebooks" / "social_healing.yaml"
+    )
     imported = load_codebook(out / "codebook.yaml")
     assert imported.rules() == original.rules()
-    assert (imported.negators, imported.negation_window) == (original.negators, original.negation_window)
+    assert (imported.negators, imported.negation_window) == (
+        original.negators,
+        original.negation_window,
+    )
     with (bundled_run / "excerpts.csv").open(encoding="utf-8-sig", newline="") as handle:
-        excerpts = [(r["document"], int(r["start"]), int(r["end"]), r["code"], r["text"])
-                    for r in csv.DictReader(handle) if r["negated"] == "False"]
-    rows = [(r["document"], int(r["start"]), int(r["end"]), r["code"], r["text"]) for r in _codings(out)]
+        excerpts = [
+            (r["document"], int(r["start"]), int(r["end"]), r["code"], r["text"])
+            for r in csv.DictReader(handle)
+            if r["negated"] == "False"
+        ]
+    rows = [
+        (r["document"], int(r["start"]), int(r["end"]), r["code"], r["text"]) for r in _codings(out)
+    ]
     assert sorted(rows) == sorted(excerpts)
     assert {r["coder"] for r in _codings(out)} == {"healcode 0.1.0"}
     with (bundled_run / "units.csv").open(encoding="utf-8-sig", newline="") as handle:
@@ -163,10 +198,21 @@ def test_round_trip_agreement_with_healcode_is_perfect(runner, bundled_run, tmp_
         excerpts = [r for r in csv.DictReader(handle) if r["negated"] == "False"]
     for level in ("theme", "code"):
         agreement = tmp_path / f"agreement_{level}"
-        result = runner.invoke(main, [
-            "agree", str(out / "codings.csv"), str(bundled_run / "excerpts.csv"),
-            "--units", str(bundled_run / "units.csv"), "--level", level, "-o", str(agreement), "-q",
-        ])
+        result = runner.invoke(
+            main,
+            [
+                "agree",
+                str(out / "codings.csv"),
+                str(bundled_run / "excerpts.csv"),
+                "--units",
+                str(bundled_run / "units.csv"),
+                "--level",
+                level,
+                "-o",
+                str(agreement),
+                "-q",
+            ],
+        )
         assert result.exit_code == 0, result.output
         with (agreement / "agreement.csv").open(encoding="utf-8-sig", newline="") as handle:
             table = list(csv.DictReader(handle))
@@ -184,8 +230,10 @@ def test_recoding_the_imported_sources_reproduces_the_run(runner, tmp_path):
     out = tmp_path / "imported"
     assert runner.invoke(main, ["import", str(qdpx), "-o", str(out)]).exit_code == 0
     again = tmp_path / "again"
-    result = runner.invoke(main, ["code", str(out / "sources"), "-c", str(out / "codebook.yaml"),
-                                  "-o", str(again), "-q"])
+    result = runner.invoke(
+        main,
+        ["code", str(out / "sources"), "-c", str(out / "codebook.yaml"), "-o", str(again), "-q"],
+    )
     assert result.exit_code == 0, result.output
     for name in ("units.csv", "excerpts.csv", "hits.csv"):
         assert (again / name).read_bytes() == (bundled_run / name).read_bytes(), name
@@ -210,7 +258,9 @@ def test_taguette_positions_are_read_as_utf8_bytes(tmp_path):
     (tmp_path / "t.qde").write_text(qde, encoding="utf-8")
     summary = import_exchange(tmp_path / "t.qde", tmp_path / "auto")
     assert summary.readings() == {"doc": "utf8"}
-    assert [(r["start"], r["end"], r["text"]) for r in _codings(tmp_path / "auto")] == [("2", "4", "孤單")]
+    assert [(r["start"], r["end"], r["text"]) for r in _codings(tmp_path / "auto")] == [
+        ("2", "4", "孤單")
+    ]
     forced = import_exchange(tmp_path / "t.qde", tmp_path / "cp", positions="codepoints")
     assert forced.readings() == {"doc": "codepoints"}
     assert _codings(tmp_path / "cp") == []  # 6-12 does not fit 11 characters
@@ -229,7 +279,10 @@ def test_an_existing_output_directory_needs_force(runner, variants_qdpx, tmp_pat
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
     mine = tmp_path / "imported"
     assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine)]).exit_code == 0
-    assert runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine), "--force"]).exit_code == 0
+    assert (
+        runner.invoke(main, ["import", str(variants_qdpx), "-o", str(mine), "--force"]).exit_code
+        == 0
+    )
     assert listing(mine) == ["codebook.yaml", "codings.csv", "import.json", "sources"]
 
 
@@ -254,14 +307,25 @@ def test_a_reviewed_project_is_one_coder_against_healcode(runner, bundled_run, t
         units = [r for r in csv.DictReader(handle) if r["document"] == "p01_wang_mother"]
     with (bundled_run / "excerpts.csv").open(encoding="utf-8-sig", newline="") as handle:
         coded = {r["unit"] for r in csv.DictReader(handle) if r["document"] == "p01_wang_mother"}
-    unit = next(u for u in units if u["coded"] == "True" and u["unit"] not in coded and len(u["text"]) > 8)
+    unit = next(
+        u for u in units if u["coded"] == "True" and u["unit"] not in coded and len(u["text"]) > 8
+    )
     anna = "5a0c3e1b-9f4d-4c7a-8e21-0b6f2d9a7c11"
     etree.SubElement(root.find("q:Users", ns), f"{{{ns['q']}}}User", guid=anna, name="Anna")
-    selection = etree.SubElement(source, f"{{{ns['q']}}}PlainTextSelection",
-                                 guid="5e100001-0000-4000-8000-000000000001", creatingUser=anna,
-                                 startPosition=unit["start"], endPosition=str(int(unit["end"]) - 1))
-    coding = etree.SubElement(selection, f"{{{ns['q']}}}Coding", guid="c0d10001-0000-4000-8000-000000000001")
-    etree.SubElement(coding, f"{{{ns['q']}}}CodeRef", targetGUID=stable_guid("code", "hope/future_plans"))
+    selection = etree.SubElement(
+        source,
+        f"{{{ns['q']}}}PlainTextSelection",
+        guid="5e100001-0000-4000-8000-000000000001",
+        creatingUser=anna,
+        startPosition=unit["start"],
+        endPosition=str(int(unit["end"]) - 1),
+    )
+    coding = etree.SubElement(
+        selection, f"{{{ns['q']}}}Coding", guid="c0d10001-0000-4000-8000-000000000001"
+    )
+    etree.SubElement(
+        coding, f"{{{ns['q']}}}CodeRef", targetGUID=stable_guid("code", "hope/future_plans")
+    )
     entries["project.qde"] = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     reviewed = tmp_path / "reviewed.qdpx"
     with zipfile.ZipFile(reviewed, "w") as archive:
@@ -276,13 +340,24 @@ def test_a_reviewed_project_is_one_coder_against_healcode(runner, bundled_run, t
     with (bundled_run / "excerpts.csv").open(encoding="utf-8-sig", newline="") as handle:
         exported = sum(r["negated"] == "False" for r in csv.DictReader(handle))
     assert len(rows) == exported - removed_codes + 1
-    added = next(r for r in rows if r["code"] == "hope/future_plans" and r["start"] == unit["start"])
+    added = next(
+        r for r in rows if r["code"] == "hope/future_plans" and r["start"] == unit["start"]
+    )
     assert added["text"] == unit["text"][:-1]
     agreement = tmp_path / "agreement"
-    result = runner.invoke(main, [
-        "agree", str(out / "codings.csv"), str(bundled_run / "excerpts.csv"),
-        "--units", str(bundled_run / "units.csv"), "-o", str(agreement), "-q",
-    ])
+    result = runner.invoke(
+        main,
+        [
+            "agree",
+            str(out / "codings.csv"),
+            str(bundled_run / "excerpts.csv"),
+            "--units",
+            str(bundled_run / "units.csv"),
+            "-o",
+            str(agreement),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     with (agreement / "agreement.csv").open(encoding="utf-8-sig", newline="") as handle:
         table = {row["code"]: row for row in csv.DictReader(handle)}
@@ -294,7 +369,10 @@ def test_a_reviewed_project_is_one_coder_against_healcode(runner, bundled_run, t
 # ---------------------------------------------------------------- positions from other programs
 
 FIXTURES = {  # fixture -> how its program counts positions, as --positions names it
-    "nvivo_windows": "utf16", "qualcoder": "utf16-lf", "taguette": "utf8", "codepoints": "codepoints",
+    "nvivo_windows": "utf16",
+    "qualcoder": "utf16-lf",
+    "taguette": "utf8",
+    "codepoints": "codepoints",
 }
 
 
@@ -317,7 +395,9 @@ def _expected_texts(project) -> list[tuple[str, str, str]]:
     from healcode.refi.importing import document_id
     from tests.data.refi.position_fixtures import expected_codings
 
-    return sorted((document_id(source), code, text) for source, code, text in expected_codings(project))
+    return sorted(
+        (document_id(source), code, text) for source, code, text in expected_codings(project)
+    )
 
 
 def test_the_fixtures_are_what_their_script_writes():
@@ -340,19 +420,32 @@ def test_each_program_s_positions_land_on_what_the_coder_selected(runner, tmp_pa
     reading = FIXTURES[name]
     sources = len(project.sources)
     assert f"positions: {reading} (" in result.output
-    assert f"in {sources} source{'s' if sources > 1 else ''}, chosen from where the selections fall" in result.output
+    assert (
+        f"in {sources} source{'s' if sources > 1 else ''}, chosen from where the selections fall"
+        in result.output
+    )
     assert f"exported by {project.origin}" in result.output
     record = json.loads((out / "import.json").read_text(encoding="utf-8"))
     assert record["origin"] == project.origin
-    assert record["program"] == {"nvivo_windows": "NVivo", "qualcoder": "QualCoder", "taguette": "Taguette",
-                                 "codepoints": "MAXQDA"}[name]
+    assert (
+        record["program"]
+        == {
+            "nvivo_windows": "NVivo",
+            "qualcoder": "QualCoder",
+            "taguette": "Taguette",
+            "codepoints": "MAXQDA",
+        }[name]
+    )
     assert record["options"]["positions"] == "auto"
-    assert [(s["positions"], s["decided"], s["alternatives"]) for s in record["sources"]] == \
-        [(reading, "evidence", [])] * sources
-    texts = {s["document"]: (out / "sources" / f"{s['document']}.txt").read_text(encoding="utf-8")
-             for s in record["sources"]}
+    assert [(s["positions"], s["decided"], s["alternatives"]) for s in record["sources"]] == [
+        (reading, "evidence", [])
+    ] * sources
+    texts = {
+        s["document"]: (out / "sources" / f"{s['document']}.txt").read_text(encoding="utf-8")
+        for s in record["sources"]
+    }
     for row in _codings(out):
-        assert texts[row["document"]][int(row["start"]):int(row["end"])] == row["text"]
+        assert texts[row["document"]][int(row["start"]) : int(row["end"])] == row["text"]
 
 
 @pytest.mark.parametrize("name", sorted(FIXTURES))
@@ -405,12 +498,15 @@ def test_a_relative_plain_text_path_is_read_from_the_archive(tmp_path):
             archive.writestr(entry, data)
     summary = import_exchange(partial, tmp_path / "partial")
     assert summary.sources == 1
-    assert any("1 text source(s) are referenced but missing from the archive ('p07_zhao.txt')" in w
-               for w in summary.warnings)
+    assert any(
+        "1 text source(s) are referenced but missing from the archive ('p07_zhao.txt')" in w
+        for w in summary.warnings
+    )
 
 
-def _one_selection_qde(origin: str, text: str = "受访者：那时候😊我天天在家哭后来慢慢好了",
-                       phrase: str = "天天在家哭") -> str:
+def _one_selection_qde(
+    origin: str, text: str = "受访者：那时候😊我天天在家哭后来慢慢好了", phrase: str = "天天在家哭"
+) -> str:
     """A source with one selection of ``phrase``, positions in UTF-16 units.
 
     By default a line of Chinese without punctuation near the selection, after an
@@ -432,10 +528,14 @@ def _one_selection_qde(origin: str, text: str = "受访者：那时候😊我天
 
 @pytest.mark.parametrize(
     ("origin", "chosen", "text", "other"),
-    [("", "codepoints", "天在家哭后", "utf16"),  # the standard's reading is taken
-     ("NVivo 12", "utf16", "天天在家哭", "codepoints")],  # what NVivo writes is taken
+    [
+        ("", "codepoints", "天在家哭后", "utf16"),  # the standard's reading is taken
+        ("NVivo 12", "utf16", "天天在家哭", "codepoints"),
+    ],  # what NVivo writes is taken
 )
-def test_equally_plausible_readings_are_warned_with_the_option(runner, tmp_path, origin, chosen, text, other):
+def test_equally_plausible_readings_are_warned_with_the_option(
+    runner, tmp_path, origin, chosen, text, other
+):
     import json
 
     qde = tmp_path / "a.qde"
@@ -449,7 +549,11 @@ def test_equally_plausible_readings_are_warned_with_the_option(runner, tmp_path,
     assert f"positions: {chosen} (" in result.output and "UNCERTAIN" in result.output
     assert [r["text"] for r in _codings(out)] == [text]
     (source,) = json.loads((out / "import.json").read_text(encoding="utf-8"))["sources"]
-    assert (source["positions"], source["decided"], source["alternatives"]) == (chosen, "uncertain", [other])
+    assert (source["positions"], source["decided"], source["alternatives"]) == (
+        chosen,
+        "uncertain",
+        [other],
+    )
     forced = tmp_path / "forced"
     result = runner.invoke(main, ["import", str(qde), "-o", str(forced), "--positions", other])
     assert "warning" not in result.output and f"positions: {other} (" in result.output
@@ -458,7 +562,9 @@ def test_equally_plausible_readings_are_warned_with_the_option(runner, tmp_path,
 
 def test_readings_that_coincide_need_no_warning(runner, tmp_path):
     qde = tmp_path / "a.qde"
-    qde.write_text(_one_selection_qde("", "受访者：那时候，我天天在家哭后来慢慢好了"), encoding="utf-8")
+    qde.write_text(
+        _one_selection_qde("", "受访者：那时候，我天天在家哭后来慢慢好了"), encoding="utf-8"
+    )
     result = runner.invoke(main, ["import", str(qde), "-o", str(tmp_path / "out")])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
@@ -469,7 +575,10 @@ def test_readings_that_coincide_need_no_warning(runner, tmp_path):
     result = runner.invoke(main, ["import", str(qde), "-o", str(tmp_path / "ascii")])
     assert result.exit_code == 0, result.output
     assert "warning" not in result.output
-    assert "positions: codepoints (code points) in 1 source, every reading gives the same selections" in result.output
+    assert (
+        "positions: codepoints (code points) in 1 source, every reading gives the same selections"
+        in result.output
+    )
     assert [r["text"] for r in _codings(tmp_path / "ascii")] == ["cried"]
 
 

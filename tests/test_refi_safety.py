@@ -28,8 +28,10 @@ def _refused(runner, source: Path, tmp_path: Path, expected: str) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == before
 
 
-@pytest.mark.parametrize("entry", ["../evil.txt", "sources/../../evil.txt", "/var/evil.txt",
-                                   "C:/evil.txt", "..\\evil.txt"])
+@pytest.mark.parametrize(
+    "entry",
+    ["../evil.txt", "sources/../../evil.txt", "/var/evil.txt", "C:/evil.txt", "..\\evil.txt"],
+)
 def test_zip_slip_archives_are_refused(runner, tmp_path, entry):
     archive = tmp_path / "slip.qdpx"
     with zipfile.ZipFile(archive, "w") as handle:
@@ -62,8 +64,12 @@ def test_a_dtd_in_utf16_is_found_too():
     from healcode.errors import ExchangeError
     from healcode.refi.safety import parse_xml
 
-    data = (REFI / "external_entity.qdc").read_text(encoding="utf-8").replace(
-        'version="1.0"?>', 'version="1.0" encoding="UTF-16"?>').encode("utf-16")
+    data = (
+        (REFI / "external_entity.qdc")
+        .read_text(encoding="utf-8")
+        .replace('version="1.0"?>', 'version="1.0" encoding="UTF-16"?>')
+        .encode("utf-16")
+    )
     with pytest.raises(ExchangeError, match="declares a DTD"):
         parse_xml(data, "leak.qdc")
 
@@ -152,8 +158,14 @@ def test_source_names_become_safe_relative_document_ids(name, document):
 
 @pytest.mark.parametrize(
     ("name", "ident"),
-    [("Coke::diet Coke", "coke_diet_coke"), ("DietCoke", "diet_coke"), ("1994 ad", "code_1994_ad"),
-     ('"rushed"', "rushed"), ("Mabêl", "mabel"), ("社会支持", "")],
+    [
+        ("Coke::diet Coke", "coke_diet_coke"),
+        ("DietCoke", "diet_coke"),
+        ("1994 ad", "code_1994_ad"),
+        ('"rushed"', "rushed"),
+        ("Mabêl", "mabel"),
+        ("社会支持", ""),
+    ],
 )
 def test_snake_case_ids(name, ident):
     from healcode.refi.importing import snake_case_id
@@ -184,14 +196,20 @@ def test_crlf_positions_move_onto_the_lf_text():
     assert text == "ab\ncd\n\nef\ng"
     for piece in ("ab", "cd", "ef", "g"):
         start = raw.index(piece)
-        assert text[shift(start): shift(start + len(piece))] == piece
+        assert text[shift(start) : shift(start + len(piece))] == piece
 
 
 @pytest.mark.parametrize(
     ("origin", "program", "reading"),
-    [("ATLAS.ti 8.4.0 573 , macOS", "ATLAS.ti", None), ("Taguette 1.4.1", "Taguette", "utf8"),
-     ("QualCoder 3.5", "QualCoder", "utf16-lf"), ("NVivo for Windows 12.6", "NVivo", "utf16"),
-     ("healcode 0.1.0", "healcode", "codepoints"), ("Other QDA 1.0", "", None), ("", "", None)],
+    [
+        ("ATLAS.ti 8.4.0 573 , macOS", "ATLAS.ti", None),
+        ("Taguette 1.4.1", "Taguette", "utf8"),
+        ("QualCoder 3.5", "QualCoder", "utf16-lf"),
+        ("NVivo for Windows 12.6", "NVivo", "utf16"),
+        ("healcode 0.1.0", "healcode", "codepoints"),
+        ("Other QDA 1.0", "", None),
+        ("", "", None),
+    ],
 )
 def test_the_writer_is_named_and_its_counting_known(origin, program, reading):
     """What a program is known to write only breaks ties between readings (see test_refi_import)."""

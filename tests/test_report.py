@@ -20,18 +20,31 @@ from tests.conftest import CODEBOOK, DATA
 from .conftest import listing
 
 REPORT_DATA = DATA / "report"
-THEMES = ("mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
-          "community_participation")
+THEMES = (
+    "mutual_relationships",
+    "positive_self_esteem",
+    "hope",
+    "emotional_pain",
+    "community_participation",
+)
 
 
 @pytest.fixture(scope="module")
 def script_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny run whose transcript holds <script>, & and %, and whose labels start with =."""
     out = tmp_path_factory.mktemp("script") / "out"
-    result = CliRunner().invoke(main, [
-        "code", str(REPORT_DATA / "corpus"), "-c", str(REPORT_DATA / "codebook.yaml"),
-        "-o", str(out), "-q",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "code",
+            str(REPORT_DATA / "corpus"),
+            "-c",
+            str(REPORT_DATA / "codebook.yaml"),
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -55,7 +68,7 @@ def bundled_html(bundled_run: Path, tmp_path_factory: pytest.TempPathFactory) ->
 
 def _section(html: str, name: str) -> str:
     start = html.index(f'<section id="{name}">')
-    return html[start:html.index("</section>", start)]
+    return html[start : html.index("</section>", start)]
 
 
 # ---------------------------------------------------------------------------- the page
@@ -71,7 +84,9 @@ def test_report_is_one_file_that_requests_nothing(bundled_html: str):
 
 def test_report_lists_the_themes_and_highlights_each(bundled_html: str):
     table = _section(bundled_html, "frequencies")
-    assert re.findall(r'<tr class="theme" data-level="theme" data-id="([^"]+)"', table) == list(THEMES)
+    assert re.findall(r'<tr class="theme" data-level="theme" data-id="([^"]+)"', table) == list(
+        THEMES
+    )
     transcripts = _section(bundled_html, "transcripts")
     for theme in THEMES:
         assert f'data-theme="{theme}"' in transcripts, theme
@@ -113,8 +128,11 @@ def test_negated_hits_and_interviewer_turns(run_copy: Path, runner: CliRunner):
     assert passage is not None
     assert '<mark class="h neg t1" data-theme="pain">孤单</mark>' in passage[2]
     assert passage[1].splitlines()[-1] == "伤痛 › 孤单: 孤单 (negated)"
-    interviewer = re.search(r'<div class="turn out" data-role="interviewer"><div class="spk">访谈者'
-                            r'<span class="nc">not coded</span></div><div class="say">最近怎么样？', html)
+    interviewer = re.search(
+        r'<div class="turn out" data-role="interviewer"><div class="spk">访谈者'
+        r'<span class="nc">not coded</span></div><div class="say">最近怎么样？',
+        html,
+    )
     assert interviewer is not None
 
 
@@ -145,8 +163,9 @@ def test_existing_report_needs_force(run_copy: Path, runner: CliRunner):
     assert (run_copy / "report.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
 
 
-@pytest.mark.parametrize(("remove", "named"), [("units.csv", "units.csv"),
-                                                ("manifest.json", "manifest.json")])
+@pytest.mark.parametrize(
+    ("remove", "named"), [("units.csv", "units.csv"), ("manifest.json", "manifest.json")]
+)
 def test_incomplete_directory_is_a_one_line_error(
     run_copy: Path, runner: CliRunner, remove: str, named: str
 ):
@@ -159,8 +178,9 @@ def test_incomplete_directory_is_a_one_line_error(
 
 def test_edited_units_are_refused(run_copy: Path, runner: CliRunner):
     units = run_copy / "units.csv"
-    units.write_text(units.read_text(encoding="utf-8-sig").replace("最近怎么样？", "最近？"),
-                     encoding="utf-8")
+    units.write_text(
+        units.read_text(encoding="utf-8-sig").replace("最近怎么样？", "最近？"), encoding="utf-8"
+    )
     result = runner.invoke(main, ["report", str(run_copy)])
     assert result.exit_code == 1
     assert "units.csv:2" in result.output
@@ -181,8 +201,9 @@ def test_moved_codebook(run_copy: Path, runner: CliRunner):
     assert wrong.exit_code == 1
     assert "not the codebook of this run" in wrong.output
 
-    right = runner.invoke(main, ["report", str(run_copy), "--force", "-q",
-                                 "-c", str(REPORT_DATA / "codebook.yaml")])
+    right = runner.invoke(
+        main, ["report", str(run_copy), "--force", "-q", "-c", str(REPORT_DATA / "codebook.yaml")]
+    )
     assert right.exit_code == 0, right.output
     html = (run_copy / "report.html").read_text(encoding="utf-8")
     assert "别人对受访者的关心与陪伴" in _section(html, "codebook")
@@ -217,7 +238,10 @@ def test_overlapping_hits_split_into_pieces():
     inner = HitView("b", "b/y", "在家", 5, 7, True)
     unit = UnitView(0, 100, 109, "我是一个人在家里呀", True, (outer, inner))
     assert split_marks(unit) == [
-        ("我是", ()), ("一个人", (outer,)), ("在家", (outer, inner)), ("里呀", ()),
+        ("我是", ()),
+        ("一个人", (outer,)),
+        ("在家", (outer, inner)),
+        ("里呀", ()),
     ]
 
 
@@ -239,15 +263,18 @@ def test_charts_in_three_formats_with_chinese_glyphs(run_copy: Path, runner: Cli
     _cjk_font_or_skip()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = runner.invoke(main, ["report", str(run_copy), "--charts", "png",
-                                      "--charts", "svg", "--charts", "pdf"])
+        result = runner.invoke(
+            main, ["report", str(run_copy), "--charts", "png", "--charts", "svg", "--charts", "pdf"]
+        )
     assert result.exit_code == 0, result.output
     missing = [str(w.message) for w in caught if "missing from font" in str(w.message)]
     assert missing == []  # a missing glyph is drawn as an empty box
     names = listing(run_copy / "charts")
-    assert names == sorted(f"{chart}.{fmt}" for chart in
-                           ("theme_frequencies", "theme_document_heatmap", "theme_cooccurrence")
-                           for fmt in ("png", "svg", "pdf"))
+    assert names == sorted(
+        f"{chart}.{fmt}"
+        for chart in ("theme_frequencies", "theme_document_heatmap", "theme_cooccurrence")
+        for fmt in ("png", "svg", "pdf")
+    )
     with Image.open(run_copy / "charts" / "theme_frequencies.png") as image:
         assert round(image.info["dpi"][0]) == 300
     assert (run_copy / "charts" / "theme_frequencies.pdf").read_bytes().startswith(b"%PDF")
@@ -272,14 +299,18 @@ def test_a_font_without_chinese_is_refused(run_copy: Path, runner: CliRunner):
     assert result.exit_code == 1
     assert "has no Chinese characters" in result.output
     assert not (run_copy / "report.html").exists() and not (run_copy / "charts").exists()
-    result = runner.invoke(main, ["report", str(run_copy), "--charts", "png", "--font", "Nope Sans"])
+    result = runner.invoke(
+        main, ["report", str(run_copy), "--charts", "png", "--font", "Nope Sans"]
+    )
     assert result.exit_code == 1 and "no such font" in result.output
 
 
 def test_help_loads_no_heavy_library():
     imported = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", "import healcode.cli"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stderr
     modules = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in imported.splitlines()}
     assert not modules & {"matplotlib", "pandas", "openpyxl", "docx", "spacy", "jieba"}
@@ -288,10 +319,16 @@ def test_help_loads_no_heavy_library():
 def test_the_run_section_names_the_model_and_the_window_the_run_used(runner, tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
-    (corpus / "a.txt").write_text("访谈者：最近怎么样？\n受访者：我们有盼头了。\n", encoding="utf-8")
+    (corpus / "a.txt").write_text(
+        "访谈者：最近怎么样？\n受访者：我们有盼头了。\n", encoding="utf-8"
+    )
     out = tmp_path / "out"
-    assert runner.invoke(main, ["code", str(corpus), "-o", str(out), "-q",
-                                "--negation-window", "6"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["code", str(corpus), "-o", str(out), "-q", "--negation-window", "6"]
+        ).exit_code
+        == 0
+    )
     assert runner.invoke(main, ["report", str(out), "-q"]).exit_code == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "(window: 6 tokens)" in page

@@ -19,8 +19,13 @@ from tests.browser import PageLog, chromium  # noqa: F401 - a fixture used below
 from tests.test_report import script_run  # noqa: F401 - a fixture used below
 
 pytestmark = pytest.mark.browser
-THEMES = ("mutual_relationships", "positive_self_esteem", "hope", "emotional_pain",
-          "community_participation")
+THEMES = (
+    "mutual_relationships",
+    "positive_self_esteem",
+    "hope",
+    "emotional_pain",
+    "community_participation",
+)
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +82,9 @@ def test_report_opens_in_chromium(page: Any, bundled_report: Path, tmp_path: Pat
 
 
 def test_script_in_a_transcript_stays_text(
-    page: Any, script_run: Path, runner: CliRunner  # noqa: F811
+    page: Any,
+    script_run: Path,  # noqa: F811
+    runner: CliRunner,
 ):
     result = runner.invoke(main, ["report", str(script_run), "--force", "-q"])
     assert result.exit_code == 0, result.output

@@ -27,10 +27,18 @@ pytestmark = pytest.mark.filterwarnings("ignore:Using `httpx`")
 def coded_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny run: t01 has <script> in a unit and a unit with two codings; t03 none."""
     out = tmp_path_factory.mktemp("review") / "out"
-    result = CliRunner().invoke(main, [
-        "code", str(REPORT_DATA / "corpus"), "-c", str(REPORT_DATA / "codebook.yaml"),
-        "-o", str(out), "-q",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "code",
+            str(REPORT_DATA / "corpus"),
+            "-c",
+            str(REPORT_DATA / "codebook.yaml"),
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -78,8 +86,8 @@ def test_index_lists_every_document_with_a_link_and_progress(client):
     assert page.status_code == 200
     assert re.findall(r'<a href="(/doc/[^"]+)">', page.text) == ["/doc/t01", "/doc/t02", "/doc/t03"]
     # t01: three units in scope, all three coded by the run; none reviewed yet
-    row = page.text[page.text.index('href="/doc/t01"'):]
-    assert "0 / 3" in row[:row.index("</tr>")]
+    row = page.text[page.text.index('href="/doc/t01"') :]
+    assert "0 / 3" in row[: row.index("</tr>")]
     assert "default-src 'none'" in page.headers["content-security-policy"]
 
 
@@ -116,9 +124,16 @@ def test_labels_are_escaped_in_attributes_too(client):
 def test_unknown_document_and_paths_outside_the_run_are_refused(client, run_dir: Path):
     assert client.get("/doc/nope").status_code == 404
     assert "nope" in client.get("/doc/nope").text
-    for path in ("/static/../app.py", "/static/%2e%2e/app.py", "/static/..%2Fapp.py",
-                 "/doc/..%2F..%2Fmanifest.json", "/manifest.json", "/units.csv",
-                 "/review.sqlite", "/static/%2e%2e/%2e%2e/%2e%2e/pyproject.toml"):
+    for path in (
+        "/static/../app.py",
+        "/static/%2e%2e/app.py",
+        "/static/..%2Fapp.py",
+        "/doc/..%2F..%2Fmanifest.json",
+        "/manifest.json",
+        "/units.csv",
+        "/review.sqlite",
+        "/static/%2e%2e/%2e%2e/%2e%2e/pyproject.toml",
+    ):
         answer = client.get(path)
         assert answer.status_code == 404, path
         assert "sha256" not in answer.text and "document,unit" not in answer.text
@@ -139,8 +154,12 @@ def test_filters(client, session):
     assert shown(client.get("/doc/t01").text) == ["1", "2", "4"]
     assert shown(client.get("/doc/t01?negated=1").text) == ["1"]
     assert shown(client.get("/doc/t01?theme=care").text) == ["1", "4"]
-    assert post(client, session, document="t01", unit=4, code="care/neighbours",
-                decision="accept").status_code == 200
+    assert (
+        post(
+            client, session, document="t01", unit=4, code="care/neighbours", decision="accept"
+        ).status_code
+        == 200
+    )
     assert shown(client.get("/doc/t01?pending=1").text) == ["1", "2"]
     # no score column in this run: the score filter is not offered, and ignored
     assert 'name="below"' not in client.get("/doc/t01").text
@@ -155,10 +174,19 @@ def test_score_filter_when_the_run_has_model_scores(run_dir: Path):
 
     excerpts = run_dir / "excerpts.csv"
     rows = read_rows(excerpts)
-    for row, (source, score) in zip(rows, [("both", "0.91"), ("model", "0.35"),
-                                           ("dictionary", ""), ("model", "0.62"),
-                                           ("dictionary", ""), ("dictionary", ""),
-                                           ("model", "0.48")], strict=True):
+    for row, (source, score) in zip(
+        rows,
+        [
+            ("both", "0.91"),
+            ("model", "0.35"),
+            ("dictionary", ""),
+            ("model", "0.62"),
+            ("dictionary", ""),
+            ("dictionary", ""),
+            ("model", "0.48"),
+        ],
+        strict=True,
+    ):
         row["source"], row["score"] = source, score
     with excerpts.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
@@ -170,10 +198,12 @@ def test_score_filter_when_the_run_has_model_scores(run_dir: Path):
             page = client.get("/doc/t01").text
             assert 'name="below"' in page
             assert '<span class="score" title="model probability">0.35</span>' in page
-            assert re.findall(r'class="unit rv[^"]*" id="u(\d+)"',
-                              client.get("/doc/t01?below=0.5").text) == ["1"]
-            assert re.findall(r'class="unit rv[^"]*" id="u(\d+)"',
-                              client.get("/doc/t01?below=0.7").text) == ["1", "4"]
+            assert re.findall(
+                r'class="unit rv[^"]*" id="u(\d+)"', client.get("/doc/t01?below=0.5").text
+            ) == ["1"]
+            assert re.findall(
+                r'class="unit rv[^"]*" id="u(\d+)"', client.get("/doc/t01?below=0.7").text
+            ) == ["1", "4"]
     finally:
         opened.store.close()
 
@@ -184,15 +214,25 @@ def test_score_filter_when_the_run_has_model_scores(run_dir: Path):
 def test_a_post_without_the_token_is_refused_and_changes_nothing(client, session, run_dir):
     body = {"document": "t01", "unit": 1, "code": "care/visits", "decision": "accept"}
     assert client.post("/api/decision", json=body).status_code == 403
-    assert client.post("/api/decision", json=body,
-                       headers={"X-Healcode-Token": "guess"}).status_code == 403
+    assert (
+        client.post("/api/decision", json=body, headers={"X-Healcode-Token": "guess"}).status_code
+        == 403
+    )
     # a form post from another page (no custom header possible without CORS) is refused too
     assert client.post("/api/decision", data=body).status_code == 403
-    assert client.post("/api/note", json={"document": "t01", "unit": 1, "note": "x"}
-                       ).status_code == 403
+    assert (
+        client.post("/api/note", json={"document": "t01", "unit": 1, "note": "x"}).status_code
+        == 403
+    )
     # the right token from another origin is refused
-    assert client.post("/api/decision", json=body, headers={
-        "X-Healcode-Token": session.token, "Origin": "http://evil.example"}).status_code == 403
+    assert (
+        client.post(
+            "/api/decision",
+            json=body,
+            headers={"X-Healcode-Token": session.token, "Origin": "http://evil.example"},
+        ).status_code
+        == 403
+    )
     assert client.get("/api/decision").status_code == 405
     assert session.store.decisions() == []
 
@@ -204,15 +244,15 @@ def test_decisions_are_stored_at_once_and_shown(client, session, run_dir):
     assert 'class="coding t0 accept"' in answer.json()["html"]
     # another connection sees it at once: nothing waits for the server to stop
     with sqlite3.connect(run_dir / "review.sqlite") as other:
-        rows = other.execute("SELECT reviewer, document, unit, code, decision, text "
-                             "FROM decisions").fetchall()
+        rows = other.execute(
+            "SELECT reviewer, document, unit, code, decision, text FROM decisions"
+        ).fetchall()
         mode = other.execute("PRAGMA journal_mode").fetchone()[0]
     assert rows == [("王老师", "t01", 1, "care/visits", "accept", "社工常来看我，我不再孤单了。")]
     assert mode == "wal"
     answer = post(client, session, document="t01", unit=1, code="pain/lonely", decision="reject")
     assert answer.json()["reviewed"] is True
-    assert answer.json()["progress"] == {"units": 3, "coded": 3, "coded_reviewed": 1,
-                                         "reviewed": 1}
+    assert answer.json()["progress"] == {"units": 3, "coded": 3, "coded_reviewed": 1, "reviewed": 1}
     page = client.get("/doc/t01").text
     assert 'class="unit rv done tinted t0" id="u1"' in page
     assert 'class="coding t1 reject"' in page
@@ -223,33 +263,44 @@ def test_add_none_clear_and_note(client, session):
     answer = post(client, session, document="t03", unit=1, code="care", decision="add")
     assert answer.status_code == 200 and answer.json()["reviewed"] is True
     assert 'class="coding added t0" data-code="care"' in answer.json()["html"]
-    assert post(client, session, document="t03", unit=1, code="", decision="none"
-                ).status_code == 409
-    assert post(client, session, document="t03", unit=1, code="care", decision="clear"
-                ).json()["reviewed"] is False
+    assert (
+        post(client, session, document="t03", unit=1, code="", decision="none").status_code == 409
+    )
+    assert (
+        post(client, session, document="t03", unit=1, code="care", decision="clear").json()[
+            "reviewed"
+        ]
+        is False
+    )
     answer = post(client, session, document="t03", unit=1, code="", decision="none")
     assert answer.json()["reviewed"] is True and "no code" in answer.json()["html"]
     # adding a code afterwards replaces "no code"
     post(client, session, document="t03", unit=1, code="pain/grief", decision="add")
     assert [(d.code, d.decision) for d in session.store.decisions()] == [("pain/grief", "add")]
-    note = client.post("/api/note", json={"document": "t03", "unit": 1, "note": "<b>天气</b>"},
-                       headers={"X-Healcode-Token": session.token})
+    note = client.post(
+        "/api/note",
+        json={"document": "t03", "unit": 1, "note": "<b>天气</b>"},
+        headers={"X-Healcode-Token": session.token},
+    )
     assert note.status_code == 200
     assert "&lt;b&gt;天气&lt;/b&gt;" in note.json()["html"]
     assert 'data-note="&lt;b&gt;天气&lt;/b&gt;"' in client.get("/doc/t03").text
 
 
-@pytest.mark.parametrize(("body", "status"), [
-    ({"document": "t01", "unit": 1, "code": "care/neighbours", "decision": "accept"}, 400),
-    ({"document": "t01", "unit": 1, "code": "care/visits", "decision": "add"}, 409),
-    ({"document": "t01", "unit": 1, "code": "nothing", "decision": "add"}, 400),
-    ({"document": "t01", "unit": 1, "code": "care/visits", "decision": "maybe"}, 400),
-    ({"document": "t01", "unit": 0, "code": "care", "decision": "add"}, 400),  # interviewer
-    ({"document": "t01", "unit": 99, "code": "care", "decision": "add"}, 404),
-    ({"document": "../t01", "unit": 1, "code": "care", "decision": "add"}, 404),
-    ({"document": "t01", "unit": "1", "code": "care", "decision": "add"}, 400),
-    ({"document": "t01", "unit": 1, "code": "", "decision": "none"}, 409),  # it has codings
-])
+@pytest.mark.parametrize(
+    ("body", "status"),
+    [
+        ({"document": "t01", "unit": 1, "code": "care/neighbours", "decision": "accept"}, 400),
+        ({"document": "t01", "unit": 1, "code": "care/visits", "decision": "add"}, 409),
+        ({"document": "t01", "unit": 1, "code": "nothing", "decision": "add"}, 400),
+        ({"document": "t01", "unit": 1, "code": "care/visits", "decision": "maybe"}, 400),
+        ({"document": "t01", "unit": 0, "code": "care", "decision": "add"}, 400),  # interviewer
+        ({"document": "t01", "unit": 99, "code": "care", "decision": "add"}, 404),
+        ({"document": "../t01", "unit": 1, "code": "care", "decision": "add"}, 404),
+        ({"document": "t01", "unit": "1", "code": "care", "decision": "add"}, 400),
+        ({"document": "t01", "unit": 1, "code": "", "decision": "none"}, 409),  # it has codings
+    ],
+)
 def test_bad_decisions_are_refused(client, session, body, status):
     answer = post(client, session, **body)
     assert answer.status_code == status, answer.text
@@ -304,13 +355,26 @@ def review_t01(run_dir: Path) -> None:
     with ReviewStore.open(run_dir) as store:
         store.decide("甲", "t01", 1, "care/visits", "accept", text="社工常来看我，我不再孤单了。")
         store.decide("甲", "t01", 1, "pain/lonely", "reject", text="社工常来看我，我不再孤单了。")
-        store.decide("甲", "t01", 2, "pain/grief", "reject",
-                     text="<script>window.healcodeInjected = true</script> 有时候还是会哭。")
+        store.decide(
+            "甲",
+            "t01",
+            2,
+            "pain/grief",
+            "reject",
+            text="<script>window.healcodeInjected = true</script> 有时候还是会哭。",
+        )
         store.decide("甲", "t03", 1, "care", "add", text="还行，出了太阳。")
-        store.decide("甲", "t01", 4, "care/neighbours", "accept",  # 乙 would accept too
-                     text="邻居也关心我 & 照顾我，100% 真心。")
-        store.decide("乙", "t01", 4, "care/neighbours", "accept",
-                     text="邻居也关心我 & 照顾我，100% 真心。")
+        store.decide(
+            "甲",
+            "t01",
+            4,
+            "care/neighbours",
+            "accept",  # 乙 would accept too
+            text="邻居也关心我 & 照顾我，100% 真心。",
+        )
+        store.decide(
+            "乙", "t01", 4, "care/neighbours", "accept", text="邻居也关心我 & 照顾我，100% 真心。"
+        )
         store.decide("乙", "t02", 2, "care/visits", "reject", text="后来志愿者陪伴我。")  # partial
 
 
@@ -335,8 +399,10 @@ def test_export_writes_reviewed_units_per_reviewer(run_dir: Path, runner: CliRun
     first = out.read_bytes()
     again = runner.invoke(main, ["review", str(run_dir), "--export", str(out)])
     assert again.exit_code == 1 and "--force" in again.output
-    assert runner.invoke(main, ["review", str(run_dir), "--export", str(out), "--force"]
-                         ).exit_code == 0
+    assert (
+        runner.invoke(main, ["review", str(run_dir), "--export", str(out), "--force"]).exit_code
+        == 0
+    )
     assert out.read_bytes() == first
     assert listing(run_dir.parent) == ["reviewed.csv", "run"]
 
@@ -344,16 +410,29 @@ def test_export_writes_reviewed_units_per_reviewer(run_dir: Path, runner: CliRun
 def test_export_one_reviewer_with_unreviewed_units(run_dir: Path, runner: CliRunner):
     review_t01(run_dir)
     out = run_dir.parent / "all.csv"
-    result = runner.invoke(main, ["review", str(run_dir), "--export", str(out), "--reviewer",
-                                  "乙", "--include-unreviewed", "-q"])
+    result = runner.invoke(
+        main,
+        [
+            "review",
+            str(run_dir),
+            "--export",
+            str(out),
+            "--reviewer",
+            "乙",
+            "--include-unreviewed",
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert result.output == ""
     rows = [(r["document"], r["unit"], r["code"]) for r in read_rows(out)]
     assert rows == [
-        ("t01", "1", "care/visits"), ("t01", "1", "pain/lonely"),  # the run's, unreviewed
+        ("t01", "1", "care/visits"),
+        ("t01", "1", "pain/lonely"),  # the run's, unreviewed
         ("t01", "2", "pain/grief"),
         ("t01", "4", "care/neighbours"),
-        ("t02", "1", "pain/grief"), ("t02", "1", "pain/lonely"),
+        ("t02", "1", "pain/grief"),
+        ("t02", "1", "pain/lonely"),
         ("t02", "2", ""),  # 乙 rejected the one coding
         ("t03", "1", ""),
     ]
@@ -365,8 +444,7 @@ def test_export_errors(run_dir: Path, runner: CliRunner):
     result = runner.invoke(main, ["review", str(run_dir), "--export", str(out)])
     assert result.exit_code == 1 and "review the run first" in result.output
     review_t01(run_dir)
-    result = runner.invoke(main, ["review", str(run_dir), "--export", str(out),
-                                  "--reviewer", "丙"])
+    result = runner.invoke(main, ["review", str(run_dir), "--export", str(out), "--reviewer", "丙"])
     assert result.exit_code == 1 and "no decisions by '丙'" in result.output
     result = runner.invoke(main, ["review", str(run_dir / "nowhere"), "--export", str(out)])
     assert result.exit_code == 1 and "not a folder" in result.output
@@ -378,8 +456,7 @@ def test_export_errors(run_dir: Path, runner: CliRunner):
 def test_agree_reads_the_export(run_dir: Path, runner: CliRunner):
     review_t01(run_dir)
     out = run_dir.parent / "reviewed.csv"
-    assert runner.invoke(main, ["review", str(run_dir), "--export", str(out), "-q"]
-                         ).exit_code == 0
+    assert runner.invoke(main, ["review", str(run_dir), "--export", str(out), "-q"]).exit_code == 0
     from healcode.reliability.codings import read_codings
 
     codings = read_codings(out)
@@ -394,8 +471,12 @@ def test_evaluate_the_run_against_its_review(run_dir: Path, runner: CliRunner):
     """The review is a gold standard for the run: `evaluate` reads it as one."""
     review_t01(run_dir)
     out = run_dir.parent / "gold.csv"
-    assert runner.invoke(main, ["review", str(run_dir), "--export", str(out), "--reviewer",
-                                "甲", "-q"]).exit_code == 0
+    assert (
+        runner.invoke(
+            main, ["review", str(run_dir), "--export", str(out), "--reviewer", "甲", "-q"]
+        ).exit_code
+        == 0
+    )
     result = runner.invoke(main, ["evaluate", str(run_dir), "--gold", str(out)])
     assert result.exit_code == 0, result.output
     assert "care" in result.output
@@ -411,17 +492,17 @@ def test_the_report_shows_the_review(run_dir: Path, runner: CliRunner):
     review_t01(run_dir)
     assert runner.invoke(main, ["report", str(run_dir), "-q", "--force"]).exit_code == 0
     html = (run_dir / "report.html").read_text(encoding="utf-8")
-    section = html[html.index('<section id="review">'):]
-    section = section[:section.index("</section>")]
+    section = html[html.index('<section id="review">') :]
+    section = section[: section.index("</section>")]
     assert '<a href="#review">Review</a>' in html
     assert "甲" in section and "乙" in section
     # 甲 on care: 2 accepted of 3 coded, 0 rejected, 1 added -> precision 1.00
-    care = section[section.index("甲"):]
-    care = care[care.index("=SUM(1,2) 关怀"):]
-    cells = re.findall(r'<td class="num">([^<]*)</td>', care[:care.index("</tr>")])
+    care = section[section.index("甲") :]
+    care = care[care.index("=SUM(1,2) 关怀") :]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', care[: care.index("</tr>")])
     assert cells == ["3", "2", "0", "1", "1", "1.00"]
-    pain = care[care.index("伤痛"):]
-    cells = re.findall(r'<td class="num">([^<]*)</td>', pain[:pain.index("</tr>")])
+    pain = care[care.index("伤痛") :]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', pain[: pain.index("</tr>")])
     assert cells == ["4", "0", "2", "2", "0", "0.00"]
     # the same review gives the same report
     assert runner.invoke(main, ["report", str(run_dir), "-q", "--force"]).exit_code == 0
@@ -435,8 +516,10 @@ def test_review_help_and_lazy_imports(runner: CliRunner):
     result = runner.invoke(main, ["review", "--help"])
     assert result.exit_code == 0
     assert "--export" in result.output and "--reviewer" in result.output
-    code = ("import sys, healcode.cli; heavy = {'starlette', 'uvicorn', 'jinja2', 'sqlite3'}"
-            " & set(sys.modules); print(sorted(heavy))")
+    code = (
+        "import sys, healcode.cli; heavy = {'starlette', 'uvicorn', 'jinja2', 'sqlite3'}"
+        " & set(sys.modules); print(sorted(heavy))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -499,9 +582,22 @@ def test_the_command_serves_until_ctrl_c(run_dir: Path):
 
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "healcode", "review", str(run_dir), "--reviewer", "甲",
-         "--no-browser", "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, text=True,
+        [
+            sys.executable,
+            "-m",
+            "healcode",
+            "review",
+            str(run_dir),
+            "--reviewer",
+            "甲",
+            "--no-browser",
+            "--port",
+            "0",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env=env,
+        text=True,
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),  # as in a terminal
     )
     try:
@@ -519,16 +615,20 @@ def test_the_command_serves_until_ctrl_c(run_dir: Path):
     assert process.returncode == 0, out
     assert "Stopped." in out and "Traceback" not in out
     assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith("review")) == [
-        "review.sqlite"]  # the write-ahead log is folded back in
+        "review.sqlite"
+    ]  # the write-ahead log is folded back in
 
 
-@pytest.mark.parametrize(("host", "loopback", "answers_to"), [
-    ("127.0.0.1", True, ("127.0.0.1", "localhost")),
-    ("localhost", True, ("127.0.0.1", "localhost")),
-    ("::1", True, ("[::1]",)),
-    ("192.168.1.20", False, ("127.0.0.1", "192.168.1.20")),
-    ("0.0.0.0", False, ("*",)),
-])
+@pytest.mark.parametrize(
+    ("host", "loopback", "answers_to"),
+    [
+        ("127.0.0.1", True, ("127.0.0.1", "localhost")),
+        ("localhost", True, ("127.0.0.1", "localhost")),
+        ("::1", True, ("[::1]",)),
+        ("192.168.1.20", False, ("127.0.0.1", "192.168.1.20")),
+        ("0.0.0.0", False, ("*",)),
+    ],
+)
 def test_hosts(host: str, loopback: bool, answers_to: tuple[str, ...]):
     from healcode.review.server import hosts_for, is_loopback
 
@@ -538,8 +638,9 @@ def test_hosts(host: str, loopback: bool, answers_to: tuple[str, ...]):
 
 def test_another_host_is_warned_about(run_dir: Path, runner: CliRunner):
     # an address of no interface here (TEST-NET-3): the warning, then a one-line error
-    result = runner.invoke(main, ["review", str(run_dir), "--reviewer", "甲", "--no-browser",
-                                  "--host", "203.0.113.7"])
+    result = runner.invoke(
+        main, ["review", str(run_dir), "--reviewer", "甲", "--no-browser", "--host", "203.0.113.7"]
+    )
     assert result.exit_code == 1
     assert "warning: listening on 203.0.113.7: anyone who can reach" in result.output
     assert "cannot listen on 203.0.113.7:8765" in result.output

@@ -27,10 +27,18 @@ REPORT_DATA = DATA / "report"
 @pytest.fixture(scope="module")
 def coded_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("review-browser") / "out"
-    result = CliRunner().invoke(main, [
-        "code", str(REPORT_DATA / "corpus"), "-c", str(REPORT_DATA / "codebook.yaml"),
-        "-o", str(out), "-q",
-    ])
+    result = CliRunner().invoke(
+        main,
+        [
+            "code",
+            str(REPORT_DATA / "corpus"),
+            "-c",
+            str(REPORT_DATA / "codebook.yaml"),
+            "-o",
+            str(out),
+            "-q",
+        ],
+    )
     assert result.exit_code == 0, result.output
     return out
 
@@ -217,8 +225,10 @@ def test_screenshot_of_the_bundled_run(page: Any, bundled_run: Path, tmp_path: P
         page.keyboard.press("3")
         page.wait_for_selector(".unit.cur .coding.added")
         next_unit(page, coded=True)
-        page.evaluate("document.querySelector('.coding.accept').closest('.unit')"
-                      ".scrollIntoView({block: 'start'}); window.scrollBy(0, -140)")
+        page.evaluate(
+            "document.querySelector('.coding.accept').closest('.unit')"
+            ".scrollIntoView({block: 'start'}); window.scrollBy(0, -140)"
+        )
         target = tmp_path / "review.png"
         page.screenshot(path=str(target))
     assert target.stat().st_size > 20_000

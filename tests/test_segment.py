@@ -80,7 +80,14 @@ def test_latin_words_are_whole_even_when_jieba_knows_their_parts(backend: str):
     # jieba's dictionary with test / biased added cuts latest as la|test, unbiased as un|biased
     segmenter = make_segmenter(backend, ["test", "biased"])  # type: ignore[arg-type]
     assert segmenter.cut("the latest unbiased test") == [
-        "the", " ", "latest", " ", "unbiased", " ", "test"]
+        "the",
+        " ",
+        "latest",
+        " ",
+        "unbiased",
+        " ",
+        "test",
+    ]
     assert segmenter.cut("我的latest测试") == ["我", "的", "latest", "测试"]
 
 
@@ -103,14 +110,43 @@ def test_alphabetic_words_and_clitics(backend: str, text: str, tokens: list[str]
 
 def test_only_the_chinese_parts_of_terms_go_into_the_dictionary():
     assert dictionary_words(["卡拉OK", "唱K", "hope", "盼*", "support group", "同命人"]) == [
-        "卡拉", "唱", "同命人"]
+        "卡拉",
+        "唱",
+        "同命人",
+    ]
     # 卡拉OK is found as 卡拉 + OK wherever it occurs
-    assert make_segmenter("jieba-rs", ["卡拉OK"]).cut("去唱卡拉OK吧") == ["去", "唱", "卡拉", "OK", "吧"]
+    assert make_segmenter("jieba-rs", ["卡拉OK"]).cut("去唱卡拉OK吧") == [
+        "去",
+        "唱",
+        "卡拉",
+        "OK",
+        "吧",
+    ]
 
 
 _LETTERS = st.sampled_from(list("abcXYZéß") + ["'", "’", "n't", "'s"])
-_OTHER = st.sampled_from(["希望", "同命人", "我们", " ", "  ", "，", ",", ".", "\n", "😊", "𠀀", "2019", "-",
-                          "\u200b", "\u200d", "\ufeff", "\u0301", "https://example.org/a?b=1"])
+_OTHER = st.sampled_from(
+    [
+        "希望",
+        "同命人",
+        "我们",
+        " ",
+        "  ",
+        "，",
+        ",",
+        ".",
+        "\n",
+        "😊",
+        "𠀀",
+        "2019",
+        "-",
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "\u0301",
+        "https://example.org/a?b=1",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)

@@ -64,7 +64,11 @@ def test_codes_like_p03_and_extra_interviewer_names():
     assert [s for s, _, _ in _turns(text)] == ["I", "P03", "I", "P03"]
     text = "小李：你好\n王姨：好\n小李：嗯\n王姨：嗯\n"
     assert [r for _, r, _ in _turns(text, interviewers=["小李"])] == [
-        "interviewer", "participant", "interviewer", "participant"]
+        "interviewer",
+        "participant",
+        "interviewer",
+        "participant",
+    ]
 
 
 def test_text_without_markers_is_one_participant_turn_per_paragraph():
@@ -81,16 +85,33 @@ SAMPLE = "访谈者：您觉得呢？\n受访者：我不知道……“真的�
 @pytest.mark.parametrize(
     ("unit", "texts"),
     [
-        ("sentence", ["您觉得呢？", "我不知道……", "“真的。”", "后来好多了！", "还有；",
-                      "第二行 OK.", "Next one"]),
-        ("paragraph", ["您觉得呢？", "我不知道……“真的。”后来好多了！还有；", "第二行 OK. Next one"]),
+        (
+            "sentence",
+            [
+                "您觉得呢？",
+                "我不知道……",
+                "“真的。”",
+                "后来好多了！",
+                "还有；",
+                "第二行 OK.",
+                "Next one",
+            ],
+        ),
+        (
+            "paragraph",
+            ["您觉得呢？", "我不知道……“真的。”后来好多了！还有；", "第二行 OK. Next one"],
+        ),
         ("turn", ["您觉得呢？", "我不知道……“真的。”后来好多了！还有；\n第二行 OK. Next one"]),
     ],
 )
 def test_unit_kinds(unit: str, texts: list[str]):
     document = _doc(SAMPLE)
-    units = split_units(document, find_turns(SAMPLE), unit=unit,  # type: ignore[arg-type]
-                        in_scope=CodingOptions().in_scope)
+    units = split_units(
+        document,
+        find_turns(SAMPLE),
+        unit=unit,  # type: ignore[arg-type]
+        in_scope=CodingOptions().in_scope,
+    )
     assert [u.text for u in units] == texts
     assert [u.index for u in units] == list(range(len(texts)))
     assert units[0].role == "interviewer" and not units[0].in_scope
@@ -108,19 +129,63 @@ def test_speaker_scope_options():
 # Generated transcripts: markers, timestamps, links and URL lines, labels, header fields,
 # punctuation, blank lines, emoji, zero-width characters (U+200B, U+200D, U+FEFF inside
 # the text), combining marks, CR, LF and CRLF line ends (normalised as the readers do).
-_pieces = st.sampled_from([
-    "访谈者：", "受访者：", "张阿姨：", "Q: ", "A: ", "[00:01:02] 答：", "00:01 ", "[0:1] ",
-    "(00:01) ", "訪談者：", "Moderator: ", "https://example.org/x", "标题：", "日期：2019年",
-    "访谈对象：", "\n", "\n\n", "。", "！", "？”", "……", "；", " ", "\u3000", "希望", "没有盼头",
-    "同命人", "我们", "Hello. ", "😊", "𠀀", "暖心家園", ":", "：",
-    "\u200b", "\u200d", "\ufeff", "👩\u200d👧", "e\u0301", "\u0301", "盼\u0308头", "\r", "\r\n",
-    "\nhttps://example.org/a?b=1：2\n", "\rwww.example.cn/访谈：\r",
-])
+_pieces = st.sampled_from(
+    [
+        "访谈者：",
+        "受访者：",
+        "张阿姨：",
+        "Q: ",
+        "A: ",
+        "[00:01:02] 答：",
+        "00:01 ",
+        "[0:1] ",
+        "(00:01) ",
+        "訪談者：",
+        "Moderator: ",
+        "https://example.org/x",
+        "标题：",
+        "日期：2019年",
+        "访谈对象：",
+        "\n",
+        "\n\n",
+        "。",
+        "！",
+        "？”",
+        "……",
+        "；",
+        " ",
+        "\u3000",
+        "希望",
+        "没有盼头",
+        "同命人",
+        "我们",
+        "Hello. ",
+        "😊",
+        "𠀀",
+        "暖心家園",
+        ":",
+        "：",
+        "\u200b",
+        "\u200d",
+        "\ufeff",
+        "👩\u200d👧",
+        "e\u0301",
+        "\u0301",
+        "盼\u0308头",
+        "\r",
+        "\r\n",
+        "\nhttps://example.org/a?b=1：2\n",
+        "\rwww.example.cn/访谈：\r",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.lists(_pieces, max_size=40), st.sampled_from(["sentence", "turn", "paragraph"]),
-       st.sampled_from(["auto", "participant", "interviewer", "header"]))
+@given(
+    st.lists(_pieces, max_size=40),
+    st.sampled_from(["sentence", "turn", "paragraph"]),
+    st.sampled_from(["auto", "participant", "interviewer", "header"]),
+)
 def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str, unmarked: str):
     text = normalise_text("".join(pieces))
     document = _doc(text)
@@ -129,8 +194,12 @@ def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str, unmark
     for turn in turns:
         assert previous_turn_end <= turn.start <= turn.end <= len(text)
         previous_turn_end = turn.end
-    units = split_units(document, turns, unit=unit,  # type: ignore[arg-type]
-                        in_scope=CodingOptions(speakers="all").in_scope)
+    units = split_units(
+        document,
+        turns,
+        unit=unit,  # type: ignore[arg-type]
+        in_scope=CodingOptions(speakers="all").in_scope,
+    )
     previous_end = 0
     for u in units:
         assert text[u.start : u.end] == u.text
@@ -141,11 +210,48 @@ def test_unit_offsets_are_exact_code_points(pieces: list[str], unit: str, unmark
 
 # Sentence ends, closing quotes, dots, spaces of every kind and words, in every order:
 # the one-pass sentence finder must cut exactly as the definition does.
-_SENTENCE_PIECES = st.sampled_from([
-    "好", "我", "a", "1", "_", " ", "  ", ".", "...", ". ", "\n", "\t", "\u3000", "\x0b",
-    "\u2028", "\x85", "。", "！", "？", "；", "!", "?", "…", "”", "’", "」", "』", "）", ")",
-    "】", "》", '"', "'", "—", "，", ",", "（笑）", "😊",
-])
+_SENTENCE_PIECES = st.sampled_from(
+    [
+        "好",
+        "我",
+        "a",
+        "1",
+        "_",
+        " ",
+        "  ",
+        ".",
+        "...",
+        ". ",
+        "\n",
+        "\t",
+        "\u3000",
+        "\x0b",
+        "\u2028",
+        "\x85",
+        "。",
+        "！",
+        "？",
+        "；",
+        "!",
+        "?",
+        "…",
+        "”",
+        "’",
+        "」",
+        "』",
+        "）",
+        ")",
+        "】",
+        "》",
+        '"',
+        "'",
+        "—",
+        "，",
+        ",",
+        "（笑）",
+        "😊",
+    ]
+)
 
 
 @settings(max_examples=2000, deadline=None)

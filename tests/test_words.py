@@ -31,16 +31,27 @@ def _rows(frequencies):
 
 def test_quanteda_textstat_frequency_example():
     """quanteda: "a a b b c d", "a d d d", "a a a" -> a 6/1/3, d 4/2/2, b 2/3/1, c 1/4/1."""
-    rows = [("", "d1", "a a b b c d".split()), ("", "d2", "a d d d".split()),
-            ("", "d3", "a a a".split())]
+    rows = [
+        ("", "d1", "a a b b c d".split()),
+        ("", "d2", "a d d d".split()),
+        ("", "d3", "a a a".split()),
+    ]
     assert [(w, c, r, d) for _, w, c, r, d in _rows(count_words(rows))] == [
-        ("a", 6, 1, 3), ("d", 4, 2, 2), ("b", 2, 3, 1), ("c", 1, 4, 1)]
+        ("a", 6, 1, 3),
+        ("d", 4, 2, 2),
+        ("b", 2, 3, 1),
+        ("c", 1, 4, 1),
+    ]
 
 
 def test_ties_share_the_lowest_rank_and_top_and_min_count_apply_after_ranking():
     rows = [("g", "d1", list("xxxyyzzw"))]
     assert _rows(count_words(rows)) == [
-        ("g", "x", 3, 1, 1), ("g", "y", 2, 2, 1), ("g", "z", 2, 2, 1), ("g", "w", 1, 4, 1)]
+        ("g", "x", 3, 1, 1),
+        ("g", "y", 2, 2, 1),
+        ("g", "z", 2, 2, 1),
+        ("g", "w", 1, 4, 1),
+    ]
     assert [f.word for f in count_words(rows, top=2)] == ["x", "y"]
     assert [f.rank for f in count_words(rows, min_count=2)] == [1, 2, 2]
 
@@ -48,14 +59,29 @@ def test_ties_share_the_lowest_rank_and_top_and_min_count_apply_after_ranking():
 def test_groups_count_documents_within_the_group():
     rows = [("f", "d1", ["a", "b"]), ("m", "d2", ["a"]), ("f", "d3", ["a", "a"])]
     assert _rows(count_words(rows)) == [
-        ("f", "a", 3, 1, 2), ("f", "b", 1, 2, 1), ("m", "a", 1, 1, 1)]
+        ("f", "a", 3, 1, 2),
+        ("f", "b", 1, 2, 1),
+        ("m", "a", 1, 1, 1),
+    ]
 
 
 @pytest.mark.parametrize(
     ("token", "countable"),
-    [("希望", True), ("两个", True), ("ABC", True), ("二十一年", True),
-     ("，", False), ("……", False), (" ", False), ("\n", False), ("1998", False),
-     ("5.5%", False), ("三十", False), ("一", False), ("~", False)],
+    [
+        ("希望", True),
+        ("两个", True),
+        ("ABC", True),
+        ("二十一年", True),
+        ("，", False),
+        ("……", False),
+        (" ", False),
+        ("\n", False),
+        ("1998", False),
+        ("5.5%", False),
+        ("三十", False),
+        ("一", False),
+        ("~", False),
+    ],
 )
 def test_punctuation_and_numbers_are_not_words(token: str, countable: bool):
     assert is_countable(token) is countable
@@ -81,8 +107,10 @@ def test_bundled_stop_words_are_function_words_and_no_codebook_term():
 
 
 def test_english_words_are_counted_whole_without_stop_words():
-    texts = {"d1": "Interviewer: And then?\nAnn: I didn't feel hopeful, but the group helped.\n"
-                   "Ann: The latest group was, um, hopeful.\n"}
+    texts = {
+        "d1": "Interviewer: And then?\nAnn: I didn't feel hopeful, but the group helped.\n"
+        "Ann: The latest group was, um, hopeful.\n"
+    }
     passages = _passages(texts)
     counts = {f.word: f.count for f in word_frequencies(passages, stopwords=load_stopwords())}
     assert counts == {"feel": 1, "hopeful": 2, "group": 2, "helped": 1, "latest": 1}
@@ -98,8 +126,10 @@ def test_transcriber_notes_are_not_speech():
 
 
 def _passages(texts: dict[str, str], meta: dict[str, dict[str, str]] | None = None):
-    documents = [Document(d, t, f"{d}.txt", "utf-8", "0" * 64, (meta or {}).get(d, {}))
-                 for d, t in texts.items()]
+    documents = [
+        Document(d, t, f"{d}.txt", "utf-8", "0" * 64, (meta or {}).get(d, {}))
+        for d, t in texts.items()
+    ]
     return list(segment_passages(documents, make_segmenter("jieba-rs", ["暖心家园"])))
 
 
@@ -140,7 +170,12 @@ def test_words_command_writes_csv(runner, tmp_path: Path):
     assert again.exit_code == 1 and "--force" in again.output
     assert runner.invoke(main, [*args, "--force", "--by", "document"]).exit_code == 0
     assert list(csv.reader(out.read_text(encoding="utf-8-sig").splitlines()))[0] == [
-        "group", "word", "count", "rank", "documents"]
+        "group",
+        "word",
+        "count",
+        "rank",
+        "documents",
+    ]
 
 
 def test_words_command_stop_word_options(runner, tmp_path: Path):

@@ -19,38 +19,65 @@ LEVELS: tuple[Level, ...] = ("theme", "code")
 ABSENT: tuple[Absent, ...] = ("not-coded", "missing")
 
 _level = click.option(
-    "--level", type=click.Choice(LEVELS), default="theme", show_default=True,
+    "--level",
+    type=click.Choice(LEVELS),
+    default="theme",
+    show_default=True,
     help="Compare themes (a code path's first part) or full code paths.",
 )
 _outdir = click.option(
-    "-o", "--outdir", type=click.Path(path_type=Path), default=None,
+    "-o",
+    "--outdir",
+    type=click.Path(path_type=Path),
+    default=None,
     help="Also write agreement.csv and disagreements.csv to this directory.",
 )
-_no_bom = click.option("--no-bom", is_flag=True,
-                       help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
+_no_bom = click.option(
+    "--no-bom", is_flag=True, help="Write CSVs as plain UTF-8 (default: with a BOM for Excel)."
+)
 _force = click.option("--force", is_flag=True, help="Replace an existing output directory.")
 _quiet = click.option("-q", "--quiet", is_flag=True, help="No table on the terminal.")
 
 
 @click.command()
 @click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--units", type=click.Path(path_type=Path), default=None,
-              help="units.csv of a healcode run: its coded units are the units compared. "
-                   "Default: every unit named in any codings file.")
+@click.option(
+    "--units",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="units.csv of a healcode run: its coded units are the units compared. "
+    "Default: every unit named in any codings file.",
+)
 @_level
-@click.option("--reference", metavar="NAME", default=None,
-              help="A coder (e.g. a gold standard) to score the others against: "
-                   "precision, recall and F1.")
-@click.option("--absent", type=click.Choice(ABSENT), default="not-coded", show_default=True,
-              help="A unit missing from a coder's file: coded with nothing (not-coded), "
-                   "or missing data for that coder (missing).")
-@click.option("--min-overlap", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-              show_default=True,
-              help="Coded character ranges (start, end): share of a unit they must cover "
-                   "to code it.")
-@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
-              help="Codebook YAML: report each of its themes (codes, with --level code) even "
-                   "if unused, and warn about codes it does not have.")
+@click.option(
+    "--reference",
+    metavar="NAME",
+    default=None,
+    help="A coder (e.g. a gold standard) to score the others against: precision, recall and F1.",
+)
+@click.option(
+    "--absent",
+    type=click.Choice(ABSENT),
+    default="not-coded",
+    show_default=True,
+    help="A unit missing from a coder's file: coded with nothing (not-coded), "
+    "or missing data for that coder (missing).",
+)
+@click.option(
+    "--min-overlap",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Coded character ranges (start, end): share of a unit they must cover to code it.",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Codebook YAML: report each of its themes (codes, with --level code) even "
+    "if unused, and warn about codes it does not have.",
+)
 @_outdir
 @_no_bom
 @_force
@@ -92,17 +119,26 @@ def agree(
     if outdir is not None:
         check_writable(outdir, force=force, inputs=[*codings, *([units] if units else [])])
     result = agreement(
-        codings, units=units, level=level, reference=reference,
-        absent=absent, min_overlap=min_overlap, codebook=codebook,
+        codings,
+        units=units,
+        level=level,
+        reference=reference,
+        absent=absent,
+        min_overlap=min_overlap,
+        codebook=codebook,
     )
     _report(result, outdir, force=force, bom=not no_bom, quiet=quiet)
 
 
 @click.command()
 @click.argument("run", type=click.Path(path_type=Path))
-@click.option("--gold", required=True, type=click.Path(path_type=Path),
-              help="Codings CSV of a human gold standard (document, unit, code[, coder, "
-                   "text]); its text, if given, must still match the run's units.")
+@click.option(
+    "--gold",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Codings CSV of a human gold standard (document, unit, code[, coder, "
+    "text]); its text, if given, must still match the run's units.",
+)
 @_level
 @_outdir
 @_no_bom
@@ -110,7 +146,12 @@ def agree(
 @_quiet
 @library_errors
 def evaluate(
-    run: Path, gold: Path, level: Level, outdir: Path | None, no_bom: bool, force: bool,
+    run: Path,
+    gold: Path,
+    level: Level,
+    outdir: Path | None,
+    no_bom: bool,
+    force: bool,
     quiet: bool,
 ) -> None:
     """Score a `healcode code` output directory RUN against a gold standard: precision,
@@ -159,22 +200,31 @@ def _print_table(result) -> None:
     who = " ~ ".join(result.coders) if pairwise_only else ", ".join(result.coders)
     # No vertical rules or edges: five theme names and seven figures fit in 80 columns.
     table = Table(
-        box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        show_edge=False,
         title=f"Agreement at {result.level} level: {who}, {result.units} units",
         caption="coded: units each coder coded; kappa: Cohen's for a pair, Fleiss' for (all)",
     )
     # The units compared are in the title unless missing data makes them differ by row.
     by_row = result.table["units"].nunique() > 1
-    headers = ["code"] + ([] if pairwise_only else ["coders"]) + (["units"] if by_row else []) + [
-        "coded", "agree%", "kappa", "alpha"
-    ]
+    headers = (
+        ["code"]
+        + ([] if pairwise_only else ["coders"])
+        + (["units"] if by_row else [])
+        + ["coded", "agree%", "kappa", "alpha"]
+    )
     if retrieval:
         headers += ["prec.", "recall", "F1"]
     for header in headers:
         left = header in ("code", "coders")
         # Codes and numbers stay whole; coder names and "n/a (reason)" wrap.
-        table.add_column(header, justify="left" if left else "right",
-                         no_wrap=header in ("code", "coded"), min_width=len(header) if left else 6)
+        table.add_column(
+            header,
+            justify="left" if left else "right",
+            no_wrap=header in ("code", "coded"),
+            min_width=len(header) if left else 6,
+        )
     previous = None
     for row in result.table.itertuples(index=False):
         pair = row.coder_a if not row.coder_b else f"{row.coder_a} ~ {row.coder_b}"
@@ -183,11 +233,17 @@ def _print_table(result) -> None:
         previous = pair
         coded = f"{row.coded_a}/{row.coded_b}" if row.coded_a != "" else ""
         kappa = row.fleiss_kappa if row.coder_a == "(all)" else row.cohen_kappa
-        cells = [row.code] + ([] if pairwise_only else [pair]) + (
-            [str(row.units)] if by_row else []) + [
-            coded, _show(row.percent_agreement, digits=1), _show(kappa),
-            _show(row.krippendorff_alpha),
-        ]
+        cells = (
+            [row.code]
+            + ([] if pairwise_only else [pair])
+            + ([str(row.units)] if by_row else [])
+            + [
+                coded,
+                _show(row.percent_agreement, digits=1),
+                _show(kappa),
+                _show(row.krippendorff_alpha),
+            ]
+        )
         if retrieval:
             cells += [_show(row.precision), _show(row.recall), _show(row.f1)]
         table.add_row(*cells)

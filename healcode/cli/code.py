@@ -29,34 +29,73 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("-c", "--codebook", type=click.Path(path_type=Path),
-              help="Codebook YAML. Default: the bundled social-healing codebook.")
-@click.option("-o", "--outdir", type=click.Path(path_type=Path), default=Path("healcode-out"),
-              show_default=True, help="Directory for the output tables.")
-@click.option("--unit", type=click.Choice(UNIT_KINDS), default="sentence", show_default=True,
-              help="What is coded: sentences, whole speaker turns, or paragraphs (lines).")
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    help="Codebook YAML. Default: the bundled social-healing codebook.",
+)
+@click.option(
+    "-o",
+    "--outdir",
+    type=click.Path(path_type=Path),
+    default=Path("healcode-out"),
+    show_default=True,
+    help="Directory for the output tables.",
+)
+@click.option(
+    "--unit",
+    type=click.Choice(UNIT_KINDS),
+    default="sentence",
+    show_default=True,
+    help="What is coded: sentences, whole speaker turns, or paragraphs (lines).",
+)
 @input_options("coded")
-@click.option("--negation-window", type=click.IntRange(0, 20), default=None,
-              help="Tokens before a term searched for a negator. Default: the codebook's (3).")
-@click.option("--fold", type=click.Choice(FOLD_MODES), default="auto",
-              show_default=True,
-              help="Match traditional-character text through a simplified copy (OpenCC t2s); "
-                   "auto: documents that are mostly traditional, when the codebook is simplified.")
-@click.option("--model", "model", type=click.Path(path_type=Path), default=None,
-              help="A learned model (healcode learn) that codes beside the dictionary. "
-                   "Default: the bundled model with the bundled codebook, none otherwise.")
-@click.option("--no-model", is_flag=True, help="The dictionary alone, even with the bundled "
-              "codebook.")
+@click.option(
+    "--negation-window",
+    type=click.IntRange(0, 20),
+    default=None,
+    help="Tokens before a term searched for a negator. Default: the codebook's (3).",
+)
+@click.option(
+    "--fold",
+    type=click.Choice(FOLD_MODES),
+    default="auto",
+    show_default=True,
+    help="Match traditional-character text through a simplified copy (OpenCC t2s); "
+    "auto: documents that are mostly traditional, when the codebook is simplified.",
+)
+@click.option(
+    "--model",
+    "model",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A learned model (healcode learn) that codes beside the dictionary. "
+    "Default: the bundled model with the bundled codebook, none otherwise.",
+)
+@click.option(
+    "--no-model", is_flag=True, help="The dictionary alone, even with the bundled codebook."
+)
 @click.option("--strict", is_flag=True, help="Stop at the first file that cannot be read.")
-@click.option("--no-bom", is_flag=True,
-              help="Write CSVs as plain UTF-8 (default: with a BOM for Excel).")
+@click.option(
+    "--no-bom", is_flag=True, help="Write CSVs as plain UTF-8 (default: with a BOM for Excel)."
+)
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
-@click.option("-j", "--jobs", type=click.IntRange(1), default=None,
-              help="Worker processes coding documents side by side (1: this process only). "
-                   "Default: every usable core, or 1 for a corpus under 1 MB.")
-@click.option("--dask", metavar="ADDRESS", default=None,
-              help="Code on a Dask cluster: the scheduler's address (tcp://host:8786), or "
-                   "'local' for a local cluster of --jobs workers. Needs healcode[dask].")
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(1),
+    default=None,
+    help="Worker processes coding documents side by side (1: this process only). "
+    "Default: every usable core, or 1 for a corpus under 1 MB.",
+)
+@click.option(
+    "--dask",
+    metavar="ADDRESS",
+    default=None,
+    help="Code on a Dask cluster: the scheduler's address (tcp://host:8786), or "
+    "'local' for a local cluster of --jobs workers. Needs healcode[dask].",
+)
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary table.")
 @library_errors
 def code(
@@ -108,29 +147,47 @@ def code(
     if model is None and bundled and not no_model:
         model = default_model_path()
         if not quiet:
-            err.print("Coding with the bundled learned model beside the dictionary "
-                      "(--no-model for the dictionary alone)", soft_wrap=True)
-    sources = [*paths, codebook, *([inputs.metadata] if inputs.metadata else []),
-               *([model] if model is not None else [])]
+            err.print(
+                "Coding with the bundled learned model beside the dictionary "
+                "(--no-model for the dictionary alone)",
+                soft_wrap=True,
+            )
+    sources = [
+        *paths,
+        codebook,
+        *([inputs.metadata] if inputs.metadata else []),
+        *([model] if model is not None else []),
+    ]
     notes: list[str] = []
     # The output folder is checked, locked and staged before anything is read or coded.
     with staged_directory(outdir, force=force, inputs=sources, notes=notes) as staging:
         book = load_codebook(codebook)
         corpus = inputs.corpus(paths, strict=strict)
-        options = inputs.coding_options(unit=unit, negation_window=negation_window, fold=fold,
-                                        model=str(model) if model is not None else None)
+        options = inputs.coding_options(
+            unit=unit,
+            negation_window=negation_window,
+            fold=fold,
+            model=str(model) if model is not None else None,
+        )
         workers = _workers(jobs, dask, corpus)
         if quiet:
-            summary = code_into(staging, corpus, book, options=options, jobs=workers,
-                                dask=dask, bom=not no_bom)
+            summary = code_into(
+                staging, corpus, book, options=options, jobs=workers, dask=dask, bom=not no_bom
+            )
         else:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
             # Advanced per document and redrawn by hand (at most ten times a second): no
             # drawing thread runs while worker processes start.
-            with Progress(TextColumn("coding"), BarColumn(), MofNCompleteColumn(),
-                          TextColumn("{task.description}"), console=err, transient=True,
-                          auto_refresh=False) as bar:
+            with Progress(
+                TextColumn("coding"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                console=err,
+                transient=True,
+                auto_refresh=False,
+            ) as bar:
                 task = bar.add_task("", total=len(corpus.sources))
                 drawn = [0.0]
 
@@ -140,8 +197,16 @@ def code(
                         bar.refresh()
                         drawn[0] = time.monotonic()
 
-                summary = code_into(staging, corpus, book, options=options, jobs=workers,
-                                    dask=dask, bom=not no_bom, on_document=advance)
+                summary = code_into(
+                    staging,
+                    corpus,
+                    book,
+                    options=options,
+                    jobs=workers,
+                    dask=dask,
+                    bom=not no_bom,
+                    on_document=advance,
+                )
         formulas = summary.formulas
     for note in notes:
         print_note(err, note)
@@ -151,8 +216,12 @@ def code(
         _summary(summary, book.name, outdir)
     print_warnings(err, summary.warnings)
     if summary.excluded:
-        err.print(f"{len(summary.excluded)} document(s) left out by --where "
-                  f"{' '.join(options.where)}", markup=False, highlight=False, soft_wrap=True)
+        err.print(
+            f"{len(summary.excluded)} document(s) left out by --where {' '.join(options.where)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
     if summary.skipped:
         for reason in summary.skipped:
             err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
@@ -197,8 +266,12 @@ def _summary(summary: RunSummary, name: str, outdir: Path) -> None:
     for row in frequencies.rows:
         values = dict(zip(frequencies.columns, row, strict=True))
         if values["level"] == "theme":
-            table.add_row(values["theme"], values["label"], str(values["references"]),
-                          str(values["documents"]))
+            table.add_row(
+                values["theme"],
+                values["label"],
+                str(values["references"]),
+                str(values["documents"]),
+            )
     out = stdout_console()
     out.print(table)
     out.print(f"Wrote {len(RUN_FILES)} files to {outdir}/: " + ", ".join(RUN_FILES))

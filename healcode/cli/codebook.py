@@ -40,8 +40,12 @@ def codebook() -> None:
 @codebook.command()
 @click.argument("codebook_file", metavar="CODEBOOK", type=click.Path(path_type=Path))
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--all", "show_all", is_flag=True,
-              help="Also list the notes (info), e.g. terms that never occur in the corpus.")
+@click.option(
+    "--all",
+    "show_all",
+    is_flag=True,
+    help="Also list the notes (info), e.g. terms that never occur in the corpus.",
+)
 @input_options("coded (with PATHS)")
 @library_errors
 def check(
@@ -68,8 +72,9 @@ def check(
 
     warnings: list[str] = []
     corpus = inputs.corpus(paths, strict=True) if paths else ()
-    findings = check_codebook(codebook_file, corpus, options=inputs.coding_options(),
-                              warnings=warnings)
+    findings = check_codebook(
+        codebook_file, corpus, options=inputs.coding_options(), warnings=warnings
+    )
     print_warnings(stderr_console(), warnings)
     counts = {s: sum(f.severity == s for f in findings) for s in ("error", "warning", "info")}
     for finding in findings:
@@ -78,7 +83,10 @@ def check(
     hidden = "" if show_all or not counts["info"] else " (--all lists them)"
     stderr_console().print(
         f"{codebook_file}: {counts['error']} error(s), {counts['warning']} warning(s), "
-        f"{counts['info']} note(s){hidden}", soft_wrap=True, markup=False, highlight=False,
+        f"{counts['info']} note(s){hidden}",
+        soft_wrap=True,
+        markup=False,
+        highlight=False,
     )
     if has_errors(findings):
         sys.exit(1)
@@ -86,10 +94,22 @@ def check(
 
 @codebook.command()
 @click.argument("codebook_file", metavar="CODEBOOK", type=click.Path(path_type=Path))
-@click.option("-f", "--format", "fmt", type=click.Choice(SHOW_FORMATS),
-              default="markdown", show_default=True, help="Table format.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write to this file (required for docx). Default: print.")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(SHOW_FORMATS),
+    default="markdown",
+    show_default=True,
+    help="Table format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write to this file (required for docx). Default: print.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @library_errors
 def show(codebook_file: Path, fmt: Format, output: Path | None, force: bool) -> None:
@@ -119,15 +139,29 @@ def show(codebook_file: Path, fmt: Format, output: Path | None, force: bool) -> 
 
 @codebook.command()
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--from", "source_format", type=click.Choice(SOURCE_FORMATS),
-              default=None, help="Dictionary type. Default: from the suffix (.yml, .dic, .cat).")
+@click.option(
+    "--from",
+    "source_format",
+    type=click.Choice(SOURCE_FORMATS),
+    default=None,
+    help="Dictionary type. Default: from the suffix (.yml, .dic, .cat).",
+)
 @click.option("--name", default=None, help="Codebook name. Default: the file name.")
-@click.option("--encoding", default=None,
-              help="Encoding of the dictionary. Default: detected (UTF-8, GB18030).")
-@click.option("--language", default=None,
-              help="Language of the codebook (zh, en). Default: from the entries.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the codebook to this file. Default: print it.")
+@click.option(
+    "--encoding",
+    default=None,
+    help="Encoding of the dictionary. Default: detected (UTF-8, GB18030).",
+)
+@click.option(
+    "--language", default=None, help="Language of the codebook (zh, en). Default: from the entries."
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the codebook to this file. Default: print it.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @library_errors
 def convert(
@@ -156,14 +190,19 @@ def convert(
     from healcode.codebook.convert import convert_dictionary
 
     result = convert_dictionary(
-        source, source_format=source_format, name=name, encoding=encoding,
+        source,
+        source_format=source_format,
+        name=name,
+        encoding=encoding,
         language=language,
     )
     err = stderr_console()
     for reason in result.skipped:
         err.print(f"skipped: {reason}", markup=False, highlight=False, soft_wrap=True)
-    summary = (f"{result.themes} themes, {result.codes} codes, {result.terms} terms, "
-               f"{result.patterns} patterns, language {result.language}")
+    summary = (
+        f"{result.themes} themes, {result.codes} codes, {result.terms} terms, "
+        f"{result.patterns} patterns, language {result.language}"
+    )
     if output is None:
         click.echo(result.yaml, nl=False)
         err.print(summary, soft_wrap=True)

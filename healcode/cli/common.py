@@ -100,9 +100,14 @@ class Inputs:
     def corpus(self, paths: Sequence[Path], *, strict: bool = False) -> Corpus:
         from healcode.corpus import load_corpus
 
-        return load_corpus(paths, encoding=self.encoding, id_column=self.id_column,
-                           text_columns=self.text_columns, metadata=self.metadata,
-                           strict=strict)
+        return load_corpus(
+            paths,
+            encoding=self.encoding,
+            id_column=self.id_column,
+            text_columns=self.text_columns,
+            metadata=self.metadata,
+            strict=strict,
+        )
 
     def scope(self) -> Scope:
         from healcode.scope import Scope, parse_roles
@@ -114,9 +119,15 @@ class Inputs:
         from healcode.coding import CodingOptions
 
         roles, speakers = _roles_and_speakers(self.roles, self.speakers)
-        return CodingOptions(roles=roles, speakers=speakers, where=self.where,
-                             unmarked=self.unmarked, interviewers=self.interviewers,
-                             segmenter=self.segmenter, **more)
+        return CodingOptions(
+            roles=roles,
+            speakers=speakers,
+            where=self.where,
+            unmarked=self.unmarked,
+            interviewers=self.interviewers,
+            segmenter=self.segmenter,
+            **more,
+        )
 
 
 def _roles_and_speakers(roles: str, speakers: str | None) -> tuple[str, tuple[str, ...]]:
@@ -157,17 +168,31 @@ _ROLES_HELP = f"{', '.join(ROLES)} (comma-separated), or all"
 def selection_options(verb: str, *, roles: str = "participant") -> list[Callable[..., Any]]:
     """--roles, --speakers and --where: whose speech, in which documents, counts."""
     return [
-        click.option("--roles", default=roles, show_default=True, metavar="ROLES",
-                     callback=_check_roles,
-                     help=f"Whose speech is {verb}: {_ROLES_HELP}."),
-        click.option("--speakers", default=None, metavar="NAMES",
-                     help="Only these speakers, as named in the transcripts (张阿姨,P03), "
-                          "whatever their role."),
-        click.option("--where", multiple=True, metavar="COLUMN=VALUE", callback=_check_where,
-                     help="Only documents whose metadata (metadata.csv, table columns or "
-                          "transcript header fields) has this value; COLUMN!=VALUE leaves "
-                          "them out. Repeatable: values of one column are alternatives, "
-                          "different columns must all match."),
+        click.option(
+            "--roles",
+            default=roles,
+            show_default=True,
+            metavar="ROLES",
+            callback=_check_roles,
+            help=f"Whose speech is {verb}: {_ROLES_HELP}.",
+        ),
+        click.option(
+            "--speakers",
+            default=None,
+            metavar="NAMES",
+            help="Only these speakers, as named in the transcripts (张阿姨,P03), "
+            "whatever their role.",
+        ),
+        click.option(
+            "--where",
+            multiple=True,
+            metavar="COLUMN=VALUE",
+            callback=_check_where,
+            help="Only documents whose metadata (metadata.csv, table columns or "
+            "transcript header fields) has this value; COLUMN!=VALUE leaves "
+            "them out. Repeatable: values of one column are alternatives, "
+            "different columns must all match.",
+        ),
     ]
 
 
@@ -178,26 +203,49 @@ def input_options(verb: str) -> Callable[[Callable[..., R]], Callable[..., R]]:
     them as one ``inputs: Inputs`` argument."""
     options = [
         *selection_options(verb),
-        click.option("--unmarked", type=click.Choice(UNMARKED), default="auto",
-                     show_default=True,
-                     help="Who speaks in paragraphs without a speaker marker: participant, "
-                          "interviewer, header (before the first marker: not coded; after "
-                          "it: the turn before), or auto (as header, but the participant "
-                          "after an interviewer's turn when only interviewer markers occur)."),
-        click.option("--interviewer", "interviewers", multiple=True, metavar="NAME",
-                     help="Another speaker marker that means the interviewer (repeatable)."),
-        click.option("--segmenter", type=click.Choice(SEGMENTERS), default="jieba-rs",
-                     show_default=True,
-                     help="jieba-rs (Rust port, fast) or jieba (Python reference)."),
-        click.option("--encoding", default=None,
-                     help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, "
-                          "GB18030)."),
+        click.option(
+            "--unmarked",
+            type=click.Choice(UNMARKED),
+            default="auto",
+            show_default=True,
+            help="Who speaks in paragraphs without a speaker marker: participant, "
+            "interviewer, header (before the first marker: not coded; after "
+            "it: the turn before), or auto (as header, but the participant "
+            "after an interviewer's turn when only interviewer markers occur).",
+        ),
+        click.option(
+            "--interviewer",
+            "interviewers",
+            multiple=True,
+            metavar="NAME",
+            help="Another speaker marker that means the interviewer (repeatable).",
+        ),
+        click.option(
+            "--segmenter",
+            type=click.Choice(SEGMENTERS),
+            default="jieba-rs",
+            show_default=True,
+            help="jieba-rs (Rust port, fast) or jieba (Python reference).",
+        ),
+        click.option(
+            "--encoding",
+            default=None,
+            help="Encoding of text files. Default: detected (UTF-8, UTF-16 BOM, GB18030).",
+        ),
         click.option("--id-column", default=None, help="Tables: the column with each row's id."),
-        click.option("--text-column", "text_columns", multiple=True,
-                     help="Tables: a column of answers (repeatable; each is a turn)."),
-        click.option("--metadata", type=click.Path(path_type=Path), default=None,
-                     help="CSV of document attributes keyed by document id. "
-                          "Default: metadata.csv in the corpus directory."),
+        click.option(
+            "--text-column",
+            "text_columns",
+            multiple=True,
+            help="Tables: a column of answers (repeatable; each is a turn).",
+        ),
+        click.option(
+            "--metadata",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="CSV of document attributes keyed by document id. "
+            "Default: metadata.csv in the corpus directory.",
+        ),
     ]
     return _gathered(options, "inputs", Inputs)
 
@@ -245,13 +293,23 @@ def csv_output_options(what: str) -> Callable[[Callable[..., Any]], Callable[...
     """-o/--output FILE.csv, --force and --no-bom for commands that print or write a table."""
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
-        for option in reversed((
-            click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-                         help=f"Write {what} to this CSV instead of printing them."),
-            click.option("--force", is_flag=True, help="Replace an existing output file."),
-            click.option("--no-bom", is_flag=True,
-                         help="Write the CSV as plain UTF-8 (default: with a BOM for Excel)."),
-        )):
+        for option in reversed(
+            (
+                click.option(
+                    "-o",
+                    "--output",
+                    type=click.Path(path_type=Path),
+                    default=None,
+                    help=f"Write {what} to this CSV instead of printing them.",
+                ),
+                click.option("--force", is_flag=True, help="Replace an existing output file."),
+                click.option(
+                    "--no-bom",
+                    is_flag=True,
+                    help="Write the CSV as plain UTF-8 (default: with a BOM for Excel).",
+                ),
+            )
+        ):
             command = option(command)
         return command
 

@@ -46,14 +46,33 @@ def split_terms_and_paths(
 
 @click.command()
 @click.argument("args", nargs=-1, metavar="TERM... [PATHS]...")
-@click.option("-w", "--window", type=click.IntRange(0, 50), default=5, show_default=True,
-              help="Words of context on each side.")
-@click.option("--regex", is_flag=True,
-              help="TERMs are regular expressions matched on the raw text, not words.")
-@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
-              help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
-@click.option("--code", "code_path", default=None, metavar="PATH",
-              help="Also list every term and pattern of this code (theme/code) or theme.")
+@click.option(
+    "-w",
+    "--window",
+    type=click.IntRange(0, 50),
+    default=5,
+    show_default=True,
+    help="Words of context on each side.",
+)
+@click.option(
+    "--regex",
+    is_flag=True,
+    help="TERMs are regular expressions matched on the raw text, not words.",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Codebook whose terms are added to the dictionary. Default: the bundled one.",
+)
+@click.option(
+    "--code",
+    "code_path",
+    default=None,
+    metavar="PATH",
+    help="Also list every term and pattern of this code (theme/code) or theme.",
+)
 @input_options("searched")
 @csv_output_options("the occurrences")
 @library_errors
@@ -104,8 +123,11 @@ def kwic(
     backend = make_segmenter(inputs.segmenter, [*book.terms(), *words])
     warnings: list[str] = []
     passages = read_passages(
-        inputs.corpus(sources, strict=True), book, scope=inputs.scope(),
-        segmenter=backend, warnings=warnings,
+        inputs.corpus(sources, strict=True),
+        book,
+        scope=inputs.scope(),
+        segmenter=backend,
+        warnings=warnings,
     )
     found = keyword_in_context(
         passages, segmenter=backend, terms=words, patterns=patterns, window=window
@@ -154,6 +176,12 @@ def _print(found) -> None:
     table.add_column("keyword", justify="center", no_wrap=True)
     table.add_column("right", justify="left", no_wrap=True)
     for o in found:
-        table.add_row(o.document, o.speaker, str(o.start), clip_left(o.left),
-                      Text(o.keyword, style="bold"), clip_right(o.right))
+        table.add_row(
+            o.document,
+            o.speaker,
+            str(o.start),
+            clip_left(o.left),
+            Text(o.keyword, style="bold"),
+            clip_right(o.right),
+        )
     stdout_console().print(table)

@@ -15,24 +15,55 @@ CODERS = ("dictionary", "model", "combined")
 
 @click.command()
 @click.argument("codings", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--units", "units", multiple=True, required=True, type=click.Path(path_type=Path),
-              help="units.csv of the `healcode code` run the codings were made on; repeat it "
-                   "for codings of several corpora (document ids must differ).")
-@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
-              help="The codebook the codings follow. Default: the bundled social-healing one.")
-@click.option("--level", type=click.Choice(LEVELS), default="theme", show_default=True,
-              help="Learn themes (a code path's first part) or full code paths.")
-@click.option("--folds", type=click.IntRange(2, 50), default=5, show_default=True,
-              help="Cross-validation folds (documents are never split between folds).")
-@click.option("--min-overlap", type=click.FloatRange(0, 1, min_open=True), default=0.5,
-              show_default=True,
-              help="Coded character ranges (start, end): share of a unit they must cover "
-                   "to code it.")
-@click.option("-o", "--output", "output", required=True, type=click.Path(path_type=Path),
-              help="Directory for the model (model.json, weights.npz, cv.csv).")
+@click.option(
+    "--units",
+    "units",
+    multiple=True,
+    required=True,
+    type=click.Path(path_type=Path),
+    help="units.csv of the `healcode code` run the codings were made on; repeat it "
+    "for codings of several corpora (document ids must differ).",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The codebook the codings follow. Default: the bundled social-healing one.",
+)
+@click.option(
+    "--level",
+    type=click.Choice(LEVELS),
+    default="theme",
+    show_default=True,
+    help="Learn themes (a code path's first part) or full code paths.",
+)
+@click.option(
+    "--folds",
+    type=click.IntRange(2, 50),
+    default=5,
+    show_default=True,
+    help="Cross-validation folds (documents are never split between folds).",
+)
+@click.option(
+    "--min-overlap",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Coded character ranges (start, end): share of a unit they must cover to code it.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="Directory for the model (model.json, weights.npz, cv.csv).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing model directory.")
-@click.option("--no-bom", is_flag=True,
-              help="Write cv.csv as plain UTF-8 (default: with a BOM for Excel).")
+@click.option(
+    "--no-bom", is_flag=True, help="Write cv.csv as plain UTF-8 (default: with a BOM for Excel)."
+)
 @click.option("-q", "--quiet", is_flag=True, help="No table on the terminal.")
 @library_errors
 def learn(
@@ -67,8 +98,14 @@ def learn(
     from healcode.outdir import check_writable
 
     check_writable(output, force=force, inputs=[*codings, *units])
-    model = train(codings, units=units, codebook=codebook, level=level,  # type: ignore[arg-type]
-                  folds=folds, min_overlap=min_overlap)
+    model = train(
+        codings,
+        units=units,
+        codebook=codebook,
+        level=level,  # type: ignore[arg-type]
+        folds=folds,
+        min_overlap=min_overlap,
+    )
     err = stderr_console()
     for note in model.notes:
         err.print(f"warning: {note}", markup=False, highlight=False, soft_wrap=True)
@@ -78,12 +115,15 @@ def learn(
         stdout_console().print(
             f"Wrote the model to {output}/ (model.json, weights.npz, cv.csv): "
             f"{model.training['units']} coded units from {model.training['documents']} "
-            f"documents, thresholds " + ", ".join(
+            f"documents, thresholds "
+            + ", ".join(
                 f"{label} {model.thresholds[label]:.2f}"
                 + (" (model alone)" if model.rules[label] == "model" else "")
                 for label in model.labels
             ),
-            markup=False, highlight=False, soft_wrap=True,
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
 
 
@@ -92,11 +132,13 @@ def _print_cv(model) -> None:
     from rich.table import Table
 
     table = Table(
-        box=box.SIMPLE_HEAD, padding=(0, 1, 0, 0), show_edge=False,
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1, 0, 0),
+        show_edge=False,
         title=f"Cross-validation by document ({model.training['folds']} folds, "
-              f"{model.training['units']} units)",
+        f"{model.training['units']} units)",
         caption="both: dictionary and model combined by the rule chosen per label "
-                "(its precision, recall and kappa follow); thresholds chosen on other folds",
+        "(its precision, recall and kappa follow); thresholds chosen on other folds",
     )
     table.add_column(model.level, no_wrap=True)
     table.add_column("support", justify="right")
@@ -112,10 +154,14 @@ def _print_cv(model) -> None:
         if label.startswith("("):
             table.add_section()
         combined = by_coder["combined"]
-        table.add_row(label, str(combined["support"]),
-                      *(_show(by_coder[c]["f1"]) for c in CODERS),
-                      _show(combined["precision"]), _show(combined["recall"]),
-                      _show(combined["kappa"]))
+        table.add_row(
+            label,
+            str(combined["support"]),
+            *(_show(by_coder[c]["f1"]) for c in CODERS),
+            _show(combined["precision"]),
+            _show(combined["recall"]),
+            _show(combined["kappa"]),
+        )
     stdout_console().print(table)
 
 
@@ -124,25 +170,58 @@ def _show(value: object) -> str:
 
 
 @click.command()
-@click.argument("run", type=click.Path(path_type=Path), default=Path("healcode-out"),
-                required=False)
-@click.option("--model", "model_dir", type=click.Path(path_type=Path), default=None,
-              help="A model directory from `healcode learn`. Default: the bundled model "
-                   "(for runs with the bundled codebook).")
-@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
-              help="The codebook the run used, if it has moved (checked by SHA-256). "
-                   "Default: the path in manifest.json.")
-@click.option("-n", "number", type=click.IntRange(1), default=50, show_default=True,
-              help="How many units to pick.")
-@click.option("--seed", type=int, default=0, show_default=True,
-              help="Seed of the random choices (the same seed picks the same units).")
-@click.option("--exclude", multiple=True, type=click.Path(path_type=Path),
-              help="Codings file whose units are already coded (repeatable).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=Path("next.csv"),
-              show_default=True, help="The codings file to fill in.")
+@click.argument(
+    "run", type=click.Path(path_type=Path), default=Path("healcode-out"), required=False
+)
+@click.option(
+    "--model",
+    "model_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A model directory from `healcode learn`. Default: the bundled model "
+    "(for runs with the bundled codebook).",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The codebook the run used, if it has moved (checked by SHA-256). "
+    "Default: the path in manifest.json.",
+)
+@click.option(
+    "-n",
+    "number",
+    type=click.IntRange(1),
+    default=50,
+    show_default=True,
+    help="How many units to pick.",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=0,
+    show_default=True,
+    help="Seed of the random choices (the same seed picks the same units).",
+)
+@click.option(
+    "--exclude",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Codings file whose units are already coded (repeatable).",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=Path("next.csv"),
+    show_default=True,
+    help="The codings file to fill in.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
-@click.option("--no-bom", is_flag=True,
-              help="Write the CSV as plain UTF-8 (default: with a BOM for Excel).")
+@click.option(
+    "--no-bom", is_flag=True, help="Write the CSV as plain UTF-8 (default: with a BOM for Excel)."
+)
 @library_errors
 def sample(
     run: Path,
@@ -183,13 +262,16 @@ def sample(
     model = LearnedModel.load(model_dir, book)
     picked = sample_units(run, model, n=number, seed=seed, exclude=exclude)
     write_sample(picked, output, force=force, bom=not no_bom)
-    counts = {why: sum(s.why == why for s in picked) for why in
-              ("uncertain", "disagreement", "random")}
+    counts = {
+        why: sum(s.why == why for s in picked) for why in ("uncertain", "disagreement", "random")
+    }
     stderr_console().print(
-        f"Wrote {len(picked)} units to {output} (" +
-        ", ".join(f"{n} {why}" for why, n in counts.items()) +
-        "); fill in the code column and pass it to healcode learn",
-        markup=False, highlight=False, soft_wrap=True,
+        f"Wrote {len(picked)} units to {output} ("
+        + ", ".join(f"{n} {why}" for why, n in counts.items())
+        + "); fill in the code column and pass it to healcode learn",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
     )
 
 

@@ -18,17 +18,34 @@ FORMATS: tuple[ExportFormat, ...] = ("qdpx", "qdc")
 # The same as healcode.refi.positions.POSITION_CHOICES (a test checks), kept here so that
 # loading the command does not load the library.
 POSITIONS: tuple[PositionChoice, ...] = (
-    "auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf"
+    "auto",
+    "codepoints",
+    "utf16",
+    "utf8",
+    "codepoints-lf",
+    "utf16-lf",
+    "utf8-lf",
 )
 
 
 @click.command()
 @click.argument("outdir", type=click.Path(path_type=Path))
-@click.option("-f", "--format", "format_", type=click.Choice(FORMATS), default="qdpx",
-              show_default=True,
-              help="qdpx: the project (sources, coding, cases); qdc: the codebook only.")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="File to write. Default: OUTDIR/project.qdpx or OUTDIR/codebook.qdc.")
+@click.option(
+    "-f",
+    "--format",
+    "format_",
+    type=click.Choice(FORMATS),
+    default="qdpx",
+    show_default=True,
+    help="qdpx: the project (sources, coding, cases); qdc: the codebook only.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="File to write. Default: OUTDIR/project.qdpx or OUTDIR/codebook.qdc.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing file.")
 @library_errors
 def export(outdir: Path, format_: ExportFormat, output: Path | None, force: bool) -> None:
@@ -51,31 +68,54 @@ def export(outdir: Path, format_: ExportFormat, output: Path | None, force: bool
     if summary.format == "qdc":
         detail = f"{summary.codes} codes"
     else:
-        detail = (f"{summary.sources} sources, {summary.codes} codes, "
-                  f"{summary.selections} selections, {summary.codings} codings, "
-                  f"{summary.cases} cases")
+        detail = (
+            f"{summary.sources} sources, {summary.codes} codes, "
+            f"{summary.selections} selections, {summary.codings} codings, "
+            f"{summary.cases} cases"
+        )
     click.echo(f"Wrote {summary.path} ({detail})")
 
 
 @click.command("import")
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("-o", "--outdir", type=click.Path(path_type=Path), required=True,
-              help="Directory for codebook.yaml, sources/ and codings.csv.")
-@click.option("--positions", type=click.Choice(POSITIONS), default="auto", show_default=True,
-              help="How the file counts selection positions: Unicode code points (the "
-                   "standard), UTF-16 units (NVivo, QualCoder) or UTF-8 bytes (Taguette), on "
-                   "the text as stored or, with -lf, with CRLF counted as one. auto: decided "
-                   "per source by where the selections fall; ambiguous cases are warned.")
-@click.option("--coder", default=None, metavar="NAME",
-              help="Coder of every coding, e.g. the reviewer of a project healcode exported "
-                   "(it mixes kept healcode codings and the reviewer's). Default: the user "
-                   "who made each coding.")
-@click.option("--no-bom", is_flag=True,
-              help="Write codings.csv as plain UTF-8 (default: with a BOM for Excel).")
+@click.option(
+    "-o",
+    "--outdir",
+    type=click.Path(path_type=Path),
+    required=True,
+    help="Directory for codebook.yaml, sources/ and codings.csv.",
+)
+@click.option(
+    "--positions",
+    type=click.Choice(POSITIONS),
+    default="auto",
+    show_default=True,
+    help="How the file counts selection positions: Unicode code points (the "
+    "standard), UTF-16 units (NVivo, QualCoder) or UTF-8 bytes (Taguette), on "
+    "the text as stored or, with -lf, with CRLF counted as one. auto: decided "
+    "per source by where the selections fall; ambiguous cases are warned.",
+)
+@click.option(
+    "--coder",
+    default=None,
+    metavar="NAME",
+    help="Coder of every coding, e.g. the reviewer of a project healcode exported "
+    "(it mixes kept healcode codings and the reviewer's). Default: the user "
+    "who made each coding.",
+)
+@click.option(
+    "--no-bom",
+    is_flag=True,
+    help="Write codings.csv as plain UTF-8 (default: with a BOM for Excel).",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output directory.")
 @library_errors
 def import_exchange(
-    file: Path, outdir: Path, positions: PositionChoice, coder: str | None, no_bom: bool,
+    file: Path,
+    outdir: Path,
+    positions: PositionChoice,
+    coder: str | None,
+    no_bom: bool,
     force: bool,
 ) -> None:
     """Import a REFI-QDA project (.qdpx) or codebook (.qdc) from another QDA program.
@@ -95,8 +135,9 @@ def import_exchange(
     from healcode.refi.importing import RECORD_NAME, positions_report
     from healcode.refi.importing import import_exchange as run_import
 
-    summary = run_import(file, outdir, force=force, positions=positions,
-                         coder=coder, bom=not no_bom)
+    summary = run_import(
+        file, outdir, force=force, positions=positions, coder=coder, bom=not no_bom
+    )
     err = stderr_console()
     for warning in summary.warnings:
         err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
@@ -106,7 +147,9 @@ def import_exchange(
         click.echo(line)
     written = ["codebook.yaml"] if summary.codes else []
     if summary.kind == "project":
-        written += [f"sources/ ({summary.sources} texts)",
-                    f"codings.csv ({summary.codings} codings)"]
+        written += [
+            f"sources/ ({summary.sources} texts)",
+            f"codings.csv ({summary.codings} codings)",
+        ]
     written.append(RECORD_NAME)
     click.echo(f"Wrote {summary.outdir}/: {summary.codes} codes; " + ", ".join(written))

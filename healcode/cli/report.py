@@ -11,15 +11,30 @@ from healcode.report.charts import CHART_FORMATS, ChartFormat
 
 
 @click.command()
-@click.argument("outdir", type=click.Path(path_type=Path), default=Path("healcode-out"),
-                required=False)
-@click.option("--charts", "charts", multiple=True, type=click.Choice(CHART_FORMATS),
-              help="Also write the charts to OUTDIR/charts/ (PNG at 300 dpi; repeatable).")
-@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
-              help="The codebook the run used, if it has moved (checked by SHA-256). "
-                   "Default: the path in manifest.json.")
-@click.option("--font", default=None, metavar="FILE|FAMILY",
-              help="Font with Chinese characters for the chart files. Default: one installed.")
+@click.argument(
+    "outdir", type=click.Path(path_type=Path), default=Path("healcode-out"), required=False
+)
+@click.option(
+    "--charts",
+    "charts",
+    multiple=True,
+    type=click.Choice(CHART_FORMATS),
+    help="Also write the charts to OUTDIR/charts/ (PNG at 300 dpi; repeatable).",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The codebook the run used, if it has moved (checked by SHA-256). "
+    "Default: the path in manifest.json.",
+)
+@click.option(
+    "--font",
+    default=None,
+    metavar="FILE|FAMILY",
+    help="Font with Chinese characters for the chart files. Default: one installed.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing report.html and chart files.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @library_errors
@@ -54,6 +69,10 @@ def report(
         size = main.stat().st_size / 1_000_000
         out.print(f"Wrote {main} ({size:.1f} MB)", markup=False, highlight=False, soft_wrap=True)
         if rest:
-            out.print(f"Wrote {len(rest)} chart files to {rest[0].parent}/: "
-                      + ", ".join(p.name for p in rest), markup=False, highlight=False,
-                      soft_wrap=True)
+            out.print(
+                f"Wrote {len(rest)} chart files to {rest[0].parent}/: "
+                + ", ".join(p.name for p in rest),
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
+            )

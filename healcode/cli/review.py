@@ -12,21 +12,43 @@ DEFAULT_PORT = 8765  # healcode.review.server.DEFAULT_PORT, without importing it
 
 
 @click.command()
-@click.argument("run", type=click.Path(path_type=Path), default=Path("healcode-out"),
-                required=False)
-@click.option("--reviewer", default=None, metavar="NAME",
-              help="Who is reviewing. Needed once per run; remembered in RUN/review.sqlite.")
-@click.option("--port", type=click.IntRange(0, 65535), default=DEFAULT_PORT, show_default=True,
-              help="Port of the local server (0: any free port).")
-@click.option("--host", default=None, metavar="ADDRESS",
-              help="Listen on this address instead of 127.0.0.1. Anyone who can reach it can "
-                   "read the transcripts: use only on a network you trust.")
+@click.argument(
+    "run", type=click.Path(path_type=Path), default=Path("healcode-out"), required=False
+)
+@click.option(
+    "--reviewer",
+    default=None,
+    metavar="NAME",
+    help="Who is reviewing. Needed once per run; remembered in RUN/review.sqlite.",
+)
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=DEFAULT_PORT,
+    show_default=True,
+    help="Port of the local server (0: any free port).",
+)
+@click.option(
+    "--host",
+    default=None,
+    metavar="ADDRESS",
+    help="Listen on this address instead of 127.0.0.1. Anyone who can reach it can "
+    "read the transcripts: use only on a network you trust.",
+)
 @click.option("--no-browser", is_flag=True, help="Do not open the page in a browser.")
-@click.option("--export", "export", type=click.Path(path_type=Path), default=None,
-              metavar="CODINGS.csv",
-              help="Write the reviewed codings to this file and exit (no server).")
-@click.option("--include-unreviewed", is_flag=True,
-              help="With --export: also write units not reviewed, with the run's codings.")
+@click.option(
+    "--export",
+    "export",
+    type=click.Path(path_type=Path),
+    default=None,
+    metavar="CODINGS.csv",
+    help="Write the reviewed codings to this file and exit (no server).",
+)
+@click.option(
+    "--include-unreviewed",
+    is_flag=True,
+    help="With --export: also write units not reviewed, with the run's codings.",
+)
 @click.option("--force", is_flag=True, help="With --export: replace an existing file.")
 @click.option("-q", "--quiet", is_flag=True, help="Print nothing but errors.")
 @library_errors
@@ -66,22 +88,39 @@ def review(
 
 
 def _export(
-    run: Path, output: Path, reviewer: str | None, include_unreviewed: bool, force: bool,
+    run: Path,
+    output: Path,
+    reviewer: str | None,
+    include_unreviewed: bool,
+    force: bool,
     quiet: bool,
 ) -> None:
     from healcode.review import export_codings, read_review_run
 
-    result = export_codings(read_review_run(run), output, reviewer=reviewer,
-                            include_unreviewed=include_unreviewed, force=force)
+    result = export_codings(
+        read_review_run(run),
+        output,
+        reviewer=reviewer,
+        include_unreviewed=include_unreviewed,
+        force=force,
+    )
     if not quiet:
         stdout_console().print(
             f"Wrote {result.path}: {result.units} units ({result.rows} rows) reviewed by "
-            f"{', '.join(result.reviewers)}", markup=False, highlight=False, soft_wrap=True,
+            f"{', '.join(result.reviewers)}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
         )
 
 
 def _serve(
-    run: Path, reviewer: str | None, port: int, host: str | None, no_browser: bool, quiet: bool,
+    run: Path,
+    reviewer: str | None,
+    port: int,
+    host: str | None,
+    no_browser: bool,
+    quiet: bool,
 ) -> None:
     from healcode.review.app import create_app, open_session
     from healcode.review.server import (
@@ -101,7 +140,9 @@ def _serve(
             err.print(
                 f"warning: listening on {address}: anyone who can reach this address can read "
                 "the transcripts and change the review. Use it only on a network you trust.",
-                markup=False, highlight=False, soft_wrap=True,
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
         sock = bind(address, port)
         url = url_of(sock, address)
@@ -112,7 +153,10 @@ def _serve(
             stdout_console().print(
                 f"Reviewing {run} as {session.reviewer}: {url}\n"
                 f"Decisions are saved in {session.store.path} as you make them. "
-                "Stop with Ctrl-C.", markup=False, highlight=False, soft_wrap=True,
+                "Stop with Ctrl-C.",
+                markup=False,
+                highlight=False,
+                soft_wrap=True,
             )
         if not no_browser:
             _open_when_ready(server, url)
@@ -123,9 +167,13 @@ def _serve(
     finally:
         session.store.close()
     if not quiet:
-        stdout_console().print(f"Stopped. The review is in {session.store.path}; export it with "
-                               f"healcode review {run} --export CODINGS.csv",
-                               markup=False, highlight=False, soft_wrap=True)
+        stdout_console().print(
+            f"Stopped. The review is in {session.store.path}; export it with "
+            f"healcode review {run} --export CODINGS.csv",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
 
 
 def _open_when_ready(server, url: str) -> None:  # server: healcode.review.server.ReviewServer

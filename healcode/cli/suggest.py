@@ -20,23 +20,62 @@ CORRECTIONS: tuple[Correction, ...] = ("none", "yates", "williams")
 
 @click.command()
 @click.argument("outdir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--code", "code_path", required=True, metavar="PATH",
-              help="The code (theme/code) or theme whose units are the target.")
-@click.option("--measure", type=click.Choice(MEASURES), default="g2", show_default=True,
-              help="Log-likelihood G2 or chi-square.")
-@click.option("--correction", type=click.Choice(CORRECTIONS), default=None,
-              help="Default: williams for g2, yates for chi2 (as quanteda).")
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
-              help="How many candidates to list.")
-@click.option("--min-count", type=click.IntRange(min=1), default=3, show_default=True,
-              help="Least number of uses in the code's units.")
-@click.option("-c", "--codebook", type=click.Path(exists=True, path_type=Path), default=None,
-              help="Codebook to compare with. Default: the one the run used (manifest.json).")
-@click.option("--stopwords", "stopwords_file", type=click.Path(exists=True, path_type=Path),
-              default=None, help="Your own stop-word list (UTF-8, one word per line).")
+@click.option(
+    "--code",
+    "code_path",
+    required=True,
+    metavar="PATH",
+    help="The code (theme/code) or theme whose units are the target.",
+)
+@click.option(
+    "--measure",
+    type=click.Choice(MEASURES),
+    default="g2",
+    show_default=True,
+    help="Log-likelihood G2 or chi-square.",
+)
+@click.option(
+    "--correction",
+    type=click.Choice(CORRECTIONS),
+    default=None,
+    help="Default: williams for g2, yates for chi2 (as quanteda).",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=20,
+    show_default=True,
+    help="How many candidates to list.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=3,
+    show_default=True,
+    help="Least number of uses in the code's units.",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Codebook to compare with. Default: the one the run used (manifest.json).",
+)
+@click.option(
+    "--stopwords",
+    "stopwords_file",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Your own stop-word list (UTF-8, one word per line).",
+)
 @click.option("--no-stopwords", is_flag=True, help="Keep every word (no stop-word list).")
-@click.option("-o", "--output", type=click.Path(path_type=Path), default=None,
-              help="Write the candidates to this CSV instead of printing them.")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the candidates to this CSV instead of printing them.",
+)
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @click.option("--no-bom", is_flag=True, help="Write the CSV as plain UTF-8 (default: with a BOM).")
 @scope_options("compared (within what the run coded)", roles="all")
@@ -87,23 +126,53 @@ def suggest(
         check_writable_file(output, force=force, inputs=sources)
     stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     result = suggest_terms(
-        outdir, code_path, measure=measure, correction=correction,
-        top=top, min_count=min_count, codebook_path=codebook, stopwords=stopwords,
+        outdir,
+        code_path,
+        measure=measure,
+        correction=correction,
+        top=top,
+        min_count=min_count,
+        codebook_path=codebook,
+        stopwords=stopwords,
         scope=scope,
     )
     err = stderr_console()
     for note in result.notes:
         err.print(f"note: {note}", markup=False, soft_wrap=True)
     score = "G2" if result.measure == "g2" else "chi2"
-    header = ["word", score, "p", "target", "reference", "units", "matched", "other_codes",
-              "example_document", "example_unit", "example"]
+    header = [
+        "word",
+        score,
+        "p",
+        "target",
+        "reference",
+        "units",
+        "matched",
+        "other_codes",
+        "example_document",
+        "example_unit",
+        "example",
+    ]
     rows = [
-        [s.word, f"{s.score:.4f}", f"{s.p:.4g}", s.target, s.reference, s.units, s.matched,
-         "; ".join(s.other_codes), s.example_document, s.example_unit, s.example]
+        [
+            s.word,
+            f"{s.score:.4f}",
+            f"{s.p:.4g}",
+            s.target,
+            s.reference,
+            s.units,
+            s.matched,
+            "; ".join(s.other_codes),
+            s.example_document,
+            s.example_unit,
+            s.example,
+        ]
         for s in result.suggestions
     ]
-    summary = (f"{result.code}: {result.target_units} coded units vs {result.reference_units} "
-               f"other in-scope units; {score} with {result.correction} correction")
+    summary = (
+        f"{result.code}: {result.target_units} coded units vs {result.reference_units} "
+        f"other in-scope units; {score} with {result.correction} correction"
+    )
     if output is not None:
         from healcode.words import write_rows_csv
 

@@ -23,19 +23,45 @@ TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not give
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option("--by", default=None, metavar="GROUP",
-              help="Count per document, per speaker, or per value of a metadata column.")
-@click.option("--top", type=click.IntRange(min=1), default=None,
-              help=f"Rows per group. Default: all with -o, {TERMINAL_TOP} on the terminal.")
-@click.option("--min-count", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Leave out words used fewer times (within their group).")
-@click.option("--stopwords", "stopwords_file", type=click.Path(exists=True, path_type=Path),
-              default=None, help="Your own stop-word list (UTF-8, one word per line).")
+@click.option(
+    "--by",
+    default=None,
+    metavar="GROUP",
+    help="Count per document, per speaker, or per value of a metadata column.",
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    default=None,
+    help=f"Rows per group. Default: all with -o, {TERMINAL_TOP} on the terminal.",
+)
+@click.option(
+    "--min-count",
+    type=click.IntRange(min=1),
+    default=1,
+    show_default=True,
+    help="Leave out words used fewer times (within their group).",
+)
+@click.option(
+    "--stopwords",
+    "stopwords_file",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="Your own stop-word list (UTF-8, one word per line).",
+)
 @click.option("--no-stopwords", is_flag=True, help="Keep every word (no stop-word list).")
-@click.option("--keep-notes", is_flag=True,
-              help="Also count words in transcriber's notes such as （笑） or （停顿）.")
-@click.option("-c", "--codebook", type=click.Path(path_type=Path), default=None,
-              help="Codebook whose terms are added to the dictionary. Default: the bundled one.")
+@click.option(
+    "--keep-notes",
+    is_flag=True,
+    help="Also count words in transcriber's notes such as （笑） or （停顿）.",
+)
+@click.option(
+    "-c",
+    "--codebook",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Codebook whose terms are added to the dictionary. Default: the bundled one.",
+)
 @input_options("counted")
 @csv_output_options("the word list")
 @library_errors
@@ -81,12 +107,19 @@ def words(
     book = codebook_or_bundled(codebook)
     warnings: list[str] = []
     passages = read_passages(
-        inputs.corpus(sources, strict=True), book, scope=inputs.scope(),
-        segmenter=inputs.segmenter, warnings=warnings,
+        inputs.corpus(sources, strict=True),
+        book,
+        scope=inputs.scope(),
+        segmenter=inputs.segmenter,
+        warnings=warnings,
     )
     limit = top if top is not None or output is not None else TERMINAL_TOP
     rows = word_frequencies(
-        passages, by=by, stopwords=stopwords, keep_notes=keep_notes, top=limit,
+        passages,
+        by=by,
+        stopwords=stopwords,
+        keep_notes=keep_notes,
+        top=limit,
         min_count=min_count,
     )
     print_warnings(stderr_console(), warnings)
@@ -94,8 +127,7 @@ def words(
     if by is not None:
         header.insert(0, "group")
     table = [
-        ([r.group] if by is not None else []) + [r.word, r.count, r.rank, r.documents]
-        for r in rows
+        ([r.group] if by is not None else []) + [r.word, r.count, r.rank, r.documents] for r in rows
     ]
     if output is not None:
         from healcode.words import write_rows_csv
@@ -113,8 +145,10 @@ def _print(header: list[str], rows: list[list[object]], by: str | None) -> None:
     table = Table(title=title)
     for column in header:
         numeric = column in ("count", "rank", "documents")
-        table.add_column(by if column == "group" and by is not None else column,
-                         justify="right" if numeric else "left")
+        table.add_column(
+            by if column == "group" and by is not None else column,
+            justify="right" if numeric else "left",
+        )
     for row in rows:
         table.add_row(*(str(v) for v in row))
     stdout_console().print(table)

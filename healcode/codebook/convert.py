@@ -30,7 +30,10 @@ from healcode.errors import CodebookError
 
 SourceFormat = Literal["yaml", "liwc", "wordstat"]
 FORMAT_BY_SUFFIX: dict[str, SourceFormat] = {
-    ".yml": "yaml", ".yaml": "yaml", ".dic": "liwc", ".cat": "wordstat",
+    ".yml": "yaml",
+    ".yaml": "yaml",
+    ".dic": "liwc",
+    ".cat": "wordstat",
 }
 _WEIGHT = re.compile(r"^(?P<entry>.*?)\s*\((?P<weight>[-+]?\d+(?:\.\d+)?)\)\s*$")
 _ID_CHARS = re.compile(r"[^a-z0-9]+")
@@ -90,8 +93,9 @@ def convert_dictionary(
     categories = reader(text, str(path), skipped)
     if not categories:
         raise CodebookError(f"{path}: no categories found; is it a {fmt} dictionary?")
-    themes = [_theme(category, f"theme_{i}", skipped) for i, category in
-              enumerate(categories, start=1)]
+    themes = [
+        _theme(category, f"theme_{i}", skipped) for i, category in enumerate(categories, start=1)
+    ]
     _unique_ids(themes)
     language = language or detect_language(categories)
     document: dict[str, Any] = {
@@ -108,7 +112,9 @@ def convert_dictionary(
     codes = [c for t in themes for c in t.get("codes", [])]
     nodes = [*themes, *codes]
     return Conversion(
-        out, len(themes), len(codes),
+        out,
+        len(themes),
+        len(codes),
         sum(len(n.get("terms", [])) for n in nodes),
         sum(len(n.get("patterns", [])) for n in nodes),
         skipped,
@@ -257,8 +263,13 @@ def glob_to_pattern(term: str) -> str:
 def _is_prefix_wildcard(entry: str) -> bool:
     """One * at the end of a word, no other glob: hope*, 期待*, support group*."""
     prefix = entry[:-1]
-    return (entry.endswith("*") and "*" not in prefix and "?" not in prefix
-            and bool(prefix) and not prefix[-1].isspace())
+    return (
+        entry.endswith("*")
+        and "*" not in prefix
+        and "?" not in prefix
+        and bool(prefix)
+        and not prefix[-1].isspace()
+    )
 
 
 def _is_latin(char: str) -> bool:

@@ -283,8 +283,7 @@ class _Builder:
     def _key(self, node: yaml.Node, loc: Location, line: int) -> Any:
         if not isinstance(node, yaml.ScalarNode):
             raise CodebookError(
-                f"{self.name}:{line} {_dotted(loc)}: a key must be a word, not a list or "
-                "mapping"
+                f"{self.name}:{line} {_dotted(loc)}: a key must be a word, not a list or mapping"
             )
         return self._scalar(node, ())
 

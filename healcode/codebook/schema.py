@@ -15,10 +15,34 @@ DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "不再", "毫�
 # English: n't is the token the segmenter splits off didn't, can't, won't ...; the forms
 # without an apostrophe are how chat and quick transcripts write them.
 ENGLISH_NEGATORS = (
-    "not", "no", "never", "nothing", "nobody", "none", "neither", "nor", "nowhere",
-    "without", "cannot", "n't", "dont", "didnt", "doesnt", "isnt", "wasnt", "arent",
-    "werent", "cant", "couldnt", "wont", "wouldnt", "shouldnt", "havent", "hasnt",
-    "hadnt", "aint",
+    "not",
+    "no",
+    "never",
+    "nothing",
+    "nobody",
+    "none",
+    "neither",
+    "nor",
+    "nowhere",
+    "without",
+    "cannot",
+    "n't",
+    "dont",
+    "didnt",
+    "doesnt",
+    "isnt",
+    "wasnt",
+    "arent",
+    "werent",
+    "cant",
+    "couldnt",
+    "wont",
+    "wouldnt",
+    "shouldnt",
+    "havent",
+    "hasnt",
+    "hadnt",
+    "aint",
 )
 NEGATORS_BY_LANGUAGE: dict[str, tuple[str, ...]] = {"zh": DEFAULT_NEGATORS, "en": ENGLISH_NEGATORS}
 SNAKE_CASE = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -107,9 +131,11 @@ class _Node(BaseModel):
             if matches_no_text(pattern):
                 raise ValueError(f"regular expression {pattern!r} {ZERO_WIDTH}")
             if compiled.fullmatch("") is not None or compiled.search("") is not None:
-                raise ValueError(f"regular expression {pattern!r} can match the empty string "
-                                 "(e.g. a trailing ? or *); make at least one character "
-                                 "required")
+                raise ValueError(
+                    f"regular expression {pattern!r} can match the empty string "
+                    "(e.g. a trailing ? or *); make at least one character "
+                    "required"
+                )
         return values
 
 
@@ -181,8 +207,15 @@ class Codebook(BaseModel):
             for node, path in nodes:
                 if node.terms or node.patterns:
                     rules.append(
-                        Rule(path, theme.id, node.label, tuple(node.terms), tuple(node.patterns),
-                             tuple(node.exclude), node.negation)
+                        Rule(
+                            path,
+                            theme.id,
+                            node.label,
+                            tuple(node.terms),
+                            tuple(node.patterns),
+                            tuple(node.exclude),
+                            node.negation,
+                        )
                     )
         return rules
 

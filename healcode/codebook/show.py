@@ -36,8 +36,14 @@ class AppendixRow:
     exclude: tuple[str, ...]
 
     def cells(self) -> tuple[str, str, str, str, str, str]:
-        return (self.theme, self.code, self.definition, self.when_to_use,
-                self.when_not_to_use, self.example)
+        return (
+            self.theme,
+            self.code,
+            self.definition,
+            self.when_to_use,
+            self.when_not_to_use,
+            self.example,
+        )
 
 
 def _label(node: Theme | Code) -> str:
@@ -50,12 +56,19 @@ def appendix_rows(codebook: Codebook) -> list[AppendixRow]:
         nodes: tuple[Theme | Code, ...] = (theme, *theme.codes)
         for node in nodes:
             is_theme = node is theme
-            rows.append(AppendixRow(
-                _label(theme) if is_theme else "", "" if is_theme else _label(node),
-                _flat(node.definition), _flat(node.when_to_use), _flat(node.when_not_to_use),
-                _flat(node.example), tuple(node.terms), tuple(node.patterns),
-                tuple(node.exclude),
-            ))
+            rows.append(
+                AppendixRow(
+                    _label(theme) if is_theme else "",
+                    "" if is_theme else _label(node),
+                    _flat(node.definition),
+                    _flat(node.when_to_use),
+                    _flat(node.when_not_to_use),
+                    _flat(node.example),
+                    tuple(node.terms),
+                    tuple(node.patterns),
+                    tuple(node.exclude),
+                )
+            )
     return rows
 
 
@@ -81,20 +94,33 @@ def render_markdown(codebook: Codebook) -> str:
     for row in appendix_rows(codebook):
         terms = "、".join(cell(t) for t in row.terms)
         if row.patterns:
-            terms += ("; " if terms else "") + "patterns: " + ", ".join(
-                code_span(p) for p in row.patterns)
+            terms += (
+                ("; " if terms else "")
+                + "patterns: "
+                + ", ".join(code_span(p) for p in row.patterns)
+            )
         if row.exclude:
-            terms += ("; " if terms else "") + "except in units with: " + "、".join(
-                cell(e) for e in row.exclude)
+            terms += (
+                ("; " if terms else "")
+                + "except in units with: "
+                + "、".join(cell(e) for e in row.exclude)
+            )
         title = [f"**{cell(row.theme)}**" if row.theme else "", cell(row.code)]
-        lines.append("| " + " | ".join([*title, *(cell(c) for c in row.cells()[2:]), terms])
-                     + " |")
+        lines.append("| " + " | ".join([*title, *(cell(c) for c in row.cells()[2:]), terms]) + " |")
     return "\n".join(lines) + "\n"
 
 
 _LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
 }
 
 
@@ -112,18 +138,31 @@ def render_latex(codebook: Codebook) -> str:
         "% for Chinese, XeLaTeX with \\usepackage{ctex} (or xeCJK); landscape pages suit it.",
         f"\\begin{{longtable}}{{{spec}}}",
         f"\\caption{{{_latex(codebook.name)}}}\\\\",
-        r"\hline", head, r"\hline", r"\endfirsthead",
-        r"\hline", head, r"\hline", r"\endhead",
-        r"\hline", r"\endfoot",
+        r"\hline",
+        head,
+        r"\hline",
+        r"\endfirsthead",
+        r"\hline",
+        head,
+        r"\hline",
+        r"\endhead",
+        r"\hline",
+        r"\endfoot",
     ]
     for row in appendix_rows(codebook):
         terms = "、".join(_latex(t) for t in row.terms)
         if row.patterns:
-            terms += ("; " if terms else "") + "patterns: " + ", ".join(
-                f"\\texttt{{{_latex(p)}}}" for p in row.patterns)
+            terms += (
+                ("; " if terms else "")
+                + "patterns: "
+                + ", ".join(f"\\texttt{{{_latex(p)}}}" for p in row.patterns)
+            )
         if row.exclude:
-            terms += ("; " if terms else "") + "except in units with: " + "、".join(
-                _latex(e) for e in row.exclude)
+            terms += (
+                ("; " if terms else "")
+                + "except in units with: "
+                + "、".join(_latex(e) for e in row.exclude)
+            )
         theme = f"\\textbf{{{_latex(row.theme)}}}" if row.theme else ""
         cells = [theme, *(_latex(c) for c in row.cells()[1:]), terms]
         lines.append(" & ".join(cells) + r" \\")

@@ -73,8 +73,8 @@ class Corpus:
             self.inputs.append(
                 InputFile(
                     str(source.path.resolve()),
-                    roots.get(source.root) or roots.setdefault(source.root,
-                                                               str(source.root.resolve())),
+                    roots.get(source.root)
+                    or roots.setdefault(source.root, str(source.root.resolve())),
                     documents[0].sha256 if documents else "",
                     documents[0].encoding if documents else "",
                     tuple(d.id for d in documents),
@@ -104,8 +104,15 @@ class Corpus:
         if not extra:
             return document
         meta = {**document.meta, **extra}
-        return Document(document.id, document.text, document.source, document.encoding,
-                        document.sha256, meta, document.turns)
+        return Document(
+            document.id,
+            document.text,
+            document.source,
+            document.encoding,
+            document.sha256,
+            meta,
+            document.turns,
+        )
 
 
 def load_corpus(

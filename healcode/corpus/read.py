@@ -97,8 +97,11 @@ def read_source(
     digest = hashlib.sha256(data).hexdigest()
     name = str(source.path)
     if suffix in TABLE_SUFFIXES:
-        return list(_table_documents(data, source, digest, encoding, id_column,
-                                     tuple(text_columns), warnings))
+        return list(
+            _table_documents(
+                data, source, digest, encoding, id_column, tuple(text_columns), warnings
+            )
+        )
     if suffix == ".docx":
         text, used = _docx_text(data, name), "docx"
     elif suffix in TEXT_SUFFIXES:
@@ -127,8 +130,7 @@ def _check_name(source: Source) -> None:
         ) from None
     if any(ord(char) < 32 or ord(char) == 127 for char in source.id):
         raise CorpusError(
-            f"{shown}: the file name holds a control character (a line break or tab); "
-            "rename it"
+            f"{shown}: the file name holds a control character (a line break or tab); rename it"
         )
 
 
@@ -163,9 +165,7 @@ def _table_documents(
         )
     for column in (*text_columns, *([id_column] if id_column else [])):
         if column not in header:
-            raise CorpusError(
-                f"{name}: no column {column!r}; its columns are: {', '.join(header)}"
-            )
+            raise CorpusError(f"{name}: no column {column!r}; its columns are: {', '.join(header)}")
     meta_columns = [c for c in header if c not in text_columns and c != id_column]
     for number, row in enumerate(rows, start=2):  # row 1 is the header
         doc_id = row[id_column].strip() if id_column else f"{source.id}/{number - 1}"
@@ -186,12 +186,16 @@ def _table_documents(
         if not parts:
             continue  # a respondent who answered nothing has nothing to code
         meta = {c: row[c] for c in meta_columns}
-        yield Document(doc_id, "\n\n".join(parts), f"{name}:{number}", used, digest, meta,
-                       tuple(turns))
+        yield Document(
+            doc_id, "\n\n".join(parts), f"{name}:{number}", used, digest, meta, tuple(turns)
+        )
 
 
 def read_table(
-    data: bytes, source: str, *, encoding: str | None = None,
+    data: bytes,
+    source: str,
+    *,
+    encoding: str | None = None,
     warnings: list[str] | None = None,
 ) -> tuple[list[str], list[dict[str, str]], str]:
     """Header, rows (all values as strings) and encoding of a .csv or .xlsx file."""
@@ -229,7 +233,8 @@ def _rows_from_records(
     # A cell's line breaks become LF as in transcripts (an Excel cell may hold CR).
     records = [
         [cell.replace("\r\n", "\n").replace("\r", "\n") for cell in r]
-        for r in records if any(cell.strip() for cell in r)
+        for r in records
+        if any(cell.strip() for cell in r)
     ]
     if not records:
         raise CorpusError(f"{source}: the table is empty")

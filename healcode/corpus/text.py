@@ -33,10 +33,17 @@ from healcode.errors import CorpusError
 # Each entry is a family: its first codec that decodes the bytes is the candidate.
 # (UTF-16 without a byte-order mark is found by its NUL bytes before this is reached.)
 LEGACY_ENCODINGS: tuple[tuple[str, ...], ...] = (
-    ("gb18030",), ("big5", "cp950", "big5hkscs"), ("cp1252",),
+    ("gb18030",),
+    ("big5", "cp950", "big5hkscs"),
+    ("cp1252",),
 )
-_NAMES = {"gb18030": "GB18030", "big5": "Big5", "cp950": "CP950 (Big5)",
-          "big5hkscs": "Big5-HKSCS", "cp1252": "Windows-1252"}
+_NAMES = {
+    "gb18030": "GB18030",
+    "big5": "Big5",
+    "cp950": "CP950 (Big5)",
+    "big5hkscs": "Big5-HKSCS",
+    "cp1252": "Windows-1252",
+}
 
 # A decoding is convincing when at least this share of its characters (beyond ASCII)
 # are common ones, ...
@@ -65,7 +72,10 @@ class Plausibility:
 
 
 def decode_bytes(
-    data: bytes, source: str, *, encoding: str | None = None,
+    data: bytes,
+    source: str,
+    *,
+    encoding: str | None = None,
     warnings: list[str] | None = None,
 ) -> tuple[str, str]:
     """Return (normalised text, encoding name) of a file's bytes, or raise CorpusError.
@@ -113,13 +123,18 @@ def normalise_text(text: str) -> str:
 
 
 def _is_han(code: int) -> bool:
-    return (0x4E00 <= code <= 0x9FFF or 0x3400 <= code <= 0x4DBF or 0xF900 <= code <= 0xFAFF
-            or 0x20000 <= code <= 0x3FFFF)
+    return (
+        0x4E00 <= code <= 0x9FFF
+        or 0x3400 <= code <= 0x4DBF
+        or 0xF900 <= code <= 0xFAFF
+        or 0x20000 <= code <= 0x3FFFF
+    )
 
 
 # Characters of written Cantonese (Hong Kong transcripts) outside both first levels.
-_CANTONESE = frozenset("佢哋嘅嘢咗冇嚟喺噉咁啲乜睇諗攞俾畀搵揾咪嗰呢咩"
-                       "嘞喇囉㗎噃吖啩嘛唔啱晒嗮冧嘥郁仲揸瞓嬲靚餸")
+_CANTONESE = frozenset(
+    "佢哋嘅嘢咗冇嚟喺噉咁啲乜睇諗攞俾畀搵揾咪嗰呢咩嘞喇囉㗎噃吖啩嘛唔啱晒嗮冧嘥郁仲揸瞓嬲靚餸"
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -154,8 +169,12 @@ def _weight(char: str) -> float | None:
         return -1.0
     if _is_han(code):
         return 1.0 if _common_han(char) else 0.0
-    if 0x3000 <= code <= 0x303F or 0xFF01 <= code <= 0xFF64 or 0x2010 <= code <= 0x205E \
-            or code == 0xA0:
+    if (
+        0x3000 <= code <= 0x303F
+        or 0xFF01 <= code <= 0xFF64
+        or 0x2010 <= code <= 0x205E
+        or code == 0xA0
+    ):
         return 1.0  # CJK and general punctuation, full-width forms, no-break space
     if 0xC0 <= code <= 0x17F and category[0] == "L":
         return _LATIN
@@ -210,7 +229,7 @@ def _sample(text: str) -> str:
     if len(text) <= 2 * _SAMPLE:
         return text
     middle = len(text) // 2
-    return text[:_SAMPLE] + "\n" + text[middle:middle + _SAMPLE]
+    return text[:_SAMPLE] + "\n" + text[middle : middle + _SAMPLE]
 
 
 def _try(data: bytes, codecs_: tuple[str, ...]) -> _Candidate | None:
@@ -225,14 +244,19 @@ def _try(data: bytes, codecs_: tuple[str, ...]) -> _Candidate | None:
 
 def _utf16_with_bom(data: bytes, source: str) -> str:
     candidate = _try(data, ("utf-16",))
-    if candidate is not None and candidate.found.garbage <= GARBAGE \
-            and (candidate.found.common >= 0.3 or candidate.found.chars == 0):
+    if (
+        candidate is not None
+        and candidate.found.garbage <= GARBAGE
+        and (candidate.found.common >= 0.3 or candidate.found.chars == 0)
+    ):
         return _nonempty(normalise_text(candidate.text), source)
     if candidate is None:
         why = "its bytes do not decode as UTF-16"
     else:
-        why = (f"as UTF-16, {candidate.found.garbage:.0%} of it would be unassigned, "
-               "private-use or control characters")
+        why = (
+            f"as UTF-16, {candidate.found.garbage:.0%} of it would be unassigned, "
+            "private-use or control characters"
+        )
     mark = " ".join(f"{b:02X}" for b in data[:2])
     raise CorpusError(
         f"{source}: starts with the UTF-16 byte-order mark {mark} but is not UTF-16 text "
@@ -247,15 +271,17 @@ def _with_nul_bytes(data: bytes, source: str) -> tuple[str, str]:
         for codec in ("utf-16-le", "utf-16-be"):
             candidate = _try(data, (codec,))
             # Stricter than for files without NUL bytes: binary data is full of them.
-            if candidate and candidate.found.garbage <= 0.01 \
-                    and candidate.found.common >= CONVINCING \
-                    and (best is None or candidate.found.score > best.found.score):
+            if (
+                candidate
+                and candidate.found.garbage <= 0.01
+                and candidate.found.common >= CONVINCING
+                and (best is None or candidate.found.score > best.found.score)
+            ):
                 best = candidate
     if best is not None:
         return _nonempty(normalise_text(best.text), source), best.codec
     raise CorpusError(
-        f"{source}: looks like a binary file (it contains NUL bytes), not text; "
-        f"{_what_it_is(data)}"
+        f"{source}: looks like a binary file (it contains NUL bytes), not text; {_what_it_is(data)}"
     )
 
 
@@ -265,14 +291,18 @@ def _legacy(
     candidates = [c for family in LEGACY_ENCODINGS if (c := _try(data, family)) is not None]
     guess = _detector_guess(data)
     extra = None
-    if guess and all(c.found.score < CONVINCING for c in candidates) \
-            and all(codecs.lookup(c.codec).name != codecs.lookup(guess).name for c in candidates):
+    if (
+        guess
+        and all(c.found.score < CONVINCING for c in candidates)
+        and all(codecs.lookup(c.codec).name != codecs.lookup(guess).name for c in candidates)
+    ):
         extra = _try(data, (guess,))
         if extra is not None:
             candidates.append(extra)
     ranked = sorted(candidates, key=lambda c: -c.found.score)  # stable: ties keep the order
     hint = "--encoding (e.g. --encoding big5)" + (
-        f"; charset-normalizer guesses {guess}" if guess else "")
+        f"; charset-normalizer guesses {guess}" if guess else ""
+    )
     if not ranked:
         raise CorpusError(
             f"{source}: cannot be decoded: it is not UTF-8 (byte {utf8_error}), GB18030, Big5, "
@@ -286,8 +316,9 @@ def _legacy(
             f"common ones); give the file's encoding with {hint}"
         )
     text = _nonempty(normalise_text(best.text), source)
-    rivals = [c for c in ranked[1:] if c.text != best.text
-              and c.found.score > best.found.score - MARGIN]
+    rivals = [
+        c for c in ranked[1:] if c.text != best.text and c.found.score > best.found.score - MARGIN
+    ]
     if warnings is not None and rivals:
         other = rivals[0]
         warnings.append(
@@ -330,8 +361,12 @@ _SIGNATURES: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "a PDF file: export the transcript as .txt or .docx"),
     (b"\xd0\xcf\x11\xe0", "an old Word .doc or Excel .xls file: save it as .docx or .xlsx"),
     (b"SQLite format 3\x00", "a database (SQLite; a QualCoder project is one), not a transcript"),
-    (b"\x89PNG", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"), (b"GIF8", "a GIF image"),
-    (b"\x1f\x8b", "a gzip archive"), (b"7z\xbc\xaf", "a 7-Zip archive"), (b"Rar!", "a RAR archive"),
+    (b"\x89PNG", "a PNG image"),
+    (b"\xff\xd8\xff", "a JPEG image"),
+    (b"GIF8", "a GIF image"),
+    (b"\x1f\x8b", "a gzip archive"),
+    (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"Rar!", "a RAR archive"),
     (b"{\\rtf", "an RTF document: save it as .docx or .txt"),
 )
 
@@ -359,21 +394,28 @@ def _what_it_is(data: bytes, *, after_mark: bool = False) -> str:
             rest = [c for family in LEGACY_ENCODINGS[:2] if (c := _try(data, family))]
             rest = [c for c in rest if c.found.score >= CONVINCING]
             if rest:
-                return (f"after those two bytes it reads as {_label(rest[0].codec)} text: "
-                        "remove them, or save the file as UTF-8")
+                return (
+                    f"after those two bytes it reads as {_label(rest[0].codec)} text: "
+                    "remove them, or save the file as UTF-8"
+                )
         else:
             return "after those two bytes it reads as UTF-8 text: remove them"
     if after_mark:
         return "it is probably not a transcript; if it is one, give its encoding with --encoding"
-    return ("if it is text, give its encoding with --encoding (UTF-16 without a byte-order "
-            "mark: --encoding utf-16-le or utf-16-be)")
+    return (
+        "if it is text, give its encoding with --encoding (UTF-16 without a byte-order "
+        "mark: --encoding utf-16-le or utf-16-be)"
+    )
 
 
 def _suggestion(data: bytes, codec: str) -> str:
     candidates = [c for family in LEGACY_ENCODINGS if (c := _try(data, family))]
     better = [c for c in candidates if c.found.score >= CONVINCING and c.codec != codec]
-    return f" (read as {_label(better[0].codec)} it looks right: --encoding {better[0].codec})" \
-        if better else ""
+    return (
+        f" (read as {_label(better[0].codec)} it looks right: --encoding {better[0].codec})"
+        if better
+        else ""
+    )
 
 
 def _decoded(data: bytes, codec: str, source: str) -> str:

@@ -18,36 +18,169 @@ UNMARKED: tuple[Unmarked, ...] = ("auto", "participant", "interviewer", "header"
 
 # Markers are compared in simplified characters, case-folded, without a trailing number
 # (Q1, 问2, P03), so 訪談者 is 访谈者 and INTERVIEWER is interviewer.
-INTERVIEWER_MARKERS = frozenset({
-    "访谈者", "访谈人", "访问者", "问", "采访者", "主持人", "研究者", "访员",
-    "q", "i", "interviewer", "moderator", "facilitator", "researcher",
-})
-PARTICIPANT_MARKERS = frozenset({
-    "受访者", "受访人", "答", "被访者", "访谈对象",
-    "a", "r", "p", "respondent", "interviewee", "participant",
-})
+INTERVIEWER_MARKERS = frozenset(
+    {
+        "访谈者",
+        "访谈人",
+        "访问者",
+        "问",
+        "采访者",
+        "主持人",
+        "研究者",
+        "访员",
+        "q",
+        "i",
+        "interviewer",
+        "moderator",
+        "facilitator",
+        "researcher",
+    }
+)
+PARTICIPANT_MARKERS = frozenset(
+    {
+        "受访者",
+        "受访人",
+        "答",
+        "被访者",
+        "访谈对象",
+        "a",
+        "r",
+        "p",
+        "respondent",
+        "interviewee",
+        "participant",
+    }
+)
 # Labels that name a field of the transcript, never a speaker: before the first turn
 # they are header metadata; inside a turn they are text of that turn (标题：..., Note: ...).
-FIELD_LABELS = frozenset({
-    "访谈编号", "访谈序号", "编号", "序号", "访谈时间", "访谈日期", "访谈地点", "访谈场地",
-    "访谈方式", "访谈时长", "访谈主题", "访谈提纲", "受访者信息", "受访人信息", "受访者编号",
-    "受访者基本信息", "基本信息", "个人信息", "日期", "时间", "地点", "场地", "时长",
-    "录音时长", "录音编号", "文件名", "记录人", "记录者", "整理人", "整理者", "转录",
-    "转录人", "转录者", "校对", "主题", "标题", "题目", "备注", "注", "说明", "附注", "链接",
-    "网址", "来源", "出处", "项目", "性别", "年龄", "职业", "身份", "地区", "语言", "方言",
-    "date", "time", "location", "place", "venue", "setting", "duration", "length",
-    "participant id", "participant code", "respondent id", "interviewee id", "id",
-    "interview id", "interview date", "interview location", "session", "study", "project",
-    "title", "subject", "topic", "transcriber", "transcribed by", "transcript", "recorded",
-    "recording", "file", "source", "note", "notes", "url", "link", "age", "gender", "sex",
-    "occupation", "language", "mode", "format",
-})
+FIELD_LABELS = frozenset(
+    {
+        "访谈编号",
+        "访谈序号",
+        "编号",
+        "序号",
+        "访谈时间",
+        "访谈日期",
+        "访谈地点",
+        "访谈场地",
+        "访谈方式",
+        "访谈时长",
+        "访谈主题",
+        "访谈提纲",
+        "受访者信息",
+        "受访人信息",
+        "受访者编号",
+        "受访者基本信息",
+        "基本信息",
+        "个人信息",
+        "日期",
+        "时间",
+        "地点",
+        "场地",
+        "时长",
+        "录音时长",
+        "录音编号",
+        "文件名",
+        "记录人",
+        "记录者",
+        "整理人",
+        "整理者",
+        "转录",
+        "转录人",
+        "转录者",
+        "校对",
+        "主题",
+        "标题",
+        "题目",
+        "备注",
+        "注",
+        "说明",
+        "附注",
+        "链接",
+        "网址",
+        "来源",
+        "出处",
+        "项目",
+        "性别",
+        "年龄",
+        "职业",
+        "身份",
+        "地区",
+        "语言",
+        "方言",
+        "date",
+        "time",
+        "location",
+        "place",
+        "venue",
+        "setting",
+        "duration",
+        "length",
+        "participant id",
+        "participant code",
+        "respondent id",
+        "interviewee id",
+        "id",
+        "interview id",
+        "interview date",
+        "interview location",
+        "session",
+        "study",
+        "project",
+        "title",
+        "subject",
+        "topic",
+        "transcriber",
+        "transcribed by",
+        "transcript",
+        "recorded",
+        "recording",
+        "file",
+        "source",
+        "note",
+        "notes",
+        "url",
+        "link",
+        "age",
+        "gender",
+        "sex",
+        "occupation",
+        "language",
+        "mode",
+        "format",
+    }
+)
 # A label followed by one of these and a colon is a link, not a speaker (https://..., mailto:).
-URI_SCHEMES = frozenset({
-    "http", "https", "ftp", "ftps", "sftp", "ssh", "git", "file", "mailto", "tel", "sms", "doi",
-    "urn", "isbn", "data", "ws", "wss", "magnet", "news", "irc", "geo", "smb", "javascript",
-    "about", "weixin", "zotero",
-})
+URI_SCHEMES = frozenset(
+    {
+        "http",
+        "https",
+        "ftp",
+        "ftps",
+        "sftp",
+        "ssh",
+        "git",
+        "file",
+        "mailto",
+        "tel",
+        "sms",
+        "doi",
+        "urn",
+        "isbn",
+        "data",
+        "ws",
+        "wss",
+        "magnet",
+        "news",
+        "irc",
+        "geo",
+        "smb",
+        "javascript",
+        "about",
+        "weixin",
+        "zotero",
+    }
+)
 # Traditional characters of the markers and field labels above, so that they are
 # recognised in traditional transcripts without converting the text.
 _SIMPLIFY = str.maketrans(
@@ -113,9 +246,11 @@ class TurnReading:
     @property
     def interviewer_only(self) -> bool:
         """Every turn marker is an interviewer's (a think-aloud or moderator-only transcript)."""
-        return bool(self.turns) and all(
-            t.role == "interviewer" for t in self.turns if t.speaker
-        ) and any(t.speaker for t in self.turns)
+        return (
+            bool(self.turns)
+            and all(t.role == "interviewer" for t in self.turns if t.speaker)
+            and any(t.speaker for t in self.turns)
+        )
 
 
 def find_turns(
@@ -166,8 +301,9 @@ def read_turns(
         header, body_start = labels.leading_fields()
         unmarked_role: Role = "interviewer" if unmarked == "interviewer" else "participant"
         paragraphs = line_spans(text, body_start, len(text))
-        return TurnReading([Turn("", unmarked_role, s, e) for s, e in paragraphs], header, 0,
-                           characters)
+        return TurnReading(
+            [Turn("", unmarked_role, s, e) for s, e in paragraphs], header, 0, characters
+        )
 
     header, speech_lines = labels.header(markers[0].start(), fields_from_markers)
     turns: list[Turn] = []
@@ -203,8 +339,13 @@ def read_turns(
             turns.append(Turn("", split_role, *rest))
     turns.sort(key=lambda t: t.start)
     return TurnReading(
-        turns, header, dropped, characters, names,
-        "continue" if split_role is None else split_role, continued,
+        turns,
+        header,
+        dropped,
+        characters,
+        names,
+        "continue" if split_role is None else split_role,
+        continued,
     )
 
 
@@ -221,11 +362,11 @@ class _Labels:
         # million labels)
         starts = [m.start() for m in self.candidates]
         self.by_line = dict(zip(starts, self.candidates, strict=True))
-        self.bases = dict(zip(starts, (_base(m["speaker"]) for m in self.candidates),
-                              strict=True))
+        self.bases = dict(zip(starts, (_base(m["speaker"]) for m in self.candidates), strict=True))
         self.counts = Counter(self.bases.values())
         speakers = [
-            (start, m) for start, m in self.by_line.items()
+            (start, m)
+            for start, m in self.by_line.items()
             if (base := self.bases[start]) in known
             or (self.counts[base] >= 2 and base not in FIELD_LABELS)
         ]
@@ -246,9 +387,7 @@ class _Labels:
         """A ``label：value`` line of a header: a field label, or a label that starts no
         other line whose value is short and not a sentence."""
         base = self.base(m)
-        return base in FIELD_LABELS or (
-            self.counts[base] == 1 and _looks_like_field(self.value(m))
-        )
+        return base in FIELD_LABELS or (self.counts[base] == 1 and _looks_like_field(self.value(m)))
 
     def marker_fields(self) -> tuple[set[int], int]:
         """Known markers before the first turn that are header fields (their line
@@ -270,8 +409,11 @@ class _Labels:
                 continue
             if not (
                 self.is_marker_field(m, self.speakers[position + 1 :])
-                or (after_field and _looks_like_field(self.value(m))
-                    and self.field_or_blank_follows(stop))
+                or (
+                    after_field
+                    and _looks_like_field(self.value(m))
+                    and self.field_or_blank_follows(stop)
+                )
             ):
                 return fields, position
             fields.add(start)

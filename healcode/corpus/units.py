@@ -88,8 +88,16 @@ class Units(Sequence[Unit]):
             raise IndexError("unit index out of range")
         turn = self.turns[self.turn_of[index]]
         start, end = self.starts[index], self.ends[index]
-        return Unit(self.document, index, turn.speaker, turn.role, start, end,
-                    self.text[start:end], self.scoped[self.turn_of[index]])
+        return Unit(
+            self.document,
+            index,
+            turn.speaker,
+            turn.role,
+            start,
+            end,
+            self.text[start:end],
+            self.scoped[self.turn_of[index]],
+        )
 
     def __iter__(self) -> Iterator[Unit]:
         for index in range(len(self)):
@@ -142,7 +150,8 @@ class Units(Sequence[Unit]):
             return len(self), sum(ends) - sum(starts)
         scoped = self.in_scope()
         return len(scoped), sum(map(ends.__getitem__, scoped)) - sum(
-            map(starts.__getitem__, scoped))
+            map(starts.__getitem__, scoped)
+        )
 
 
 def split_units(
@@ -167,8 +176,9 @@ def split_units(
                 ends.append(end)
         if len(starts) > before:
             turn_of.extend(repeat(number, len(starts) - before))
-    return Units(document.id, text, list(turns), [in_scope(t) for t in turns], starts, ends,
-                 turn_of)
+    return Units(
+        document.id, text, list(turns), [in_scope(t) for t in turns], starts, ends, turn_of
+    )
 
 
 def _sentences(text: str, start: int, end: int, starts: array[int], ends: array[int]) -> None:

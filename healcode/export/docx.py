@@ -57,8 +57,13 @@ def docx_document(tables: Sequence[PaperTable], *, paper: Paper = "a4") -> bytes
             _fill(grid.cell(0, c), name, bold=True, right=table.is_numeric(c), size=Pt(9))
         for r in range(len(table.rows)):
             for c in range(len(table.columns)):
-                _fill(grid.cell(r + 1, c), table.text(r, c), bold=table.is_strong(r),
-                      right=table.is_numeric(c), size=Pt(9))
+                _fill(
+                    grid.cell(r + 1, c),
+                    table.text(r, c),
+                    bold=table.is_strong(r),
+                    right=table.is_numeric(c),
+                    size=Pt(9),
+                )
         _three_lines(grid)
         _repeat_header(grid)
         if wide:
@@ -165,8 +170,14 @@ def _three_lines(grid) -> None:
 
     properties = grid._tbl.tblPr
     borders = OxmlElement("w:tblBorders")
-    for edge, size in (("top", RULE_HEAVY), ("left", None), ("bottom", RULE_HEAVY),
-                       ("right", None), ("insideH", None), ("insideV", None)):
+    for edge, size in (
+        ("top", RULE_HEAVY),
+        ("left", None),
+        ("bottom", RULE_HEAVY),
+        ("right", None),
+        ("insideH", None),
+        ("insideV", None),
+    ):
         element = OxmlElement(f"w:{edge}")
         element.set(qn("w:val"), "single" if size else "nil")
         if size:
@@ -178,8 +189,12 @@ def _three_lines(grid) -> None:
     for cell in grid.rows[0].cells:
         cell_borders = OxmlElement("w:tcBorders")
         bottom = OxmlElement("w:bottom")
-        for key, value in (("w:val", "single"), ("w:sz", RULE_LIGHT), ("w:space", "0"),
-                           ("w:color", "000000")):
+        for key, value in (
+            ("w:val", "single"),
+            ("w:sz", RULE_LIGHT),
+            ("w:space", "0"),
+            ("w:color", "000000"),
+        ):
             bottom.set(qn(key), value)
         cell_borders.append(bottom)
         cell._tc.get_or_add_tcPr().append(cell_borders)

@@ -14,9 +14,19 @@ if TYPE_CHECKING:
 
 # The ten characters LaTeX reserves, and three that the OT1 encoding would misprint.
 _ESCAPES = {
-    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
-    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
-    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    "\\": r"\textbackslash{}",
+    "&": r"\&",
+    "%": r"\%",
+    "$": r"\$",
+    "#": r"\#",
+    "_": r"\_",
+    "{": r"\{",
+    "}": r"\}",
+    "~": r"\textasciitilde{}",
+    "^": r"\textasciicircum{}",
+    "<": r"\textless{}",
+    ">": r"\textgreater{}",
+    "|": r"\textbar{}",
 }
 PREAMBLE = (
     "% Needs \\usepackage{booktabs}; Chinese text needs \\usepackage{xeCJK} and xelatex.\n"
@@ -64,6 +74,4 @@ def latex_table(table: PaperTable, *, label: str) -> str:
 
 
 def latex_tables(tables: Sequence[PaperTable]) -> str:
-    return PREAMBLE + "\n".join(
-        latex_table(t, label=f"tab:healcode-{t.name}") for t in tables
-    )
+    return PREAMBLE + "\n".join(latex_table(t, label=f"tab:healcode-{t.name}") for t in tables)

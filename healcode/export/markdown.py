@@ -24,9 +24,9 @@ def markdown_table(table: PaperTable) -> str:
 
     lines = [
         "| " + " | ".join(escape_markdown(c) for c in table.columns) + " |",
-        "| " + " | ".join(
-            "---:" if table.is_numeric(i) else ":---" for i in range(len(table.columns))
-        ) + " |",
+        "| "
+        + " | ".join("---:" if table.is_numeric(i) else ":---" for i in range(len(table.columns)))
+        + " |",
     ]
     lines.extend(
         "| " + " | ".join(cell(r, c) for c in range(len(table.columns))) + " |"

@@ -25,8 +25,12 @@ TableFormat = Literal["xlsx", "markdown", "latex", "docx"]
 Level = Literal["theme", "code"]
 LEVELS: tuple[Level, ...] = ("theme", "code")
 TABLE_FORMATS: tuple[TableFormat, ...] = ("xlsx", "markdown", "latex", "docx")
-EXTENSIONS: dict[TableFormat, str] = {"xlsx": "xlsx", "markdown": "md", "latex": "tex",
-                                      "docx": "docx"}
+EXTENSIONS: dict[TableFormat, str] = {
+    "xlsx": "xlsx",
+    "markdown": "md",
+    "latex": "tex",
+    "docx": "docx",
+}
 TABLES_DIR = "tables"
 DEFINITION_CHARS = 40  # the short form of a definition: its first sentence, at most this long
 BLANK_GROUP = "(blank)"
@@ -140,7 +144,8 @@ def _rows(run: Run, level: Level, counts: _Counts) -> list[tuple[Level, CodeInfo
         rows.append(("theme", theme))
         if level == "code":
             rows.extend(
-                ("code", code) for code in run.codes
+                ("code", code)
+                for code in run.codes
                 if code.theme == theme.path
                 and ("/" in code.path or counts.references("code", code.path))
             )
@@ -162,8 +167,14 @@ def _percent(part: int, whole: int) -> float:
 def _theme_table(run: Run, counts: _Counts, level: Level, by: str | None) -> PaperTable:
     total = len(run.document_ids)
     groups = _groups(run, by) if by else []
-    columns = ["Theme" if level == "theme" else "Theme / code", "Label", "Definition",
-               "References", "Documents", "% documents"]
+    columns = [
+        "Theme" if level == "theme" else "Theme / code",
+        "Label",
+        "Definition",
+        "References",
+        "Documents",
+        "% documents",
+    ]
     decimals: list[int | None] = [None, None, None, 0, 0, 1]
     per_document = by == "document"
     for group, _ in groups:
@@ -177,8 +188,12 @@ def _theme_table(run: Run, counts: _Counts, level: Level, by: str | None) -> Pap
     for kind, info in _rows(run, level, counts):
         docs = counts.documents(kind, info.path)
         row: list[Cell] = [
-            _name(info, kind), info.label, short_definition(info.definition),
-            counts.references(kind, info.path), docs, _percent(docs, total),
+            _name(info, kind),
+            info.label,
+            short_definition(info.definition),
+            counts.references(kind, info.path),
+            docs,
+            _percent(docs, total),
         ]
         for _, members in groups:
             row.append(counts.references(kind, info.path, members))
@@ -200,8 +215,13 @@ def _theme_table(run: Run, counts: _Counts, level: Level, by: str | None) -> Pap
     if run.codebook is None:
         note += " Definitions left out: the codebook file was not available unchanged."
     return PaperTable(
-        "themes" if level == "theme" else "codes", caption, tuple(columns), tuple(rows),
-        tuple(decimals), tuple(strong), (False, False, True) + (False,) * (len(columns) - 3),
+        "themes" if level == "theme" else "codes",
+        caption,
+        tuple(columns),
+        tuple(rows),
+        tuple(decimals),
+        tuple(strong),
+        (False, False, True) + (False,) * (len(columns) - 3),
         note,
     )
 
@@ -227,38 +247,82 @@ def _frequency_table(run: Run, level: Level) -> PaperTable:
     rows: list[tuple[Cell, ...]] = []
     strong: list[bool] = []
     infos = {("theme", i.path): i for i in run.themes} | {("code", i.path): i for i in run.codes}
-    for row_level, theme, code, label, references, documents, documents_pct, hits, per_10k in (
-        rows_of(frame, "level", "theme", "code", "label", "references", "documents",
-                "documents_pct", "hits", "per_10k_chars")
+    for (
+        row_level,
+        theme,
+        code,
+        label,
+        references,
+        documents,
+        documents_pct,
+        hits,
+        per_10k,
+    ) in rows_of(
+        frame,
+        "level",
+        "theme",
+        "code",
+        "label",
+        "references",
+        "documents",
+        "documents_pct",
+        "hits",
+        "per_10k_chars",
     ):
         kind: Level = "theme" if row_level == "theme" else "code"
         path = str(theme if kind == "theme" else code)
         info = infos[(kind, path)]
         if kind == "code" and "/" not in path and not references:
             continue  # an unused theme-terms path, as in the theme table
-        rows.append((_name(info, kind), str(label), int(references), int(documents),
-                     float(documents_pct), int(hits), float(per_10k)))
+        rows.append(
+            (
+                _name(info, kind),
+                str(label),
+                int(references),
+                int(documents),
+                float(documents_pct),
+                int(hits),
+                float(per_10k),
+            )
+        )
         strong.append(level == "code" and kind == "theme")
     return PaperTable(
-        "frequencies", f"Frequencies of the {'themes' if level == 'theme' else 'themes and codes'}",
-        ("Theme" if level == "theme" else "Theme / code", "Label", "References", "Documents",
-         "% documents", "Hits", "Hits per 10k chars"),
-        tuple(rows), (None, None, 0, 0, 1, 0, 2), tuple(strong), (),
+        "frequencies",
+        f"Frequencies of the {'themes' if level == 'theme' else 'themes and codes'}",
+        (
+            "Theme" if level == "theme" else "Theme / code",
+            "Label",
+            "References",
+            "Documents",
+            "% documents",
+            "Hits",
+            "Hits per 10k chars",
+        ),
+        tuple(rows),
+        (None, None, 0, 0, 1, 0, 2),
+        tuple(strong),
+        (),
         "Hits: matched terms. Hits per 10k chars: per 10,000 characters of coded speech.",
     )
 
 
 def _matrix_table(run: Run, counts: _Counts, level: Level) -> PaperTable:
-    paths = [(kind, info) for kind, info in _rows(run, level, counts)
-             if level == "theme" or kind == "code"]
+    paths = [
+        (kind, info)
+        for kind, info in _rows(run, level, counts)
+        if level == "theme" or kind == "code"
+    ]
     columns = ("Document", *(info.label for _, info in paths))
     rows: tuple[tuple[Cell, ...], ...] = tuple(
         (document, *(counts.references(kind, info.path, {document}) for kind, info in paths))
         for document in run.document_ids
     )
     return PaperTable(
-        "matrix", f"References per document and {'theme' if level == 'theme' else 'code'}",
-        columns, rows, (None, *(0 for _ in paths)),
+        "matrix",
+        f"References per document and {'theme' if level == 'theme' else 'code'}",
+        columns,
+        rows,
+        (None, *(0 for _ in paths)),
         note="Each cell: coded units of the document with the theme or code.",
     )
 
@@ -266,14 +330,20 @@ def _matrix_table(run: Run, counts: _Counts, level: Level) -> PaperTable:
 def _cooccurrence_table(run: Run) -> PaperTable:
     frame = run.cooccurrence
     themes = [t for t in run.themes if t.path in frame.columns]
-    by_theme = {row[0]: row[1:] for row in
-                frame[["theme", *(t.path for t in themes)]].itertuples(index=False)}
+    by_theme = {
+        row[0]: row[1:]
+        for row in frame[["theme", *(t.path for t in themes)]].itertuples(index=False)
+    }
     rows: tuple[tuple[Cell, ...], ...] = tuple(
         (theme.label, *(int(v) for v in by_theme[theme.path]))
-        for theme in themes if theme.path in by_theme
+        for theme in themes
+        if theme.path in by_theme
     )
     return PaperTable(
-        "cooccurrence", "Co-occurrence of themes", ("Theme", *(t.label for t in themes)), rows,
+        "cooccurrence",
+        "Co-occurrence of themes",
+        ("Theme", *(t.label for t in themes)),
+        rows,
         (None, *(0 for _ in themes)),
         note="Each cell: units coded with both themes; the diagonal: units coded with the theme.",
     )

@@ -70,8 +70,9 @@ def fit_classifier(matrix: csr_matrix, y: np.ndarray, *, c: float) -> tuple[np.n
 
     # The dual solver: with more features than units it is several times faster than
     # the primal one, and as deterministic (liblinear shuffles with a fixed seed).
-    classifier = LogisticRegression(C=c, class_weight="balanced", solver="liblinear",
-                                    dual=True, max_iter=1000, random_state=0)
+    classifier = LogisticRegression(
+        C=c, class_weight="balanced", solver="liblinear", dual=True, max_iter=1000, random_state=0
+    )
     classifier.fit(matrix, y)
     return classifier.coef_[0].copy(), float(classifier.intercept_[0])
 
@@ -82,8 +83,9 @@ def f1_score(gold: np.ndarray, predicted: np.ndarray) -> float:
     return 2 * tp / (2 * tp + wrong) if tp + wrong else 0.0
 
 
-def choose(gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray,
-           rule: Rule) -> tuple[float, float]:
+def choose(
+    gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray, rule: Rule
+) -> tuple[float, float]:
     """(threshold, F1): the threshold that gives ``rule`` its best F1; among equal F1 the
     one nearest 0.5."""
     best = (-1.0, 0.0, 0.5)
@@ -98,8 +100,9 @@ def choose(gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray,
     return best[2], best[0]
 
 
-def choose_rule(gold: np.ndarray, scores: np.ndarray,
-                dictionary: np.ndarray) -> tuple[Rule, float, float]:
+def choose_rule(
+    gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray
+) -> tuple[Rule, float, float]:
     """(rule, threshold, F1) for one label: the model's own best threshold, then the
     rule that does better with it."""
     threshold, alone = choose(gold, scores, dictionary, "model")
@@ -109,15 +112,20 @@ def choose_rule(gold: np.ndarray, scores: np.ndarray,
     return "either", threshold, either
 
 
-def decide_all(scores: np.ndarray, dictionary: np.ndarray, rule: Rule,
-               threshold: float) -> np.ndarray:
+def decide_all(
+    scores: np.ndarray, dictionary: np.ndarray, rule: Rule, threshold: float
+) -> np.ndarray:
     predicted = scores >= threshold
     return predicted | dictionary if rule == "either" else predicted
 
 
 def honest_predictions(
-    gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray, fold_of: np.ndarray,
-    *, rule: Rule | None,
+    gold: np.ndarray,
+    scores: np.ndarray,
+    dictionary: np.ndarray,
+    fold_of: np.ndarray,
+    *,
+    rule: Rule | None,
 ) -> np.ndarray:
     """Each fold decided with the threshold (and, if ``rule`` is None, the rule) chosen on
     the other folds' out-of-fold scores."""
@@ -138,15 +146,23 @@ def scores_row(label: str, coder: str, gold: np.ndarray, predicted: np.ndarray) 
     retrieval = precision_recall(reference, coded)
     kappa = cohen_kappa(reference, coded)
     return {
-        "label": label, "coder": coder,
-        "precision": _cell(retrieval.precision), "recall": _cell(retrieval.recall),
-        "f1": _cell(retrieval.f1), "kappa": _cell(kappa),
-        "support": int(gold.sum()), "coded": int(predicted.sum()), "units": len(gold),
+        "label": label,
+        "coder": coder,
+        "precision": _cell(retrieval.precision),
+        "recall": _cell(retrieval.recall),
+        "f1": _cell(retrieval.f1),
+        "kappa": _cell(kappa),
+        "support": int(gold.sum()),
+        "coded": int(predicted.sum()),
+        "units": len(gold),
     }
 
 
 def cv_rows(
-    labels: Sequence[str], gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray,
+    labels: Sequence[str],
+    gold: np.ndarray,
+    scores: np.ndarray,
+    dictionary: np.ndarray,
     fold_of: np.ndarray,
 ) -> list[dict[str, Any]]:
     """Per label: the dictionary alone, the model alone and the combined coder; then the
@@ -155,18 +171,23 @@ def cv_rows(
     for j, label in enumerate(labels):
         y, d, p = gold[:, j], dictionary[:, j], scores[:, j]
         rows.append(scores_row(label, "dictionary", y, d))
-        rows.append(scores_row(label, "model", y,
-                               honest_predictions(y, p, d, fold_of, rule="model")))
-        rows.append(scores_row(label, "combined", y,
-                               honest_predictions(y, p, d, fold_of, rule=None)))
+        rows.append(
+            scores_row(label, "model", y, honest_predictions(y, p, d, fold_of, rule="model"))
+        )
+        rows.append(
+            scores_row(label, "combined", y, honest_predictions(y, p, d, fold_of, rule=None))
+        )
     for coder in ("dictionary", "model", "combined"):
         mine = [r for r in rows if r["coder"] == coder]
         mean: dict[str, Any] = {"label": MEAN, "coder": coder}
         for column in ("precision", "recall", "f1", "kappa"):
             values = [r[column] for r in mine if isinstance(r[column], float)]
             mean[column] = round(float(np.mean(values)), 4) if values else "n/a"
-        mean.update(support=sum(r["support"] for r in mine), coded=sum(r["coded"] for r in mine),
-                    units=len(gold))
+        mean.update(
+            support=sum(r["support"] for r in mine),
+            coded=sum(r["coded"] for r in mine),
+            units=len(gold),
+        )
         rows.append(mean)
     return rows
 
@@ -176,6 +197,13 @@ def _cell(value: float | Undefined) -> float | str:
 
 
 __all__ = [
-    "RULES", "Fold", "choose", "choose_rule", "cv_rows", "decide_all", "document_folds",
-    "fit_classifier", "honest_predictions",
+    "RULES",
+    "Fold",
+    "choose",
+    "choose_rule",
+    "cv_rows",
+    "decide_all",
+    "document_folds",
+    "fit_classifier",
+    "honest_predictions",
 ]

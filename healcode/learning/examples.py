@@ -79,8 +79,9 @@ def read_units_table(path: str | Path) -> list[Unit]:
     try:
         return read_units(path)
     except RunError as exc:
-        raise CodingsError(f"{exc} (give the units table of the run the codings were made on)"
-                           ) from None
+        raise CodingsError(
+            f"{exc} (give the units table of the run the codings were made on)"
+        ) from None
 
 
 def label_universe(codebook: Codebook, level: Level) -> list[str]:
@@ -107,8 +108,9 @@ def read_training(
     if not codings:
         raise CodingsError("no codings file given; give at least one file of coded units")
     if not units:
-        raise CodingsError("no units file given; give the units.csv of the run the codings "
-                           "were made on (--units)")
+        raise CodingsError(
+            "no units file given; give the units.csv of the run the codings were made on (--units)"
+        )
     inputs: list[InputRecord] = []
     by_document: dict[str, list[Unit]] = {}
     owner: dict[str, Path] = {}
@@ -125,7 +127,8 @@ def read_training(
             by_document.setdefault(unit.document, []).append(unit)
     spans = [
         UnitSpan(u.document, u.index, u.start, u.end, u.in_scope, u.text)
-        for document in by_document.values() for u in document
+        for document in by_document.values()
+        for u in document
     ]
     known = {(u.document, u.index): u for document in by_document.values() for u in document}
     universe = label_universe(codebook, level)
@@ -136,8 +139,10 @@ def read_training(
         read = read_codings(path, units=spans, min_overlap=min_overlap)
         inputs.append(InputRecord("codings", file_name(path), file_sha256(path), len(read.rows)))
         if read.unmatched_ranges:
-            notes.append(f"{path}: {read.unmatched_ranges} coded range(s) cover no in-scope "
-                         f"unit by at least {min_overlap:g} of its length and were left out")
+            notes.append(
+                f"{path}: {read.unmatched_ranges} coded range(s) cover no in-scope "
+                f"unit by at least {min_overlap:g} of its length and were left out"
+            )
         for row in read.rows:
             key = (row.document, row.unit)
             _check_row(row, known, set(by_document))
@@ -158,8 +163,9 @@ def _check_row(row: UnitCoding, known: dict[tuple[str, int], Unit], documents: s
     unit = known.get(key)
     if unit is None:
         if row.document not in documents:
-            raise CodingsError(unknown_document_message(row.source, row.line, row.document,
-                                                        documents))
+            raise CodingsError(
+                unknown_document_message(row.source, row.line, row.document, documents)
+            )
         raise CodingsError(
             f"{row.source} line {row.line}: unit {row.unit} of {row.document} does not exist "
             "in the units file; give the units.csv of the run the codings were made on"
@@ -189,8 +195,9 @@ def _unknown_label(row: UnitCoding, label: str, level: Level, codebook: Codebook
     )
 
 
-def dictionary_hits(codebook: Codebook, documents: dict[str, list[Unit]],
-                    segmenter: str = "jieba-rs") -> dict[tuple[str, int], list[Hit]]:
+def dictionary_hits(
+    codebook: Codebook, documents: dict[str, list[Unit]], segmenter: str = "jieba-rs"
+) -> dict[tuple[str, int], list[Hit]]:
     """The dictionary coder's hits of every in-scope unit, as ``healcode code`` finds them
     (traditional documents folded as its default ``--fold auto`` does)."""
     from healcode.coder import Coder
@@ -201,8 +208,9 @@ def dictionary_hits(codebook: Codebook, documents: dict[str, list[Unit]],
     for document_units in documents.values():
         text = "\n".join(u.text for u in document_units)
         fold = should_fold(text, codebook, "auto")
-        found = (code_folded_units(coder, document_units) if fold
-                 else coder.code_units(document_units))
+        found = (
+            code_folded_units(coder, document_units) if fold else coder.code_units(document_units)
+        )
         for hit in found:
             hits[(hit.document, hit.unit)].append(hit)
     return hits
@@ -210,9 +218,7 @@ def dictionary_hits(codebook: Codebook, documents: dict[str, list[Unit]],
 
 def dictionary_labels(hits: Sequence[Hit], level: Level) -> frozenset[str]:
     """Labels with a non-negated hit: themes, or code paths (a theme's own terms: the theme)."""
-    return frozenset(
-        h.theme if level == "theme" else h.code for h in hits if not h.negated
-    )
+    return frozenset(h.theme if level == "theme" else h.code for h in hits if not h.negated)
 
 
 def _examples(
@@ -233,8 +239,13 @@ def _examples(
             if labels is None:
                 continue
             unit_hits = hits.get((document, unit.index), [])
-            examples.append(Example(
-                document, unit.index, unit_text(unit.text, unit_hits, question),
-                frozenset(labels), dictionary_labels(unit_hits, level),
-            ))
+            examples.append(
+                Example(
+                    document,
+                    unit.index,
+                    unit_text(unit.text, unit_hits, question),
+                    frozenset(labels),
+                    dictionary_labels(unit_hits, level),
+                )
+            )
     return examples

@@ -79,8 +79,9 @@ def sample_units(
     excluded: set[tuple[str, int]] = set()
     for path in exclude:
         excluded.update((r.document, r.unit) for r in read_codings(path).rows)
-    scored = [s for s in score_run(run, model)
-              if (s.document, s.unit) not in excluded and s.text.strip()]
+    scored = [
+        s for s in score_run(run, model) if (s.document, s.unit) not in excluded and s.text.strip()
+    ]
     rng = np.random.default_rng(seed)
     margins = np.array([_margin(s, model) for s in scored]) if scored else np.zeros(0)
     disputed = [i for i, s in enumerate(scored) if _disagrees(s, model)]
@@ -121,8 +122,9 @@ def _disagrees(scored: UnitScores, model: LearnedModel) -> bool:
     )
 
 
-def write_sample(sample: Sequence[SampledUnit], path: str | Path, *, force: bool = False,
-                 bom: bool = True) -> Path:
+def write_sample(
+    sample: Sequence[SampledUnit], path: str | Path, *, force: bool = False, bom: bool = True
+) -> Path:
     """Write the codings file to fill in (atomically; refuses to replace without force)."""
     from healcode.outdir import staged_file
     from healcode.run import write_csv

@@ -56,37 +56,46 @@ def learn(
         codebook = default_codebook_path()
     book = codebook if isinstance(codebook, Codebook) else load_codebook(codebook)
     if book.sha256 is None:
-        raise ModelError("the codebook has no SHA-256 (not loaded from a file); load it with "
-                         "healcode.load_codebook so the model can be tied to it")
+        raise ModelError(
+            "the codebook has no SHA-256 (not loaded from a file); load it with "
+            "healcode.load_codebook so the model can be tied to it"
+        )
     if folds < 2:
         raise ModelError(f"folds must be at least 2, not {folds}")
     settings = settings or FeatureSettings()
     unit_files = [units] if isinstance(units, str | Path) else list(units)
-    training = read_training(codings, units=unit_files, codebook=book, level=level,
-                             min_overlap=min_overlap, segmenter=settings.segmenter)
+    training = read_training(
+        codings,
+        units=unit_files,
+        codebook=book,
+        level=level,
+        min_overlap=min_overlap,
+        segmenter=settings.segmenter,
+    )
     examples = training.examples
     notes = list(training.notes)
-    gold_all = np.array([[label in e.labels for label in training.labels] for e in examples],
-                        dtype=bool).reshape(len(examples), len(training.labels))
+    gold_all = np.array(
+        [[label in e.labels for label in training.labels] for e in examples], dtype=bool
+    ).reshape(len(examples), len(training.labels))
     positives = gold_all.sum(axis=0)
-    labels = [
-        label for j, label in enumerate(training.labels)
-        if 0 < positives[j] < len(examples)
-    ]
+    labels = [label for j, label in enumerate(training.labels) if 0 < positives[j] < len(examples)]
     for j, label in enumerate(training.labels):
         if positives[j] == 0:
             notes.append(f"{label}: no coded unit has it; the dictionary alone codes it")
         elif positives[j] == len(examples):
             notes.append(f"{label}: every coded unit has it; the dictionary alone codes it")
         elif positives[j] < FEW_POSITIVES:
-            notes.append(f"{label}: only {positives[j]} positive unit(s); its model and "
-                         f"threshold are unreliable (code about {FEW_POSITIVES} or more)")
+            notes.append(
+                f"{label}: only {positives[j]} positive unit(s); its model and "
+                f"threshold are unreliable (code about {FEW_POSITIVES} or more)"
+            )
     if not labels:
         raise ModelError("no label has both coded and uncoded units; nothing to learn")
     keep = [training.labels.index(label) for label in labels]
     gold = gold_all[:, keep]
-    dictionary = np.array([[label in e.dictionary for label in labels] for e in examples],
-                          dtype=bool).reshape(len(examples), len(labels))
+    dictionary = np.array(
+        [[label in e.dictionary for label in labels] for e in examples], dtype=bool
+    ).reshape(len(examples), len(labels))
     from healcode.segment import make_segmenter
 
     segmenter = make_segmenter(settings.segmenter, book.terms())
@@ -116,19 +125,32 @@ def learn(
         "inputs": [i.to_json() for i in training.inputs],
         "units": len(examples),
         "documents": len(documents),
-        "positives": {label: int(positives[training.labels.index(label)])
-                      for label in training.labels},
+        "positives": {
+            label: int(positives[training.labels.index(label)]) for label in training.labels
+        },
         "folds": len(split),
         "min_overlap": min_overlap,
     }
-    classifier = {"kind": "logistic regression", "penalty": "l2", "C": c,
-                  "class_weight": "balanced", "solver": "liblinear",
-                  "scikit-learn": _version("scikit-learn")}
+    classifier = {
+        "kind": "logistic regression",
+        "penalty": "l2",
+        "C": c,
+        "class_weight": "balanced",
+        "solver": "liblinear",
+        "scikit-learn": _version("scikit-learn"),
+    }
     model = LearnedModel(
-        book, level, tuple(labels), FeatureSpace.from_arrays(
-            settings, book, features.arrays(), segmenter=segmenter
-        ), coef, intercept, thresholds, rules, training=record,
-        cv=cv_rows(labels, gold, scores, dictionary, fold_of), notes=notes,
+        book,
+        level,
+        tuple(labels),
+        FeatureSpace.from_arrays(settings, book, features.arrays(), segmenter=segmenter),
+        coef,
+        intercept,
+        thresholds,
+        rules,
+        training=record,
+        cv=cv_rows(labels, gold, scores, dictionary, fold_of),
+        notes=notes,
         classifier=classifier,
     )
     return model

@@ -107,8 +107,7 @@ class FeatureSettings:
     min_df: int = 1  # an n-gram must occur in this many training units
     max_features: int = 100_000  # per text block, the most frequent kept
     weights: Mapping[str, float] = field(
-        default_factory=lambda: {"chars": 1.0, "words": 0.0, "dictionary": 0.0,
-                                 "question": 0.25}
+        default_factory=lambda: {"chars": 1.0, "words": 0.0, "dictionary": 0.0, "question": 0.25}
     )
     segmenter: SegmenterName = "jieba-rs"
 
@@ -231,8 +230,10 @@ def count_ngrams(documents: Sequence[list[str]]) -> NgramCounts:
         columns.extend(index.setdefault(g, len(index)) for g in grams)
         pointers.append(len(columns))
     data = np.ones(len(columns), dtype=np.float64)
-    matrix = csr_matrix((data, np.asarray(columns, dtype=np.int64), np.asarray(pointers)),
-                        shape=(len(documents), len(index)))
+    matrix = csr_matrix(
+        (data, np.asarray(columns, dtype=np.int64), np.asarray(pointers)),
+        shape=(len(documents), len(index)),
+    )
     matrix.sum_duplicates()  # repeated n-grams of a unit become one count
     return NgramCounts(list(index), matrix)
 
@@ -362,8 +363,9 @@ class FeatureSpace:
             if block == "words":
                 self._word_lookup = None
 
-    def select(self, counts: Mapping[str, NgramCounts], units: Sequence[UnitText],
-               rows: np.ndarray) -> csr_matrix:
+    def select(
+        self, counts: Mapping[str, NgramCounts], units: Sequence[UnitText], rows: np.ndarray
+    ) -> csr_matrix:
         """The feature rows of units ``rows`` (whose n-grams are in ``counts``), as
         :meth:`transform` would compute them from their text."""
         from scipy.sparse import hstack
@@ -384,9 +386,13 @@ class FeatureSpace:
         from scipy.sparse import hstack
 
         weighed = self.weigh(units)
-        return hstack([_csr(*weighed[block].per_unit(), len(units),
-                            len(self.vocabularies[block])) for block in self.blocks],
-                      format="csr")
+        return hstack(
+            [
+                _csr(*weighed[block].per_unit(), len(units), len(self.vocabularies[block]))
+                for block in self.blocks
+            ],
+            format="csr",
+        )
 
     def weigh(self, units: Sequence[UnitText]) -> dict[Block, Weighed]:
         """The entries of :meth:`transform`, block by block."""
@@ -400,13 +406,15 @@ class FeatureSpace:
                 weighed[block] = self.weighted(block, units)
         return weighed
 
-    def logits(self, units: Sequence[UnitText], coef: np.ndarray,
-               intercept: np.ndarray) -> np.ndarray:
+    def logits(
+        self, units: Sequence[UnitText], coef: np.ndarray, intercept: np.ndarray
+    ) -> np.ndarray:
         """Units x labels: ``transform(units) @ coef.T + intercept``."""
         return self.logits_of(self.weigh(units), len(units), coef, intercept)
 
-    def logits_of(self, weighed: Mapping[Block, Weighed], count: int, coef: np.ndarray,
-                  intercept: np.ndarray) -> np.ndarray:
+    def logits_of(
+        self, weighed: Mapping[Block, Weighed], count: int, coef: np.ndarray, intercept: np.ndarray
+    ) -> np.ndarray:
         """:meth:`logits` of ``count`` units weighed by :meth:`weigh`, computed block by
         block without assembling the whole matrix, and once for the rows units share.
 
@@ -421,9 +429,13 @@ class FeatureSpace:
             if len(part.rows):
                 columns = part.columns + offset
                 # float64 values times float32 weights: float64 products, as scipy's
-                logits = np.stack([np.bincount(part.rows, part.values * label[columns],
-                                               minlength=part.height) for label in coef],
-                                  axis=1)
+                logits = np.stack(
+                    [
+                        np.bincount(part.rows, part.values * label[columns], minlength=part.height)
+                        for label in coef
+                    ],
+                    axis=1,
+                )
                 out += logits if part.row_of is None else logits[part.row_of]
         return out
 
@@ -433,16 +445,16 @@ class FeatureSpace:
         if block == "question":
             distinct = {q: i for i, q in enumerate(dict.fromkeys(u.question for u in units))}
             if len(distinct) < len(units):  # the units of a turn share their question
-                row_of = np.fromiter((distinct[u.question] for u in units), dtype=np.int64,
-                                     count=len(units))
-                return Weighed(*self.weighted_texts(block, list(distinct)), len(distinct),
-                               row_of)
-            return Weighed(*self.weighted_texts(block, [u.question for u in units]),
-                           len(units))
+                row_of = np.fromiter(
+                    (distinct[u.question] for u in units), dtype=np.int64, count=len(units)
+                )
+                return Weighed(*self.weighted_texts(block, list(distinct)), len(distinct), row_of)
+            return Weighed(*self.weighted_texts(block, [u.question for u in units]), len(units))
         return Weighed(*self.weighted_texts(block, [u.text for u in units]), len(units))
 
-    def weighted_texts(self, block: Block, texts: Sequence[str]
-                       ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def weighted_texts(
+        self, block: Block, texts: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         rows, columns = self._occurrences(block, texts)
         size = max(len(self.vocabularies[block]), 1)
         keys, counts = np.unique(rows * size + columns, return_counts=True)
@@ -459,14 +471,14 @@ class FeatureSpace:
         texts joined by line breaks, between which jieba cuts each text independently."""
         if block == "words":
             if self._word_lookup is None:
-                self._word_lookup = WordNgrams(self.vocabularies[block],
-                                               *self.settings.word_ngrams)
+                self._word_lookup = WordNgrams(self.vocabularies[block], *self.settings.word_ngrams)
             words, rows = self._words(texts)
             return self._word_lookup.find(words, rows)
         lookup = self._char_lookups.get(block)
         if lookup is None:
-            ngrams = (self.settings.char_ngrams if block == "chars"
-                      else self.settings.question_ngrams)
+            ngrams = (
+                self.settings.char_ngrams if block == "chars" else self.settings.question_ngrams
+            )
             lookup = self._char_lookups[block] = CharNgrams(self.vocabularies[block], *ngrams)
         return lookup.find([normalise(t).lower() for t in texts])
 
@@ -478,8 +490,9 @@ class FeatureSpace:
         blank = np.fromiter(map(str.isspace, cut), dtype=bool, count=count)
         if breaks.sum() != max(len(texts) - 1, 0) or (breaks.astype(bool) & ~blank).any():
             # Never seen (a line break inside a word); cut text by text rather than guess.
-            pieces = [[w for w in self.segmenter.cut(normalise(t)) if not w.isspace()]
-                      for t in texts]
+            pieces = [
+                [w for w in self.segmenter.cut(normalise(t)) if not w.isspace()] for t in texts
+            ]
             rows = np.repeat(np.arange(len(texts)), [len(p) for p in pieces])
             return [w.lower() for p in pieces for w in p], rows.astype(np.int64)
         rows = np.cumsum(breaks) - breaks
@@ -531,8 +544,10 @@ class FeatureSpace:
             vocabulary = decode_strings(arrays[f"{block}_vocabulary"])
             weights = np.asarray(arrays[f"{block}_idf"])
             if weights.dtype != np.float32 or weights.shape != (len(vocabulary),):
-                raise ValueError(f"{block}: {len(vocabulary)} features but IDF weights "
-                                 f"{weights.dtype} {weights.shape}")
+                raise ValueError(
+                    f"{block}: {len(vocabulary)} features but IDF weights "
+                    f"{weights.dtype} {weights.shape}"
+                )
             if not np.isfinite(weights).all():
                 raise ValueError(f"{block}: IDF weights that are not finite numbers")
             vocabularies[block] = vocabulary
@@ -541,8 +556,11 @@ class FeatureSpace:
 
 
 _count_breaks = methodcaller("count", "\n")
-def _csr(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, count: int,
-         size: int) -> csr_matrix:
+
+
+def _csr(
+    rows: np.ndarray, columns: np.ndarray, values: np.ndarray, count: int, size: int
+) -> csr_matrix:
     """The ``count`` x ``size`` matrix of entries sorted by row and column, none twice.
 
     Built from its row pointers directly: the same matrix, with its entries in the same
@@ -554,8 +572,9 @@ def _csr(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, count: int,
     return csr_matrix((values, columns, pointers), shape=(count, size))
 
 
-def _expand(rows: np.ndarray, columns: np.ndarray, values: np.ndarray, distinct: int,
-            which: np.ndarray) -> Entries:
+def _expand(
+    rows: np.ndarray, columns: np.ndarray, values: np.ndarray, distinct: int, which: np.ndarray
+) -> Entries:
     """Rows of distinct texts repeated for the units that share them (``which``)."""
     pointers = np.searchsorted(rows, np.arange(distinct + 1))
     lengths = np.diff(pointers)[which]

@@ -127,8 +127,9 @@ class LearnedModel:
     path: Path | None = None
     # Caches for evidence: each column's n-gram as shown, and coef for evidence.
     _shown: np.ndarray | None = field(default=None, repr=False, compare=False)
-    _readable_coef: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False,
-                                                                 compare=False)
+    _readable_coef: tuple[np.ndarray, np.ndarray] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     # -- scoring ----------------------------------------------------------------------
 
@@ -190,8 +191,11 @@ class LearnedModel:
         thresholds = np.array([self.thresholds[label] for label in self.labels])
         either = np.array([self.rules[label] == "either" for label in self.labels])
         by_model = scores >= thresholds
-        return np.where(by_model, np.where(dictionary, _BOTH, _MODEL),
-                        np.where(dictionary & either, _DICTIONARY, _NOT_CODED)).astype(np.int8)
+        return np.where(
+            by_model,
+            np.where(dictionary, _BOTH, _MODEL),
+            np.where(dictionary & either, _DICTIONARY, _NOT_CODED),
+        ).astype(np.int8)
 
     # -- evidence -----------------------------------------------------------------------
 
@@ -212,30 +216,45 @@ class LearnedModel:
         """
         return self.explain(unit_text(text, hits, question), [label], k=k).get(label, [])
 
-    def explain(self, unit: UnitText, labels: Iterable[str], *, k: int = 3
-                ) -> dict[str, list[str]]:
+    def explain(self, unit: UnitText, labels: Iterable[str], *, k: int = 3) -> dict[str, list[str]]:
         """:meth:`evidence` for several labels of one unit."""
         return self.explain_units([unit], [list(labels)], k=k)[0]
 
-    def explain_units(self, units: Sequence[UnitText], labels: Sequence[Sequence[str]], *,
-                      k: int = 3) -> list[dict[str, list[str]]]:
+    def explain_units(
+        self, units: Sequence[UnitText], labels: Sequence[Sequence[str]], *, k: int = 3
+    ) -> list[dict[str, list[str]]]:
         """:meth:`evidence` for ``labels[i]`` of ``units[i]``, the n-grams of all units
         weighed at once."""
-        weighed = {b: self.features.weighted(b, units)
-                   for b in TEXT_BLOCKS if b in self.features.blocks}
+        weighed = {
+            b: self.features.weighted(b, units) for b in TEXT_BLOCKS if b in self.features.blocks
+        }
         index = {label: j for j, label in enumerate(self.labels)}
-        pairs = [(i, label) for i, wanted in enumerate(labels)
-                 for label in dict.fromkeys(wanted) if label in index]
-        found = self._evidence(weighed, len(units),
-                               np.array([i for i, _ in pairs], dtype=np.int64),
-                               np.array([index[label] for _, label in pairs], dtype=np.int64), k)
+        pairs = [
+            (i, label)
+            for i, wanted in enumerate(labels)
+            for label in dict.fromkeys(wanted)
+            if label in index
+        ]
+        found = self._evidence(
+            weighed,
+            len(units),
+            np.array([i for i, _ in pairs], dtype=np.int64),
+            np.array([index[label] for _, label in pairs], dtype=np.int64),
+            k,
+        )
         explained: list[dict[str, list[str]]] = [{} for _ in units]
         for (i, label), ngrams in zip(pairs, found, strict=True):
             explained[i][label] = ngrams
         return explained
 
-    def _evidence(self, weighed: Mapping[Block, Weighed], count: int, units: np.ndarray,
-                  labels: np.ndarray, k: int) -> list[list[str]]:
+    def _evidence(
+        self,
+        weighed: Mapping[Block, Weighed],
+        count: int,
+        units: np.ndarray,
+        labels: np.ndarray,
+        k: int,
+    ) -> list[list[str]]:
         """:meth:`evidence` for every pair (``units[p]``, ``labels[p]``) (positions among
         the ``count`` units weighed, and in ``self.labels``).
 
@@ -317,27 +336,35 @@ class LearnedModel:
         """
         scored: list[UnitScores] = []
         for part in _scoped_units(units, hits).parts():
-            probabilities = self._probabilities(self.features.weigh(part.units),
-                                                len(part.units))
+            probabilities = self._probabilities(self.features.weigh(part.units), len(part.units))
             scored += [
-                UnitScores(part.document, index, unit.text,
-                           dict(zip(self.labels, row, strict=True)),
-                           self._labels_hit(unit.hits))
-                for index, unit, row in zip(part.indexes, part.units, probabilities.tolist(),
-                                            strict=True)
+                UnitScores(
+                    part.document,
+                    index,
+                    unit.text,
+                    dict(zip(self.labels, row, strict=True)),
+                    self._labels_hit(unit.hits),
+                )
+                for index, unit, row in zip(
+                    part.indexes, part.units, probabilities.tolist(), strict=True
+                )
             ]
         return scored
 
-    def code_units(self, units: Sequence[Unit], hits: Iterable[Hit], *,
-                   k: int = 3) -> list[ModelCoding]:
+    def code_units(
+        self, units: Sequence[Unit], hits: Iterable[Hit], *, k: int = 3
+    ) -> list[ModelCoding]:
         """The combined coder's codings of one document's in-scope units, with evidence,
         in unit order and then label order (the labels the model does not know follow,
         coded by the dictionary alone).
 
         ``units`` and ``hits`` as :meth:`score_document` takes them; scores, decisions
         and evidence are computed for many units at once."""
-        return [coding for part in _scoped_units(units, hits).parts()
-                for coding in self._code_scoped(part, k)]
+        return [
+            coding
+            for part in _scoped_units(units, hits).parts()
+            for coding in self._code_scoped(part, k)
+        ]
 
     def _code_scoped(self, scoped: _ScopedUnits, k: int) -> list[ModelCoding]:
         weighed = self.features.weigh(scoped.units)
@@ -345,25 +372,31 @@ class LearnedModel:
         hit, others = self._dictionary_hits(scoped.units)
         sources = self._sources(scores, hit)
         explained_units, explained_labels = np.nonzero(sources >= _MODEL)  # unit, label order
-        evidence = iter(self._evidence(weighed, len(scoped.units), explained_units,
-                                       explained_labels, k))
+        evidence = iter(
+            self._evidence(weighed, len(scoped.units), explained_units, explained_labels, k)
+        )
         coded = sorted({*np.flatnonzero(sources.any(axis=1)).tolist(), *others})
         source_rows, score_rows = sources.tolist(), scores.tolist()
         codings = []
         for i in coded:
             unit = scoped.indexes[i]
-            for label, source, score in zip(self.labels, source_rows[i], score_rows[i],
-                                            strict=True):
+            for label, source, score in zip(
+                self.labels, source_rows[i], score_rows[i], strict=True
+            ):
                 if source != _NOT_CODED:
                     reasons = tuple(next(evidence)) if source >= _MODEL else ()
-                    codings.append(ModelCoding(scoped.document, unit, label,
-                                               SOURCES[source], score, reasons))
-            codings.extend(ModelCoding(scoped.document, unit, label, "dictionary", None, ())
-                           for label in others.get(i, ()))
+                    codings.append(
+                        ModelCoding(scoped.document, unit, label, SOURCES[source], score, reasons)
+                    )
+            codings.extend(
+                ModelCoding(scoped.document, unit, label, "dictionary", None, ())
+                for label in others.get(i, ())
+            )
         return codings
 
-    def _dictionary_hits(self, units: Sequence[UnitText]
-                         ) -> tuple[np.ndarray, dict[int, list[str]]]:
+    def _dictionary_hits(
+        self, units: Sequence[UnitText]
+    ) -> tuple[np.ndarray, dict[int, list[str]]]:
         """Units x labels: whether the dictionary has a non-negated hit of the label; and
         for units with hits of labels the model does not know, those labels, sorted."""
         index = {label: j for j, label in enumerate(self.labels)}
@@ -435,8 +468,7 @@ class LearnedModel:
             "rules": {label: self.rules[label] for label in self.labels},
             "codebook": {"name": self.codebook.name, "sha256": self.codebook.sha256},
             "features": self.features.settings.to_json(),
-            "feature_counts": {b: len(self.features.vocabularies[b])
-                               for b in self.features.blocks},
+            "feature_counts": {b: len(self.features.vocabularies[b]) for b in self.features.blocks},
             "classifier": self.classifier,
             "weights": {"file": WEIGHTS_FILE, "sha256": weights_sha},
             "training": self.training,
@@ -463,11 +495,13 @@ class LearnedModel:
             text = model_file.read_bytes()
             data = json.loads(text.decode("utf-8"))
         except FileNotFoundError:
-            raise ModelError(f"{path}: not a healcode model (no {MODEL_FILE}); "
-                             "train one with healcode learn") from None
+            raise ModelError(
+                f"{path}: not a healcode model (no {MODEL_FILE}); train one with healcode learn"
+            ) from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ModelError(f"{model_file}: not valid JSON ({exc}); "
-                             "train the model again with healcode learn") from None
+            raise ModelError(
+                f"{model_file}: not valid JSON ({exc}); train the model again with healcode learn"
+            ) from None
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ModelError(f"{model_file}: not a healcode model description")
         if data.get("format_version") != FORMAT_VERSION:
@@ -490,8 +524,10 @@ class LearnedModel:
         except ModelError:
             raise
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ModelError(f"{model_file}: malformed model ({exc!r}); "
-                             "train the model again with healcode learn") from None
+            raise ModelError(
+                f"{model_file}: malformed model ({exc!r}); "
+                "train the model again with healcode learn"
+            ) from None
         model.sha256 = hashlib.sha256(text).hexdigest()
         model.path = path
         return model
@@ -523,16 +559,26 @@ class LearnedModel:
         coef = np.asarray(weights["coef"])
         intercept = np.asarray(weights["intercept"])
         if coef.dtype != np.float32 or coef.shape != (len(labels), features.width):
-            raise ValueError(f"coef {coef.dtype} {coef.shape}, expected float32 "
-                             f"{(len(labels), features.width)}")
+            raise ValueError(
+                f"coef {coef.dtype} {coef.shape}, expected float32 {(len(labels), features.width)}"
+            )
         if intercept.dtype != np.float32 or intercept.shape != (len(labels),):
             raise ValueError(f"intercept {intercept.dtype} {intercept.shape}")
         if not (np.isfinite(coef).all() and np.isfinite(intercept).all()):
             raise ValueError("weights that are not finite numbers")
         return cls(
-            codebook, level, labels, features, coef, intercept, thresholds, rules,
-            training=dict(data.get("training") or {}), cv=list(data.get("cv") or []),
-            notes=list(data.get("notes") or []), classifier=dict(data.get("classifier") or {}),
+            codebook,
+            level,
+            labels,
+            features,
+            coef,
+            intercept,
+            thresholds,
+            rules,
+            training=dict(data.get("training") or {}),
+            cv=list(data.get("cv") or []),
+            notes=list(data.get("notes") or []),
+            classifier=dict(data.get("classifier") or {}),
         )
 
 
@@ -549,8 +595,9 @@ class _ScopedUnits:
         others', and a long transcript's arrays then stay small (the n-grams of all its
         units at once would take some 200 bytes per character of it)."""
         for start in range(0, len(self.units), size):
-            yield _ScopedUnits(self.document, self.indexes[start : start + size],
-                               self.units[start : start + size])
+            yield _ScopedUnits(
+                self.document, self.indexes[start : start + size], self.units[start : start + size]
+            )
 
 
 def _scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> _ScopedUnits:
@@ -572,7 +619,8 @@ def _scoped_units(units: Sequence[Unit], hits: Iterable[Hit]) -> _ScopedUnits:
     questions = question_texts(texts, interviewer)
     codes = _hit_codes(hits)
     return _ScopedUnits(
-        document, [indexes[i] for i in scoped],
+        document,
+        [indexes[i] for i in scoped],
         [UnitText(texts[i], questions[i], codes.get(indexes[i], ())) for i in scoped],
     )
 
@@ -591,8 +639,7 @@ def _hit_codes(hits: Iterable[Hit]) -> dict[int, tuple[tuple[str, bool], ...]]:
     return {unit: tuple(sorted(pairs)) for unit, pairs in found.items()}
 
 
-CV_COLUMNS = ("label", "coder", "precision", "recall", "f1", "kappa", "support", "coded",
-              "units")
+CV_COLUMNS = ("label", "coder", "precision", "recall", "f1", "kappa", "support", "coded", "units")
 
 
 def _read_weights(path: Path, data: Mapping[str, Any]) -> dict[str, np.ndarray]:
@@ -601,8 +648,10 @@ def _read_weights(path: Path, data: Mapping[str, Any]) -> dict[str, np.ndarray]:
     try:
         raw = weights_file.read_bytes()
     except FileNotFoundError:
-        raise ModelError(f"{path}: no {WEIGHTS_FILE}; the model is incomplete, "
-                         "train it again with healcode learn") from None
+        raise ModelError(
+            f"{path}: no {WEIGHTS_FILE}; the model is incomplete, "
+            "train it again with healcode learn"
+        ) from None
     if hashlib.sha256(raw).hexdigest() != expected:
         raise ModelError(
             f"{weights_file}: does not match {MODEL_FILE} (SHA-256 differs): the model was "
@@ -612,8 +661,10 @@ def _read_weights(path: Path, data: Mapping[str, Any]) -> dict[str, np.ndarray]:
         with np.load(io.BytesIO(raw), allow_pickle=False) as archive:
             return {name: archive[name] for name in archive.files}
     except (ValueError, OSError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"{weights_file}: cannot be read as plain arrays ({exc}); "
-                         "train the model again with healcode learn") from None
+        raise ModelError(
+            f"{weights_file}: cannot be read as plain arrays ({exc}); "
+            "train the model again with healcode learn"
+        ) from None
 
 
 def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
@@ -622,8 +673,9 @@ def write_npz(path: Path, arrays: Mapping[str, np.ndarray]) -> None:
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(arrays):
             buffer = io.BytesIO()
-            np.lib.format.write_array(buffer, np.ascontiguousarray(arrays[name]),
-                                      allow_pickle=False)
+            np.lib.format.write_array(
+                buffer, np.ascontiguousarray(arrays[name]), allow_pickle=False
+            )
             info = zipfile.ZipInfo(f"{name}.npy", date_time=_ZIP_DATE)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.external_attr = 0o644 << 16
@@ -679,8 +731,7 @@ def _readable_names(names: list[str]) -> np.ndarray:
 
 def _readable(ngram: str) -> bool:
     """Not only spaces and punctuation: 。 or ， may weigh, but explain nothing."""
-    return any(not (c.isspace() or unicodedata.category(c).startswith(("P", "S")))
-               for c in ngram)
+    return any(not (c.isspace() or unicodedata.category(c).startswith(("P", "S"))) for c in ngram)
 
 
 def _write_table(path: Path, columns: list[str], rows: list[list[Any]], *, bom: bool) -> None:

@@ -75,8 +75,9 @@ class CharNgrams:
             self._automaton = ahocorasick_rs.AhoCorasick(list(self.vocabulary))
         starts = np.cumsum([0] + [len(t) + 1 for t in texts[:-1]])
         matches = self._automaton.find_matches_as_indexes("\n".join(texts), overlapping=True)
-        found = np.fromiter(chain.from_iterable(matches), dtype=np.int64,
-                            count=3 * len(matches)).reshape(-1, 3)
+        found = np.fromiter(
+            chain.from_iterable(matches), dtype=np.int64, count=3 * len(matches)
+        ).reshape(-1, 3)
         rows = np.searchsorted(starts, found[:, 1], side="right") - 1
         return rows.astype(np.int64), found[:, 0]
 
@@ -97,8 +98,9 @@ class WordNgrams:
         # (so the unigram "a" and the bigram "a <word 0>" differ); it must fit 63 bits.
         self._fits = high < 8 and self._base**high * 8 < 2**62
         if self._fits:
-            keys = np.array([self._key([self._numbers[w] for w in words]) for words in split],
-                            dtype=np.int64)
+            keys = np.array(
+                [self._key([self._numbers[w] for w in words]) for words in split], dtype=np.int64
+            )
             self._table = KeyTable(keys)
         else:
             self._index = {term: i for i, term in enumerate(vocabulary)}
@@ -113,8 +115,9 @@ class WordNgrams:
             return _EMPTY, _EMPTY
         if not self._fits:
             return self._find_as_strings(words, rows)
-        numbers = np.fromiter(map(self._numbers.get, words, repeat(-1)), dtype=np.int64,
-                              count=len(words))
+        numbers = np.fromiter(
+            map(self._numbers.get, words, repeat(-1)), dtype=np.int64, count=len(words)
+        )
         known = numbers >= 0
         keys, found_rows = [], []
         for n in range(self.low, self.high + 1):
@@ -132,8 +135,9 @@ class WordNgrams:
             return _EMPTY, _EMPTY
         return self._table.lookup(np.concatenate(keys), np.concatenate(found_rows))
 
-    def _find_as_strings(self, words: Sequence[str],
-                         rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _find_as_strings(
+        self, words: Sequence[str], rows: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
         found_rows: list[int] = []
         columns: list[int] = []
         for n in range(self.low, self.high + 1):

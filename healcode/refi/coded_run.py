@@ -85,16 +85,41 @@ def _excerpt_rows(run: Run) -> list[ExcerptRow]:
     model = "source" in excerpts.columns  # a run coded with a learned model
     extra = ("source", "score", "evidence") if model else ()
     rows = []
-    for row in rows_of(excerpts, "document", "unit", "speaker", "start", "end", "theme", "code",
-                       "terms", "negated", "text", *extra):
+    for row in rows_of(
+        excerpts,
+        "document",
+        "unit",
+        "speaker",
+        "start",
+        "end",
+        "theme",
+        "code",
+        "terms",
+        "negated",
+        "text",
+        *extra,
+    ):
         document, unit, speaker, start, end, theme, code, terms, negated, text = row[:10]
-        found = ExcerptRow(str(document), int(unit), str(speaker), int(start), int(end),
-                           str(theme), str(code), _split(terms), bool(negated), str(text))
+        found = ExcerptRow(
+            str(document),
+            int(unit),
+            str(speaker),
+            int(start),
+            int(end),
+            str(theme),
+            str(code),
+            _split(terms),
+            bool(negated),
+            str(text),
+        )
         if model:
             source, score, evidence = row[10:]
-            found = replace(found, source=str(source),
-                            score=None if score != score else float(score),  # NaN: none
-                            evidence=_split(evidence))
+            found = replace(
+                found,
+                source=str(source),
+                score=None if score != score else float(score),  # NaN: none
+                evidence=_split(evidence),
+            )
         rows.append(found)
     return rows
 
@@ -128,7 +153,12 @@ def _with_run_metadata(documents: list[RunDocument], columns: list[str]) -> list
     if not columns:
         return [RunDocument(d.id, d.text, d.source, d.encoding, {}) for d in documents]
     return [
-        RunDocument(d.id, d.text, d.source, d.encoding,
-                    {c: d.meta[c] for c in columns if d.meta.get(c, "") != ""})
+        RunDocument(
+            d.id,
+            d.text,
+            d.source,
+            d.encoding,
+            {c: d.meta[c] for c in columns if d.meta.get(c, "") != ""},
+        )
         for d in documents
     ]

@@ -29,7 +29,9 @@ ID_LABEL = "healcode id"
 LIST_SEPARATOR = "; "
 
 _LABELS = [label for _, label in (*TEXT_FIELDS, *LIST_FIELDS)] + [
-    PATTERN_LABEL, NEGATION_LABEL, ID_LABEL,
+    PATTERN_LABEL,
+    NEGATION_LABEL,
+    ID_LABEL,
 ]
 _LINE = re.compile(rf"^({'|'.join(re.escape(label) for label in _LABELS)}): ?(.*)$")
 
@@ -107,11 +109,13 @@ _SETTING_LINE = re.compile(rf"^({'|'.join(_SETTINGS)}): (.+)$", re.M)
 
 
 def format_settings(codebook: Codebook) -> str:
-    return "\n".join((
-        f"Language: {codebook.language}",
-        f"Negators: {LIST_SEPARATOR.join(codebook.negators)}",
-        f"Negation window: {codebook.negation_window}",
-    ))
+    return "\n".join(
+        (
+            f"Language: {codebook.language}",
+            f"Negators: {LIST_SEPARATOR.join(codebook.negators)}",
+            f"Negation window: {codebook.negation_window}",
+        )
+    )
 
 
 def parse_settings(text: str) -> dict[str, object]:

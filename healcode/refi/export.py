@@ -36,8 +36,16 @@ ExportFormat = Literal["qdc", "qdpx"]
 DEFAULT_NAMES = {"qdc": "codebook.qdc", "qdpx": "project.qdpx"}
 # Tableau 10, a palette designed so that neighbouring categories stay distinguishable.
 PALETTE = (
-    "#4E79A7", "#F28E2B", "#E15759", "#76B7B2", "#59A14F",
-    "#EDC948", "#B07AA1", "#FF9DA7", "#9C755F", "#BAB0AC",
+    "#4E79A7",
+    "#F28E2B",
+    "#E15759",
+    "#76B7B2",
+    "#59A14F",
+    "#EDC948",
+    "#B07AA1",
+    "#FF9DA7",
+    "#9C755F",
+    "#BAB0AC",
 )
 ZipDate = tuple[int, int, int, int, int, int]  # year, month, day, hour, minute, second
 _NO_DATE: ZipDate = (1980, 1, 1, 0, 0, 0)  # the earliest date a zip entry can carry
@@ -78,8 +86,10 @@ def export_run(
     target = Path(path) if path is not None else outdir / DEFAULT_NAMES[format]
     run = load_coded_run(outdir, texts=format == "qdpx")
     # Neither the run's inputs nor its own files may be overwritten by the export.
-    inputs: list[str | Path] = [*(str(i.get("path")) for i in run.manifest.get("inputs") or []),
-              *(outdir / name for name in RUN_FILES)]
+    inputs: list[str | Path] = [
+        *(str(i.get("path")) for i in run.manifest.get("inputs") or []),
+        *(outdir / name for name in RUN_FILES),
+    ]
     check_writable_file(target, force=force, inputs=inputs)  # before the project is built
     if format == "qdc":
         data = codebook_xml(run.codebook)
@@ -150,8 +160,9 @@ def project_entries(run: CodedRun, target: Path) -> tuple[list[tuple[str, bytes]
         entries.append((f"sources/{guid}.txt", document.text.encode("utf-8")))
     _text(root, ns, "Description", _project_description(run))
     entries.insert(0, ("project.qde", _serialise(root)))
-    summary = ExportSummary(target, "qdpx", _count_codes(run.codebook), len(run.documents),
-                            selections, codings, cases)
+    summary = ExportSummary(
+        target, "qdpx", _count_codes(run.codebook), len(run.documents), selections, codings, cases
+    )
     return entries, summary
 
 
@@ -184,8 +195,13 @@ def _code_element(parent: etree._Element, ns: str, path: str, name: str, colour:
 
 
 def _append_selection(
-    source: etree._Element, ns: str, source_guid: str, rows: list[ExcerptRow],
-    labels: dict[str, str], user: str, created: str | None,
+    source: etree._Element,
+    ns: str,
+    source_guid: str,
+    rows: list[ExcerptRow],
+    labels: dict[str, str],
+    user: str,
+    created: str | None,
 ) -> int:
     first = rows[0]
     guid = stable_guid("selection", source_guid, first.start, first.end)
@@ -220,18 +236,25 @@ def _append_cases(root: etree._Element, run: CodedRun, source_guids: dict[str, s
     kinds = {c: _variable_type([d.meta[c] for d in run.documents if c in d.meta]) for c in columns}
     variables = etree.SubElement(root, f"{{{ns}}}Variables")
     for column in columns:
-        etree.SubElement(variables, f"{{{ns}}}Variable", guid=stable_guid("variable", column),
-                         name=column, typeOfVariable=kinds[column])
+        etree.SubElement(
+            variables,
+            f"{{{ns}}}Variable",
+            guid=stable_guid("variable", column),
+            name=column,
+            typeOfVariable=kinds[column],
+        )
     cases = etree.SubElement(root, f"{{{ns}}}Cases")
     for document in run.documents:
-        case = etree.SubElement(cases, f"{{{ns}}}Case", guid=stable_guid("case", document.id),
-                                name=document.id)
+        case = etree.SubElement(
+            cases, f"{{{ns}}}Case", guid=stable_guid("case", document.id), name=document.id
+        )
         for column in columns:
             if column not in document.meta:
                 continue
             value = etree.SubElement(case, f"{{{ns}}}VariableValue")
-            etree.SubElement(value, f"{{{ns}}}VariableRef",
-                             targetGUID=stable_guid("variable", column))
+            etree.SubElement(
+                value, f"{{{ns}}}VariableRef", targetGUID=stable_guid("variable", column)
+            )
             _text(value, ns, f"{kinds[column]}Value", document.meta[column].strip())
         etree.SubElement(case, f"{{{ns}}}SourceRef", targetGUID=source_guids[document.id])
     return len(run.documents)
@@ -239,6 +262,7 @@ def _append_cases(root: etree._Element, run: CodedRun, source_guids: dict[str, s
 
 def _variable_type(values: list[str]) -> str:
     """Integer or Float when every value is one (so QDA programs can sort and filter)."""
+
     def is_int(value: str) -> bool:
         text = value.strip().removeprefix("-")
         return text.isascii() and text.isdigit()
@@ -292,13 +316,15 @@ def _project_description(run: CodedRun) -> str:
         f"{key} {value}" for key, value in options.items() if key != "bom" and value not in ([], "")
     )
     codebook = run.codebook
-    return "\n".join((
-        f"Coded automatically by healcode {manifest.get('healcode', '')} on "
-        f"{run.created or 'an unrecorded date'} with the codebook {codebook.name!r} "
-        f"(SHA-256 {codebook.sha256}) and the segmenter {segmenter.get('name', '?')} "
-        f"{segmenter.get('version', '')}; {settings}.",
-        format_settings(codebook),
-    ))
+    return "\n".join(
+        (
+            f"Coded automatically by healcode {manifest.get('healcode', '')} on "
+            f"{run.created or 'an unrecorded date'} with the codebook {codebook.name!r} "
+            f"(SHA-256 {codebook.sha256}) and the segmenter {segmenter.get('name', '?')} "
+            f"{segmenter.get('version', '')}; {settings}.",
+            format_settings(codebook),
+        )
+    )
 
 
 def _count_codes(codebook: Codebook) -> int:
@@ -314,8 +340,14 @@ def _zip_date(created: str | None) -> ZipDate:
         moment = datetime.fromisoformat(created)
     except ValueError:
         return _NO_DATE
-    stamp = (moment.year, moment.month, moment.day, moment.hour, moment.minute,
-             moment.second - moment.second % 2)
+    stamp = (
+        moment.year,
+        moment.month,
+        moment.day,
+        moment.hour,
+        moment.minute,
+        moment.second - moment.second % 2,
+    )
     return stamp if stamp >= _NO_DATE else _NO_DATE
 
 

@@ -126,8 +126,7 @@ def import_exchange(
         rows = [(*row[:4], coder, row[5]) for row in rows]
     metadata = _metadata_rows(exchange, documents)
     summary_positions = tuple(
-        SourcePositions(d.id, d.source.name, decisions.get(guid))
-        for guid, d in documents.items()
+        SourcePositions(d.id, d.source.name, decisions.get(guid)) for guid, d in documents.items()
     )
     with staged_directory(outdir, force=force, inputs=[path]) as staging:
         if codebook_text:
@@ -137,9 +136,17 @@ def import_exchange(
             _write_csv(staging / "codings.csv", CODING_COLUMNS, rows, bom=bom)
         else:
             written = 0
-        summary = ImportSummary(outdir, exchange.kind, exchange.origin, len(paths), written,
-                                len(rows), summary_positions, tuple(warnings),
-                                writer_program(exchange.origin))
+        summary = ImportSummary(
+            outdir,
+            exchange.kind,
+            exchange.origin,
+            len(paths),
+            written,
+            len(rows),
+            summary_positions,
+            tuple(warnings),
+            writer_program(exchange.origin),
+        )
         record = import_record(exchange, summary, positions=positions, coder=coder, bom=bom)
         (staging / RECORD_NAME).write_text(
             json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
@@ -175,8 +182,10 @@ def build_codebook(exchange: Exchange) -> tuple[str, dict[str, str]]:
         "name": exchange.name or exchange.path.stem,
         "source": f"Imported from {exchange.path.name}"
         + (f" ({exchange.origin})" if exchange.origin else ""),
-        **{k: _Words(v) if isinstance(v, list) else v
-           for k, v in parse_settings(exchange.description).items()},
+        **{
+            k: _Words(v) if isinstance(v, list) else v
+            for k, v in parse_settings(exchange.description).items()
+        },
         "themes": themes,
     }
     text = _CODEBOOK_HEADER.format(file=exchange.path.name) + yaml.dump(
@@ -295,7 +304,12 @@ def snake_case_id(name: str) -> str:
 
 
 def import_record(
-    exchange: Exchange, summary: ImportSummary, *, positions: str, coder: str | None, bom: bool,
+    exchange: Exchange,
+    summary: ImportSummary,
+    *,
+    positions: str,
+    coder: str | None,
+    bom: bool,
 ) -> dict[str, Any]:
     """What ``import.json`` holds: enough to see what was read and how, and to redo it."""
     digest = hashlib.sha256()
@@ -311,8 +325,7 @@ def import_record(
         "program": summary.program,
         "options": {"positions": positions, "coder": coder, "bom": bom},
         "sources": [_source_record(p) for p in summary.positions],
-        "counts": {"codes": summary.codes, "sources": summary.sources,
-                   "codings": summary.codings},
+        "counts": {"codes": summary.codes, "sources": summary.sources, "codings": summary.codings},
         "warnings": list(summary.warnings),
     }
 
@@ -405,7 +418,9 @@ def document_id(name: str) -> str:
 
 
 def _decide_positions(
-    exchange: Exchange, documents: dict[str, _Document], given: Reading | None,
+    exchange: Exchange,
+    documents: dict[str, _Document],
+    given: Reading | None,
     warnings: list[str],
 ) -> dict[str, PositionDecision]:
     """How each source with text counts its positions (source GUID -> decision)."""
@@ -413,13 +428,15 @@ def _decide_positions(
     for coding in exchange.codings:
         if coding.start is not None and coding.end is not None:
             selections.setdefault(coding.source, {})[
-                Selection(coding.start, coding.end, coding.name)] = None
+                Selection(coding.start, coding.end, coding.name)
+            ] = None
     decisions = {}
     for guid, document in documents.items():
         if document.text is None:
             continue
-        decision = decide_reading(document.text, list(selections.get(guid, ())),
-                                  origin=exchange.origin, given=given)
+        decision = decide_reading(
+            document.text, list(selections.get(guid, ())), origin=exchange.origin, given=given
+        )
         decisions[guid] = decision
         if decision.rivals:
             warnings.append(_ambiguity_warning(document.id, decision, exchange.origin))
@@ -461,8 +478,10 @@ def _coding_rows(
         if path is None:
             if coding.code not in unknown_codes:
                 unknown_codes.add(coding.code)
-                warnings.append(f"codings refer to code {coding.code}, which is not in the "
-                                "codebook; they are skipped")
+                warnings.append(
+                    f"codings refer to code {coding.code}, which is not in the "
+                    "codebook; they are skipped"
+                )
             continue
         if document is None:
             continue
@@ -470,8 +489,10 @@ def _coding_rows(
         coder = exchange.users.get(coding.user or "", coding.user or "")
         if coding.start is None or coding.end is None:  # the whole source is coded
             if source is None:
-                warnings.append(f"{document.id}: a coding of the whole source with {path} is "
-                                "skipped (its text is missing)")
+                warnings.append(
+                    f"{document.id}: a coding of the whole source with {path} is "
+                    "skipped (its text is missing)"
+                )
                 continue
             start, end = 0, len(source.text)
         elif source is None:
@@ -492,8 +513,11 @@ def _coding_rows(
         text = source.text[start:end] if source is not None else ""
         rows.append((document.id, start, end, path, coder, text))
     if exchange.missing:
-        coded = sum(1 for c in exchange.codings if c.source in documents
-                    and documents[c.source].source.name in exchange.missing)
+        coded = sum(
+            1
+            for c in exchange.codings
+            if c.source in documents and documents[c.source].source.name in exchange.missing
+        )
         names = ", ".join(repr(n) for n in exchange.missing[:4])
         more = f" and {len(exchange.missing) - 4} more" if len(exchange.missing) > 4 else ""
         warnings.append(
@@ -509,13 +533,16 @@ def _metadata_rows(exchange: Exchange, documents: dict[str, _Document]) -> list[
     for guid, document in documents.items():
         values = exchange.variables.get(guid)
         if values and document.text is not None:
-            rows.append({"document": document.id,
-                         **{k: v for k, v in values.items() if k != "document"}})
+            rows.append(
+                {"document": document.id, **{k: v for k, v in values.items() if k != "document"}}
+            )
     return rows
 
 
 def _write_sources(
-    folder: Path, documents: dict[str, _Document], metadata: list[dict[str, str]],
+    folder: Path,
+    documents: dict[str, _Document],
+    metadata: list[dict[str, str]],
     warnings: list[str],
 ) -> int:
     folder.mkdir()
@@ -532,8 +559,12 @@ def _write_sources(
         written += 1
     if metadata:
         columns = list(dict.fromkeys(key for row in metadata for key in row))
-        _write_csv(folder / "metadata.csv", columns,
-                   [tuple(row.get(c, "") for c in columns) for row in metadata], bom=False)
+        _write_csv(
+            folder / "metadata.csv",
+            columns,
+            [tuple(row.get(c, "") for c in columns) for row in metadata],
+            bom=False,
+        )
     return written
 
 

@@ -60,8 +60,7 @@ class Reading:
 # Every reading, in the order preferred when the evidence cannot tell them apart: the
 # standard's code points first, counted on the text as stored.
 READINGS: tuple[Reading, ...] = tuple(
-    Reading(unit, lines)
-    for unit in get_args(PositionUnit) for lines in get_args(LineEnds)
+    Reading(unit, lines) for unit in get_args(PositionUnit) for lines in get_args(LineEnds)
 )
 
 # Programs by the name in a file's ``origin``, and how each is known to count positions
@@ -108,8 +107,10 @@ def position_converter(text: str, unit: PositionUnit) -> Callable[[int], int | N
 
 def _locator(text: str, unit: PositionUnit) -> Callable[[int], tuple[int, bool] | None]:
     """Position in ``unit`` -> (code point index, whether it is a character boundary)."""
-    if unit == "codepoints" or text.isascii() or (
-        unit == "utf16" and all(ord(c) <= 0xFFFF for c in text)
+    if (
+        unit == "codepoints"
+        or text.isascii()
+        or (unit == "utf16" and all(ord(c) <= 0xFFFF for c in text))
     ):
         size = len(text)
         return lambda p: (p, True) if 0 <= p <= size else None
@@ -178,8 +179,11 @@ class SourceText:
             return None
         index, clean = found
         if stored:
-            if 0 < index < len(self.stored) and self.stored[index - 1] == "\r" \
-                    and self.stored[index] == "\n":
+            if (
+                0 < index < len(self.stored)
+                and self.stored[index - 1] == "\r"
+                and self.stored[index] == "\n"
+            ):
                 clean = False
             index = self._shift(index)
         return index, clean
@@ -212,8 +216,13 @@ def _kind(char: str) -> str:
     if char in _STOPS:
         return "stop"
     category = unicodedata.category(char)
-    if category[0] == "M" or char in _JOINERS or 0xFE00 <= ord(char) <= 0xFE0F \
-            or 0x1F3FB <= ord(char) <= 0x1F3FF or 0xE0100 <= ord(char) <= 0xE01EF:
+    if (
+        category[0] == "M"
+        or char in _JOINERS
+        or 0xFE00 <= ord(char) <= 0xFE0F
+        or 0x1F3FB <= ord(char) <= 0x1F3FF
+        or 0xE0100 <= ord(char) <= 0xE01EF
+    ):
         return "mark"
     if category in ("Ps", "Pi"):
         return "open"
@@ -315,7 +324,10 @@ DECISIVE_MARGIN = 2
 
 
 def decide_reading(
-    source: SourceText, selections: Sequence[Selection], *, origin: str = "",
+    source: SourceText,
+    selections: Sequence[Selection],
+    *,
+    origin: str = "",
     given: Reading | None = None,
 ) -> PositionDecision:
     """The reading of ``source``'s positions: ``given``, or the most plausible one."""

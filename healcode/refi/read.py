@@ -144,7 +144,10 @@ def _read_root(root: etree._Element, path: Path, archive: SafeArchive | None) ->
     codebook = _child(root, "CodeBook")
     codes_node = _child(codebook, "Codes") if codebook is not None else None
     exchange = Exchange(
-        path, "project", root.get("name") or path.stem, root.get("origin", ""),
+        path,
+        "project",
+        root.get("name") or path.stem,
+        root.get("origin", ""),
         _read_codes(codes_node) if codes_node is not None else [],
     )
     exchange.description = _description(root)
@@ -182,8 +185,10 @@ def _read_root(root: etree._Element, path: Path, archive: SafeArchive | None) ->
 def _read_codes(codes: etree._Element) -> list[ExchangeCode]:
     return [
         ExchangeCode(
-            normalise_guid(code.get("guid")) or "", (code.get("name") or "").strip(),
-            _description(code), tuple(_read_codes(code)),
+            normalise_guid(code.get("guid")) or "",
+            (code.get("name") or "").strip(),
+            _description(code),
+            tuple(_read_codes(code)),
         )
         for code in _children(codes, "Code")
     ]
@@ -211,16 +216,23 @@ def _read_text_source(
             continue
         user = normalise_guid(selection.get("creatingUser")) or source_user
         for coding in _children(selection, "Coding"):
-            _add_coding(exchange, coding, guid, start, end, user, label,
-                        selection.get("name") or "")
+            _add_coding(
+                exchange, coding, guid, start, end, user, label, selection.get("name") or ""
+            )
     values = _variable_values(element, exchange)
     if values:
         exchange.variables.setdefault(guid, {}).update(values)
 
 
 def _add_coding(
-    exchange: Exchange, coding: etree._Element, source: str, start: int | None,
-    end: int | None, user: str | None, selection: str, name: str = "",
+    exchange: Exchange,
+    coding: etree._Element,
+    source: str,
+    start: int | None,
+    end: int | None,
+    user: str | None,
+    selection: str,
+    name: str = "",
 ) -> None:
     ref = _child(coding, "CodeRef")
     code = normalise_guid(ref.get("targetGUID")) if ref is not None else None
@@ -242,7 +254,7 @@ def _source_text(
         exchange.warnings.append(f"source {name!r} has no plain text; its codings have no text")
         return None
     if location.lower().startswith("internal://"):
-        location = location[len("internal://"):]
+        location = location[len("internal://") :]
     elif _EXTERNAL.match(location):
         exchange.warnings.append(
             f"source {name!r} is an external file ({location}), which is not read; "

@@ -124,8 +124,12 @@ def parse_xml(data: bytes, source: str) -> etree._Element:
             "do; refusing it (entity expansion or external files are a known attack)"
         )
     parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
-        huge_tree=False, remove_pis=True,
+        resolve_entities=False,
+        no_network=True,
+        load_dtd=False,
+        dtd_validation=False,
+        huge_tree=False,
+        remove_pis=True,
     )
     try:
         root = etree.fromstring(data, parser)

@@ -105,9 +105,16 @@ def _open_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]
             header = [h.strip() for h in (reader.fieldnames or [])]
             rows = []
             for raw in reader:
-                rows.append((reader.line_num, {
-                    (k or "").strip(): (v or "").strip() for k, v in raw.items() if k is not None
-                }))
+                rows.append(
+                    (
+                        reader.line_num,
+                        {
+                            (k or "").strip(): (v or "").strip()
+                            for k, v in raw.items()
+                            if k is not None
+                        },
+                    )
+                )
     except UnicodeDecodeError:
         raise CodingsError(f"{path}: not UTF-8 text; save it as CSV UTF-8") from None
     except csv.Error as exc:
@@ -144,14 +151,16 @@ def read_units(path: str | Path) -> list[UnitSpan]:
         coded = row["coded"].lower()
         if coded not in ("true", "false", "1", "0"):
             raise CodingsError(f"{path} line {line}: coded must be True or False, not {coded!r}")
-        units.append(UnitSpan(
-            document=row["document"],
-            unit=_whole_number(row["unit"], "unit", path, line),
-            start=_whole_number(row["start"], "start", path, line),
-            end=_whole_number(row["end"], "end", path, line),
-            coded=coded in ("true", "1"),
-            text=row["text"],
-        ))
+        units.append(
+            UnitSpan(
+                document=row["document"],
+                unit=_whole_number(row["unit"], "unit", path, line),
+                start=_whole_number(row["start"], "start", path, line),
+                end=_whole_number(row["end"], "end", path, line),
+                coded=coded in ("true", "1"),
+                text=row["text"],
+            )
+        )
     return units
 
 
@@ -178,8 +187,10 @@ def map_ranges(
         if span.coded:
             by_document[span.document].append(span)
     bounds = {
-        document: (np.array([s.start for s in spans], dtype=np.int64),
-                   np.array([s.end for s in spans], dtype=np.int64))
+        document: (
+            np.array([s.start for s in spans], dtype=np.int64),
+            np.array([s.end for s in spans], dtype=np.int64),
+        )
         for document, spans in by_document.items()
     }
     grouped: dict[tuple[str, str, str], list[CodedRange]] = defaultdict(list)
@@ -208,8 +219,9 @@ def map_ranges(
         coded_starts, coded_ends = np.sort(starts[hit]), np.sort(ends[hit])
         lo = np.array([r.start for r in group], dtype=np.int64)
         hi = np.array([r.end for r in group], dtype=np.int64)
-        overlapping = (np.searchsorted(coded_starts, hi, side="left")
-                       - np.searchsorted(coded_ends, lo, side="right"))
+        overlapping = np.searchsorted(coded_starts, hi, side="left") - np.searchsorted(
+            coded_ends, lo, side="right"
+        )
         unmatched.extend(r for r, n in zip(group, overlapping.tolist(), strict=True) if n <= 0)
     for (coder, document), r in first.items():
         rows.extend(
@@ -287,10 +299,17 @@ def read_codings(
             # marked: it is not a coding of that code
             if row.get("negated", "").lower() == "true":
                 continue
-            codings.append(UnitCoding(
-                who(row), row["document"], unit, row["code"], str(path), line,
-                row.get("text", ""),
-            ))
+            codings.append(
+                UnitCoding(
+                    who(row),
+                    row["document"],
+                    unit,
+                    row["code"],
+                    str(path),
+                    line,
+                    row.get("text", ""),
+                )
+            )
             if row.get("text"):
                 texts.setdefault((row["document"], unit), row["text"])
         return Codings(str(path), tuple(codings), texts, coder=default_coder)
@@ -314,8 +333,11 @@ def read_codings(
             raise CodingsError(unknown_document_message(path, line, document, extent))
         limit = known.get(document, extent[document])
         if end > limit:
-            size = (f"{limit} characters long" if document in known
-                    else f"its last unit ends at {limit}")
+            size = (
+                f"{limit} characters long"
+                if document in known
+                else f"its last unit ends at {limit}"
+            )
             raise CodingsError(
                 f"{path} line {line}: range {start}-{end} ends beyond document "
                 f"{document!r} ({size}); the range was made on another text, so code the "
@@ -337,8 +359,10 @@ def read_document_lengths(units_csv: str | Path) -> dict[str, int]:
     header, rows = _open_rows(documents_csv)
     if not {"document", "characters"} <= set(header):
         return {}
-    return {row["document"]: _whole_number(row["characters"], "characters", documents_csv, line)
-            for line, row in rows}
+    return {
+        row["document"]: _whole_number(row["characters"], "characters", documents_csv, line)
+        for line, row in rows
+    }
 
 
 def unknown_document_message(

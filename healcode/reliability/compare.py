@@ -81,8 +81,10 @@ class AgreementResult:
 
         outdir = Path(outdir)
         with staged_directory(outdir, force=force) as staging:
-            for name, frame in (("agreement.csv", self.table),
-                                ("disagreements.csv", self.disagreements)):
+            for name, frame in (
+                ("agreement.csv", self.table),
+                ("disagreements.csv", self.disagreements),
+            ):
                 rows = frame.itertuples(index=False, name=None)
                 write_csv(staging / name, list(frame.columns), rows, bom=bom)
         return [outdir / "agreement.csv", outdir / "disagreements.csv"]
@@ -155,7 +157,8 @@ def agreement(
     notes = [
         f"{f.source}: {f.unmatched_ranges} coded range(s) cover no in-scope unit by at least "
         f"{min_overlap:g} of its length and were left out"
-        for f in files if f.unmatched_ranges
+        for f in files
+        if f.unmatched_ranges
     ]
     notes.extend(
         f"{', '.join(sources[c])}: coder {c} coded no unit; counted as a coder who saw "
@@ -179,8 +182,15 @@ def agreement(
     table = _frame(rows, reference)
     disagreements = _disagreements(ratings, coders, universe, texts)
     return AgreementResult(
-        table, disagreements, tuple(coders), len(universe), level, absent, reference,
-        tuple(notes), tuple(warnings),
+        table,
+        disagreements,
+        tuple(coders),
+        len(universe),
+        level,
+        absent,
+        reference,
+        tuple(notes),
+        tuple(warnings),
     )
 
 
@@ -210,7 +220,10 @@ def evaluate(run: str | Path, *, gold: str | Path, level: Level = "theme") -> Ag
         raise CodingsError(f"{gold}: the gold coder may not be called {HEALCODE_CODER!r}")
     machine = read_codings(excerpts_csv, coder=HEALCODE_CODER)
     return agreement(
-        [gold_codings, machine], units=spans, level=level, reference=gold_coders[0],
+        [gold_codings, machine],
+        units=spans,
+        level=level,
+        reference=gold_coders[0],
         codes=_codebook_codes(opened, level),
     )
 
@@ -270,8 +283,9 @@ def _read_all(
         path = Path(item)
         # Two excerpts.csv from two runs: name each coder by its directory as well.
         coder = f"{path.parent.name}/{path.stem}" if stems[path.stem] > 1 else path.stem
-        files.append(read_codings(path, coder=coder, units=spans, min_overlap=min_overlap,
-                                  lengths=lengths))
+        files.append(
+            read_codings(path, coder=coder, units=spans, min_overlap=min_overlap, lengths=lengths)
+        )
     return files
 
 
@@ -319,10 +333,14 @@ def _universe(
                         raise CodingsError(_changed_text(row, known[key].text))
                     continue
                 if row.document not in documents:
-                    raise CodingsError(unknown_document_message(row.source, row.line, row.document,
-                                                         documents))
-                why = ("is not coded there (coded=False: an interviewer or out-of-scope speaker)"
-                       if key in known else "does not exist there")
+                    raise CodingsError(
+                        unknown_document_message(row.source, row.line, row.document, documents)
+                    )
+                why = (
+                    "is not coded there (coded=False: an interviewer or out-of-scope speaker)"
+                    if key in known
+                    else "does not exist there"
+                )
                 raise CodingsError(
                     f"{row.source} line {row.line}: unit {row.unit} of {row.document} {why}; "
                     "give the units.csv of the run the codings were made on"
@@ -379,8 +397,10 @@ def _coverage_notes(
         lacking = sum(key not in decisions[coder] for key in universe)
         if lacking:
             counted = "not coded" if absent == "not-coded" else "missing"
-            notes.append(f"coder {coder} has no row for {lacking} unit(s); they count as "
-                         f"{counted} (see --absent)")
+            notes.append(
+                f"coder {coder} has no row for {lacking} unit(s); they count as "
+                f"{counted} (see --absent)"
+            )
     return notes
 
 
@@ -401,8 +421,12 @@ def _ratings(
             unrated = np.ones(len(universe), dtype=bool)
             unrated[rated] = False
             ratings[:, a, unrated] = math.nan
-        pairs = [(number[code], position[key]) for key, got in decisions[coder].items()
-                 if key in position for code in got]
+        pairs = [
+            (number[code], position[key])
+            for key, got in decisions[coder].items()
+            if key in position
+            for code in got
+        ]
         if pairs:
             k, i = np.array(pairs).T
             ratings[k, a, i] = 1.0
@@ -434,8 +458,12 @@ def _category_ratings(
 
 
 def _measure_row(
-    code: str, pair: tuple[str, str] | None, ratings: np.ndarray, coders: list[str],
-    reference: str | None, binary: bool,
+    code: str,
+    pair: tuple[str, str] | None,
+    ratings: np.ndarray,
+    coders: list[str],
+    reference: str | None,
+    binary: bool,
 ) -> dict[str, object]:
     """One row: a pair of coders (``pair``) or all of them (``pair`` None)."""
     if pair is not None:
@@ -443,7 +471,10 @@ def _measure_row(
         data = ratings[[a, b]]
         both = int((~np.isnan(data)).all(axis=0).sum())
         row: dict[str, object] = {
-            "code": code, "coder_a": pair[0], "coder_b": pair[1], "units": both,
+            "code": code,
+            "coder_a": pair[0],
+            "coder_b": pair[1],
+            "units": both,
             "coded_a": int((data[0] == 1).sum()) if binary else "",
             "coded_b": int((data[1] == 1).sum()) if binary else "",
             "percent_agreement": percent_agreement(data),
@@ -459,13 +490,21 @@ def _measure_row(
                 why = "see the per-code rows" if binary is False else "no reference in pair"
                 row.update(dict.fromkeys(RETRIEVAL, Undefined(why)))
         if binary and not (data == 1).any():
-            row.update({k: Undefined("no coder used this code") for k in
-                        ("cohen_kappa", "krippendorff_alpha")})
+            row.update(
+                {
+                    k: Undefined("no coder used this code")
+                    for k in ("cohen_kappa", "krippendorff_alpha")
+                }
+            )
         return row
     rated = int(((~np.isnan(ratings)).sum(axis=0) >= 2).sum())
     row = {
-        "code": code, "coder_a": ALL_CODERS, "coder_b": "", "units": rated,
-        "coded_a": "", "coded_b": "",
+        "code": code,
+        "coder_a": ALL_CODERS,
+        "coder_b": "",
+        "units": rated,
+        "coded_a": "",
+        "coded_b": "",
         "percent_agreement": percent_agreement(ratings),
         "cohen_kappa": Undefined("more than two coders: see fleiss_kappa"),
         "fleiss_kappa": fleiss_kappa(ratings),
@@ -474,8 +513,12 @@ def _measure_row(
     if reference is not None:
         row.update(dict.fromkeys(RETRIEVAL, Undefined("see the pairs with the reference")))
     if binary and not (ratings == 1).any():
-        row.update({k: Undefined("no coder used this code") for k in
-                    ("fleiss_kappa", "krippendorff_alpha")})
+        row.update(
+            {
+                k: Undefined("no coder used this code")
+                for k in ("fleiss_kappa", "krippendorff_alpha")
+            }
+        )
     return row
 
 
@@ -504,7 +547,10 @@ def _table_rows(
 def _mean_row(rows: list[dict[str, object]]) -> dict[str, object]:
     """Means over codes of every measure, leaving out the codes where it is undefined."""
     mean: dict[str, object] = {
-        **rows[0], "code": MEAN_ROW, "coded_a": "", "coded_b": "",
+        **rows[0],
+        "code": MEAN_ROW,
+        "coded_a": "",
+        "coded_b": "",
     }
     for column in [*MEASURES, *RETRIEVAL]:
         if column not in rows[0]:
@@ -572,6 +618,7 @@ def _disagreements(
     for position in np.sort(np.concatenate(found)).tolist() if found else []:
         i, code = divmod(position, len(codes))
         key, code_name = universe[i], codes[code]
-        rows.append([key[0], key[1], texts.get(key, ""), code_name,
-                     *said[code_name][:, i].tolist()])
+        rows.append(
+            [key[0], key[1], texts.get(key, ""), code_name, *said[code_name][:, i].tolist()]
+        )
     return pd.DataFrame(rows, columns=fixed + names, dtype=object)

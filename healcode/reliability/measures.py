@@ -34,8 +34,10 @@ NO_VARIATION = "no variation: every rating is the same"
 def _counts(ratings: np.ndarray) -> np.ndarray:
     """Units x categories: how many coders put each unit in each category."""
     values = np.unique(ratings[~np.isnan(ratings)])
-    return np.stack([(ratings == v).sum(axis=0) for v in values], axis=1) if values.size else (
-        np.zeros((ratings.shape[1], 0))
+    return (
+        np.stack([(ratings == v).sum(axis=0) for v in values], axis=1)
+        if values.size
+        else (np.zeros((ratings.shape[1], 0)))
     )
 
 

@@ -70,4 +70,3 @@ def write_report(
         with staged_file(path, force=True, elsewhere=IN_PLACE) as staging:
             staging.write_bytes(data)
     return ReportFiles(tuple(files), run.warnings)
-

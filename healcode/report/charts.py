@@ -33,11 +33,28 @@ ANNOTATE_LIMIT = 600  # cells; beyond this a heat map shows colour only
 
 # Simplified-Chinese fonts first, then any CJK font; Linux, Windows and macOS names.
 CJK_FAMILIES = (
-    "Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "Source Han Sans CN",
-    "WenQuanYi Micro Hei", "WenQuanYi Zen Hei", "Microsoft YaHei", "SimHei", "DengXian",
-    "PingFang SC", "Hiragino Sans GB", "Heiti SC", "STHeiti", "Songti SC", "SimSun",
-    "Noto Serif CJK SC", "Source Han Serif SC", "AR PL UMing CN", "AR PL UKai CN",
-    "Noto Sans CJK TC", "Noto Sans CJK JP", "Arial Unicode MS",
+    "Noto Sans CJK SC",
+    "Noto Sans SC",
+    "Source Han Sans SC",
+    "Source Han Sans CN",
+    "WenQuanYi Micro Hei",
+    "WenQuanYi Zen Hei",
+    "Microsoft YaHei",
+    "SimHei",
+    "DengXian",
+    "PingFang SC",
+    "Hiragino Sans GB",
+    "Heiti SC",
+    "STHeiti",
+    "Songti SC",
+    "SimSun",
+    "Noto Serif CJK SC",
+    "Source Han Serif SC",
+    "AR PL UMing CN",
+    "AR PL UKai CN",
+    "Noto Sans CJK TC",
+    "Noto Sans CJK JP",
+    "Arial Unicode MS",
 )
 FONT_HELP = (
     "install one (Debian/Ubuntu: apt-get install fonts-noto-cjk or fonts-wqy-microhei; "
@@ -152,8 +169,9 @@ def _frequency_figure(run: Run) -> Figure:
     values = [int(v) for v in themes["references"]]
     notes = [
         f"{r} ({d} doc., {p:g}%)"
-        for r, d, p in zip(themes["references"], themes["documents"], themes["documents_pct"],
-                           strict=True)
+        for r, d, p in zip(
+            themes["references"], themes["documents"], themes["documents_pct"], strict=True
+        )
     ]
     figure = Figure(figsize=(6.4, 0.5 * len(labels) + 1.2))
     ax = figure.subplots()
@@ -170,8 +188,13 @@ def _frequency_figure(run: Run) -> Figure:
 
 
 def _heat_map(
-    figure: Figure, values: list[list[int]], rows: list[str], columns: list[str],
-    *, diagonal: bool, colorbar_label: str,
+    figure: Figure,
+    values: list[list[int]],
+    rows: list[str],
+    columns: list[str],
+    *,
+    diagonal: bool,
+    colorbar_label: str,
 ) -> None:
     import matplotlib
     import numpy as np
@@ -182,8 +205,12 @@ def _heat_map(
     shown = np.ma.masked_where(own, data) if diagonal else data
     cmap = matplotlib.colormaps["Blues"].with_extremes(bad="#E8E8E8")
     image = ax.imshow(shown, cmap=cmap, aspect="auto", vmin=0, vmax=max(float(shown.max()), 1.0))
-    ax.set_xticks(range(len(columns)), columns, rotation=30 if len(columns) > 6 else 0,
-                  ha="right" if len(columns) > 6 else "center")
+    ax.set_xticks(
+        range(len(columns)),
+        columns,
+        rotation=30 if len(columns) > 6 else 0,
+        ha="right" if len(columns) > 6 else "center",
+    )
     ax.set_yticks(range(len(rows)), rows, fontsize=9 if len(rows) <= 40 else 6)
     ax.tick_params(length=0)
     ax.xaxis.tick_top()
@@ -193,9 +220,16 @@ def _heat_map(
             for j in range(len(columns)):
                 on_diagonal = diagonal and i == j
                 dark = not on_diagonal and data[i, j] / peak > 0.55
-                ax.text(j, i, f"{int(data[i, j])}", ha="center", va="center", fontsize=8,
-                        color="white" if dark else "#222",
-                        style="italic" if on_diagonal else "normal")
+                ax.text(
+                    j,
+                    i,
+                    f"{int(data[i, j])}",
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color="white" if dark else "#222",
+                    style="italic" if on_diagonal else "normal",
+                )
     figure.colorbar(image, ax=ax, label=colorbar_label, shrink=0.8 if len(rows) > 8 else 1.0)
 
 
@@ -203,13 +237,20 @@ def _document_figure(run: Run) -> Figure:
     from matplotlib.figure import Figure
 
     themes = [t for t in run.themes if t.path in run.matrix.columns]
-    values = [[int(v) for v in line] for line in
-              run.matrix[[t.path for t in themes]].itertuples(index=False)]
+    values = [
+        [int(v) for v in line]
+        for line in run.matrix[[t.path for t in themes]].itertuples(index=False)
+    ]
     rows = list(run.document_ids)
-    figure = Figure(figsize=(1.9 + 0.95 * len(themes) + 0.07 * max(map(len, rows), default=0),
-                             1.3 + 0.26 * len(rows)))
-    _heat_map(figure, values, rows, [t.label for t in themes], diagonal=False,
-              colorbar_label="References")
+    figure = Figure(
+        figsize=(
+            1.9 + 0.95 * len(themes) + 0.07 * max(map(len, rows), default=0),
+            1.3 + 0.26 * len(rows),
+        )
+    )
+    _heat_map(
+        figure, values, rows, [t.label for t in themes], diagonal=False, colorbar_label="References"
+    )
     figure.suptitle("Themes × documents", x=0.02, ha="left")
     return figure
 
@@ -219,13 +260,15 @@ def _cooccurrence_figure(run: Run) -> Figure:
 
     co = run.cooccurrence
     themes = [t for t in run.themes if t.path in co.columns and t.path in set(co["theme"])]
-    by_theme = {row[0]: row[1:] for row in
-                co[["theme", *(t.path for t in themes)]].itertuples(index=False)}
+    by_theme = {
+        row[0]: row[1:] for row in co[["theme", *(t.path for t in themes)]].itertuples(index=False)
+    }
     values = [[int(v) for v in by_theme[t.path]] for t in themes]
     labels = [t.label for t in themes]
     size = 2.2 + 0.8 * len(themes)
     figure = Figure(figsize=(size + 1.2, size))
-    _heat_map(figure, values, labels, labels, diagonal=True,
-              colorbar_label="Units coded with both themes")
+    _heat_map(
+        figure, values, labels, labels, diagonal=True, colorbar_label="Units coded with both themes"
+    )
     figure.suptitle("Theme co-occurrence (diagonal: the theme's own units)", x=0.02, ha="left")
     return figure

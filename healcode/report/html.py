@@ -95,7 +95,7 @@ class _Page:
         counts = manifest.get("counts") or {}
         review = self._review_section()
         parts = [
-            "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n",
+            '<!DOCTYPE html>\n<html lang="zh">\n<head>\n<meta charset="utf-8">\n',
             f'<meta http-equiv="Content-Security-Policy" content="{CSP}">\n',
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n',
             '<meta name="generator" content="healcode">\n',
@@ -146,22 +146,36 @@ class _Page:
         counts = manifest.get("counts") or {}
         inputs = manifest.get("inputs") or []
         rows: list[tuple[str, str]] = [
-            ("Corpus", f"{escape(self.run.corpus_name)} "
-                       f'<span class="muted">({len(inputs)} input file(s))</span>'),
-            ("Codebook", f"{escape(str(book.get('name', '')))} "
-                         f'<span class="muted" title="{escape(str(book.get("path", "")))}">'
-                         f"{escape(PurePath(str(book.get('path', ''))).name)}</span>"),
-            ("Codebook SHA-256", f'<code>{escape(str(book.get("sha256", "")))}</code>'),
+            (
+                "Corpus",
+                f"{escape(self.run.corpus_name)} "
+                f'<span class="muted">({len(inputs)} input file(s))</span>',
+            ),
+            (
+                "Codebook",
+                f"{escape(str(book.get('name', '')))} "
+                f'<span class="muted" title="{escape(str(book.get("path", "")))}">'
+                f"{escape(PurePath(str(book.get('path', ''))).name)}</span>",
+            ),
+            ("Codebook SHA-256", f"<code>{escape(str(book.get('sha256', '')))}</code>"),
             ("Segmenter", escape(f"{segmenter.get('name', '')} {segmenter.get('version', '')}")),
             ("Learned model", _model_line(manifest.get("model"))),
-            ("Options", "; ".join(
-                f"{escape(str(k))} = <code>{escape(_option(v))}</code>" for k, v in options.items()
-            )),
+            (
+                "Options",
+                "; ".join(
+                    f"{escape(str(k))} = <code>{escape(_option(v))}</code>"
+                    for k, v in options.items()
+                ),
+            ),
             ("Coded on", escape(str(manifest.get("created", "")))),
             ("healcode", escape(str(manifest.get("healcode", "")))),
-            ("Counts", ", ".join(
-                f"{escape(str(v))} {escape(str(k).replace('_', ' '))}" for k, v in counts.items()
-            )),
+            (
+                "Counts",
+                ", ".join(
+                    f"{escape(str(v))} {escape(str(k).replace('_', ' '))}"
+                    for k, v in counts.items()
+                ),
+            ),
         ]
         metadata = self.run.metadata_columns
         if metadata:
@@ -172,7 +186,7 @@ class _Page:
         if inputs:
             html.append(
                 '<details class="small"><summary>Input files</summary><table class="data">'
-                "<thead><tr><th>File</th><th>Encoding</th><th class=\"num\">Documents</th>"
+                '<thead><tr><th>File</th><th>Encoding</th><th class="num">Documents</th>'
                 "<th>SHA-256</th></tr></thead><tbody>"
             )
             for item in inputs:
@@ -233,8 +247,7 @@ class _Page:
         run = self.run
         machine: dict[tuple[str, int], list[str]] = defaultdict(list)
         texts: dict[tuple[str, int], str] = {}
-        for document, unit, text, coded in rows_of(run.units, "document", "unit", "text",
-                                                   "coded"):
+        for document, unit, text, coded in rows_of(run.units, "document", "unit", "text", "coded"):
             if coded:
                 texts[(document, unit)] = text
                 machine[(document, unit)] = []
@@ -243,8 +256,10 @@ class _Page:
         try:
             summary = summarize_review(run.path, machine, texts, [t.path for t in run.themes])
         except ReviewError as exc:
-            return (f'<section id="review"><h2>Review</h2><p class="warn">{escape(str(exc))}'
-                    "</p></section>\n")
+            return (
+                f'<section id="review"><h2>Review</h2><p class="warn">{escape(str(exc))}'
+                "</p></section>\n"
+            )
         if summary is None:
             return ""
         html = [
@@ -255,13 +270,15 @@ class _Page:
             "it.</p>"
         ]
         if summary.stale:
-            html.append(f'<p class="warn">{summary.stale} decision(s) were made on units whose '
-                        "text has changed since (the run was coded again); they are left out.</p>")
+            html.append(
+                f'<p class="warn">{summary.stale} decision(s) were made on units whose '
+                "text has changed since (the run was coded again); they are left out.</p>"
+            )
         if not summary.reviewers:
             html.append('<p class="muted">No decisions yet.</p>')
         for reviewer in summary.reviewers:
             html.append(
-                f"<h3>{escape(reviewer.reviewer)} <span class=\"muted small\">"
+                f'<h3>{escape(reviewer.reviewer)} <span class="muted small">'
                 f"{reviewer.reviewed_units} unit{'' if reviewer.reviewed_units == 1 else 's'} "
                 "reviewed</span></h3>"
                 '<table class="data review"><thead><tr><th>Theme</th>'
@@ -293,9 +310,11 @@ class _Page:
         theme_rows = run.frequencies[run.frequencies["level"] == "theme"]
         bars = [
             svg.Bar(
-                str(label), int(references),
+                str(label),
+                int(references),
                 f"{references} · {documents} doc. ({documents_pct:g}%)",
-                self.styles[str(theme)].color, f"#theme-{theme}",
+                self.styles[str(theme)].color,
+                f"#theme-{theme}",
             )
             for theme, label, references, documents, documents_pct in rows_of(
                 theme_rows, "theme", "label", "references", "documents", "documents_pct"
@@ -306,7 +325,9 @@ class _Page:
         present = [t for t in themes if t in matrix.columns]
         values = [[int(v) for v in line] for line in matrix[present].itertuples(index=False)]
         heat = svg.heat_map(
-            list(run.document_ids), [self.labels[t] for t in present], values,
+            list(run.document_ids),
+            [self.labels[t] for t in present],
+            values,
             title="References per theme and document",
             row_links=[f"#{self.anchors[d]}" for d in run.document_ids],
             column_colors=[self.styles[t].color for t in present],
@@ -316,9 +337,12 @@ class _Page:
         by_theme = {row[0]: row[1:] for row in co[["theme", *order]].itertuples(index=False)}
         co_values = [[int(v) for v in by_theme[t]] for t in order]
         cooccurrence = svg.heat_map(
-            [self.labels[t] for t in order], [self.labels[t] for t in order], co_values,
+            [self.labels[t] for t in order],
+            [self.labels[t] for t in order],
+            co_values,
             title="Theme co-occurrence (units coded with both)",
-            column_colors=[self.styles[t].color for t in order], diagonal=True,
+            column_colors=[self.styles[t].color for t in order],
+            diagonal=True,
         )
         return (
             '<section id="charts"><h2>Charts</h2>'
@@ -369,8 +393,9 @@ class _Page:
                     for c in codings
                 )
                 hits = tuple(h for h in unit.hits if h.theme == info.path)
-                text = self._marked(UnitView(unit.index, unit.start, unit.end, unit.text,
-                                             unit.coded, hits))
+                text = self._marked(
+                    UnitView(unit.index, unit.start, unit.end, unit.text, unit.coded, hits)
+                )
                 html.append(
                     f'<li><span class="where"><a href="#{self.anchors[document]}-u{index}">'
                     f"{escape(document)} · unit {index}</a> · {escape(speaker)}</span>{badges}"
@@ -383,7 +408,7 @@ class _Page:
     # ---------------------------------------------------------------- transcripts
     def _transcript_section(self) -> str:
         legend = "".join(
-            f'<span>{self._swatch(s.id)}{escape(s.label)}</span>' for s in self.styles.values()
+            f"<span>{self._swatch(s.id)}{escape(s.label)}</span>" for s in self.styles.values()
         )
         html = [
             '<section id="transcripts"><h2>Transcripts</h2>',
@@ -396,7 +421,7 @@ class _Page:
             "repeated.</p>",
             '<p class="noprint"><button type="button" id="open-all" '
             f'data-open="{"1" if self.small else "0"}">'
-            f'{"Close" if self.small else "Open"} all transcripts</button></p>',
+            f"{'Close' if self.small else 'Open'} all transcripts</button></p>",
         ]
         for document in self.documents:
             html.append(self._document(document))
@@ -492,8 +517,10 @@ class _Page:
                 "labels recorded in frequencies.csv are shown.</p><ul>"
             )
             for info in run.themes:
-                html.append(f"<li>{self._swatch(info.path)}{escape(info.label)} "
-                            f"<code>{escape(info.path)}</code></li>")
+                html.append(
+                    f"<li>{self._swatch(info.path)}{escape(info.label)} "
+                    f"<code>{escape(info.path)}</code></li>"
+                )
             html.append("</ul></section>\n")
             return "".join(html)
         header = [f"<p><strong>{escape(book.name)}</strong></p>"]
@@ -553,7 +580,7 @@ def _chips(items: Iterable[str]) -> str:
 
 
 def _hit_text(unit: UnitView, hit: HitView) -> str:
-    matched = unit.text[hit.start:hit.end]
+    matched = unit.text[hit.start : hit.end]
     if hit.term == matched:
         return matched
     term = hit.term if len(hit.term) <= PATTERN_SHOWN else hit.term[:PATTERN_SHOWN] + "…"
@@ -565,8 +592,10 @@ def _model_line(model: Any) -> str:
     if not isinstance(model, dict):
         return "none (the dictionary alone)"
     name = PurePath(str(model.get("path") or "")).name or "a model"
-    return (f'{escape(name)} <span class="muted">({escape(str(model.get("level", "")))} level; '
-            f'SHA-256 <code>{escape(str(model.get("sha256", ""))[:12])}…</code>)</span>')
+    return (
+        f'{escape(name)} <span class="muted">({escape(str(model.get("level", "")))} level; '
+        f"SHA-256 <code>{escape(str(model.get('sha256', ''))[:12])}…</code>)</span>"
+    )
 
 
 def _option(value: Any) -> str:

@@ -70,7 +70,9 @@ class ReviewSession:
 
 
 def create_app(
-    session: ReviewSession, *, hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
+    session: ReviewSession,
+    *,
+    hosts: tuple[str, ...] = ("127.0.0.1", "localhost"),
 ) -> Starlette:
     """The application of one review session; ``hosts`` are the names it answers to."""
     from starlette.applications import Starlette
@@ -123,8 +125,12 @@ class _Pages:
 
         session = self.session
         page = self.env.get_template(name).render(
-            run=session.run, reviewer=session.reviewer, token=session.token,
-            codebook=self.codebook, max_keys=MAX_THEME_KEYS, **context,
+            run=session.run,
+            reviewer=session.reviewer,
+            token=session.token,
+            codebook=self.codebook,
+            max_keys=MAX_THEME_KEYS,
+            **context,
         )
         return HTMLResponse(page, status_code=status, headers=SECURITY_HEADERS)
 
@@ -134,27 +140,39 @@ class _Pages:
         states = self.session.states()
         counts = [progress(document, states) for document in run.documents.values()]
         rows = [
-            {"id": document.id, "meta": {k: v for k, v in document.meta.items() if v},
-             "progress": count}
+            {
+                "id": document.id,
+                "meta": {k: v for k, v in document.meta.items() if v},
+                "progress": count,
+            }
             for document, count in zip(run.documents.values(), counts, strict=True)
         ]
         overall = total(counts)
-        return self._html("index.html", documents=rows, overall=overall,
-                          warnings=run.warnings)
+        return self._html("index.html", documents=rows, overall=overall, warnings=run.warnings)
 
     async def document(self, request: Request) -> Response:
         run = self.session.run
         name = request.path_params["document"]
         document = run.documents.get(name)
         if document is None:
-            return self._html("error.html", 404, title="No such document",
-                              message=f"The run has no document {name!r}.")
+            return self._html(
+                "error.html",
+                404,
+                title="No such document",
+                message=f"The run has no document {name!r}.",
+            )
         filters = Filters.parse(request.query_params, run)
         view = document_view(run, document, self.session.states(document.id), filters)
-        query = urlencode({k: v for k, v in request.query_params.items()
-                           if k in ("theme", "negated", "pending", "below")})
-        return self._html("document.html", doc=view, filters=filters,
-                          query=f"?{query}" if query else "")
+        query = urlencode(
+            {
+                k: v
+                for k, v in request.query_params.items()
+                if k in ("theme", "negated", "pending", "below")
+            }
+        )
+        return self._html(
+            "document.html", doc=view, filters=filters, query=f"?{query}" if query else ""
+        )
 
     async def theme_css(self, request: Request) -> Response:
         from starlette.responses import Response
@@ -164,12 +182,15 @@ class _Pages:
             f"--mark: {tint(t.color, 0.4)}; }}"
             for t in self.session.run.themes
         ]
-        return Response("\n".join(rules) + "\n", media_type="text/css",
-                        headers=SECURITY_HEADERS)
+        return Response("\n".join(rules) + "\n", media_type="text/css", headers=SECURITY_HEADERS)
 
     async def not_found(self, request: Request, exc: Exception) -> Response:
-        return self._html("error.html", 404, title="Not found",
-                          message="There is nothing at this address in the review.")
+        return self._html(
+            "error.html",
+            404,
+            title="Not found",
+            message="There is nothing at this address in the review.",
+        )
 
     async def not_allowed(self, request: Request, exc: Exception) -> Response:
         return _error(405, "method not allowed")
@@ -205,8 +226,9 @@ class _Pages:
         if decision == "clear":
             session.store.clear(session.reviewer, unit.document, unit.index, code)
         else:
-            session.store.decide(session.reviewer, unit.document, unit.index, code, decision,
-                                 text=unit.text)
+            session.store.decide(
+                session.reviewer, unit.document, unit.index, code, decision, text=unit.text
+            )
         return self._unit_reply(unit)
 
     async def note(self, request: Request) -> Response:

@@ -53,8 +53,9 @@ def export_codings(
         with ReviewStore(path, readonly=True) as store:
             decisions = store.decisions()
     elif not (include_unreviewed and reviewer):
-        raise ReviewError(f"{path}: no such file; review the run first (healcode review "
-                          f"{run.path})")
+        raise ReviewError(
+            f"{path}: no such file; review the run first (healcode review {run.path})"
+        )
     check_fresh(run, decisions)
     if reviewer is not None:
         reviewer = check_reviewer(reviewer)
@@ -67,8 +68,10 @@ def export_codings(
     else:
         reviewers = sorted({d.reviewer for d in decisions})
         if not reviewers:
-            raise ReviewError(f"{path}: no decisions yet; review the run first, or pass "
-                              "--reviewer NAME --include-unreviewed for the run's own codings")
+            raise ReviewError(
+                f"{path}: no decisions yet; review the run first, or pass "
+                "--reviewer NAME --include-unreviewed for the run's own codings"
+            )
 
     order = {code: i for i, code in enumerate(run.entries)}
     rows: list[tuple[str, str, str, str, str]] = []

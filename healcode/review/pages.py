@@ -70,8 +70,12 @@ class Progress:
     reviewed: int  # any unit reviewed
 
     def as_dict(self) -> dict[str, int]:
-        return {"units": self.units, "coded": self.coded, "coded_reviewed": self.coded_reviewed,
-                "reviewed": self.reviewed}
+        return {
+            "units": self.units,
+            "coded": self.coded,
+            "coded_reviewed": self.coded_reviewed,
+            "reviewed": self.reviewed,
+        }
 
 
 def progress(document: ReviewDocument, states: Mapping[UnitKey, UnitState]) -> Progress:
@@ -91,8 +95,12 @@ def progress(document: ReviewDocument, states: Mapping[UnitKey, UnitState]) -> P
 
 
 def total(progresses: list[Progress]) -> Progress:
-    return Progress(*(sum(getattr(p, name) for p in progresses)
-                      for name in ("units", "coded", "coded_reviewed", "reviewed")))
+    return Progress(
+        *(
+            sum(getattr(p, name) for p in progresses)
+            for name in ("units", "coded", "coded_reviewed", "reviewed")
+        )
+    )
 
 
 def unit_view(run: ReviewRun, unit: ReviewUnit, state: UnitState) -> dict[str, Any]:
@@ -100,34 +108,43 @@ def unit_view(run: ReviewRun, unit: ReviewUnit, state: UnitState) -> dict[str, A
     machine = [c.code for c in unit.codings]
     codings = []
     for coding in unit.codings:
-        codings.append({
-            "code": coding.code,
-            "label": run.label(coding.code),
-            "theme": _theme_index(run, coding.code),
-            "terms": coding.matched or _shorten(coding.terms),
-            "negated": coding.negated,
-            "source": coding.source,
-            "score": None if coding.score is None else f"{coding.score:.2f}",
-            "state": state.decided.get(coding.code, ""),
-            "help": _help(run, coding.code),
-        })
+        codings.append(
+            {
+                "code": coding.code,
+                "label": run.label(coding.code),
+                "theme": _theme_index(run, coding.code),
+                "terms": coding.matched or _shorten(coding.terms),
+                "negated": coding.negated,
+                "source": coding.source,
+                "score": None if coding.score is None else f"{coding.score:.2f}",
+                "state": state.decided.get(coding.code, ""),
+                "help": _help(run, coding.code),
+            }
+        )
     added = []
     for code in state.added:
-        added.append({"code": code, "label": run.label(code), "theme": _theme_index(run, code),
-                      "help": _help(run, code)})
-    first = run.theme_of(unit.codings[0].code) if unit.codings else (
-        run.theme_of(state.added[0]) if state.added else None
+        added.append(
+            {
+                "code": code,
+                "label": run.label(code),
+                "theme": _theme_index(run, code),
+                "help": _help(run, code),
+            }
+        )
+    first = (
+        run.theme_of(unit.codings[0].code)
+        if unit.codings
+        else (run.theme_of(state.added[0]) if state.added else None)
     )
-    themes = list(dict.fromkeys(
-        [c.theme for c in unit.codings] + [c.split("/", 1)[0] for c in state.added]
-    ))
+    themes = list(
+        dict.fromkeys([c.theme for c in unit.codings] + [c.split("/", 1)[0] for c in state.added])
+    )
     return {
         "index": unit.index,
         "speaker": unit.speaker,
         "in_scope": unit.in_scope,
         "pieces": [
-            {"text": text, "theme": _theme_index(run, theme) if theme else None,
-             "negated": negated}
+            {"text": text, "theme": _theme_index(run, theme) if theme else None, "negated": negated}
             for text, theme, negated in unit.pieces
         ],
         "codings": codings,
@@ -155,15 +172,20 @@ def _help(run: ReviewRun, code: str) -> str:
     if entry is None:
         return code
     lines = [run.label(code) + (f" ({entry.label_en})" if entry.label_en else "")]
-    for name, text in (("Definition", entry.definition), ("When to use", entry.when_to_use),
-                       ("When not to use", entry.when_not_to_use)):
+    for name, text in (
+        ("Definition", entry.definition),
+        ("When to use", entry.when_to_use),
+        ("When not to use", entry.when_not_to_use),
+    ):
         if text:
             lines.append(f"{name}: {text}")
     return "\n".join(lines)
 
 
 def document_view(
-    run: ReviewRun, document: ReviewDocument, states: Mapping[UnitKey, UnitState],
+    run: ReviewRun,
+    document: ReviewDocument,
+    states: Mapping[UnitKey, UnitState],
     filters: Filters,
 ) -> dict[str, Any]:
     turns = []
@@ -177,8 +199,14 @@ def document_view(
                 units.append(unit_view(run, unit, state))
                 shown += unit.in_scope
         if units:
-            turns.append({"speaker": turn.speaker, "role": turn.role,
-                          "in_scope": any(u["in_scope"] for u in units), "units": units})
+            turns.append(
+                {
+                    "speaker": turn.speaker,
+                    "role": turn.role,
+                    "in_scope": any(u["in_scope"] for u in units),
+                    "units": units,
+                }
+            )
     names = list(run.documents)
     position = names.index(document.id)
     return {
@@ -198,12 +226,17 @@ def codebook_view(run: ReviewRun) -> list[dict[str, Any]]:
     themes = []
     for theme in run.themes:
         codes = [
-            entry for path, entry in run.entries.items()
+            entry
+            for path, entry in run.entries.items()
             if entry.theme == theme.id and path != theme.id
         ]
-        themes.append({
-            "id": theme.id, "index": theme.index, "entry": theme.entry,
-            "key": str(theme.index + 1) if theme.index < MAX_THEME_KEYS else "",
-            "codes": codes,
-        })
+        themes.append(
+            {
+                "id": theme.id,
+                "index": theme.index,
+                "entry": theme.entry,
+                "key": str(theme.index + 1) if theme.index < MAX_THEME_KEYS else "",
+                "codes": codes,
+            }
+        )
     return themes

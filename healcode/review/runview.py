@@ -101,14 +101,18 @@ class ReviewRun:
         """The run's codes of every unit in scope (an empty list for an uncoded one)."""
         return {
             (u.document, u.index): [c.code for c in u.codings]
-            for d in self.documents.values() for u in d.units() if u.in_scope
+            for d in self.documents.values()
+            for u in d.units()
+            if u.in_scope
         }
 
     def texts(self) -> dict[tuple[str, int], str]:
         """The text of every unit in scope."""
         return {
             (u.document, u.index): u.text
-            for d in self.documents.values() for u in d.units() if u.in_scope
+            for d in self.documents.values()
+            for u in d.units()
+            if u.in_scope
         }
 
     def theme_of(self, path: str) -> Theme | None:
@@ -155,10 +159,16 @@ def read_review_run(path: str | Path) -> ReviewRun:
         values = dict(zip(extra, row[6:], strict=True))
         score = _score(values.get("score"))
         scored = scored or score is not None
-        codings.setdefault((str(document), int(unit)), []).append(MachineCoding(
-            str(code), str(theme), str(terms), bool(negated),
-            str(values.get("source") or ""), score,
-        ))
+        codings.setdefault((str(document), int(unit)), []).append(
+            MachineCoding(
+                str(code),
+                str(theme),
+                str(terms),
+                bool(negated),
+                str(values.get("source") or ""),
+                score,
+            )
+        )
 
     speakers: dict[tuple[str, int], tuple[str, str]] = {
         (str(d), int(u)): (str(s), str(r))
@@ -171,18 +181,33 @@ def read_review_run(path: str | Path) -> ReviewRun:
             units = []
             for unit in turn.units:
                 speaker, role = speakers.get((view.id, unit.index), (turn.speaker, turn.role))
-                units.append(ReviewUnit(
-                    view.id, unit.index, speaker, role, unit.text, unit.coded,
-                    _matched(codings.get((view.id, unit.index), []), unit), _pieces(unit),
-                ))
+                units.append(
+                    ReviewUnit(
+                        view.id,
+                        unit.index,
+                        speaker,
+                        role,
+                        unit.text,
+                        unit.coded,
+                        _matched(codings.get((view.id, unit.index), []), unit),
+                        _pieces(unit),
+                    )
+                )
             turns.append(ReviewTurn(turn.speaker, turn.role, tuple(units)))
         documents[view.id] = ReviewDocument(view.id, tuple(turns), dict(view.meta))
 
     manifest = run.manifest
     codebook_name = str((manifest.get("codebook") or {}).get("name") or "codebook")
     return ReviewRun(
-        Path(path), f"{run.corpus_name} × {codebook_name}", codebook_name, themes,
-        entries, documents, has_sources, has_scores and scored, run.warnings,
+        Path(path),
+        f"{run.corpus_name} × {codebook_name}",
+        codebook_name,
+        themes,
+        entries,
+        documents,
+        has_sources,
+        has_scores and scored,
+        run.warnings,
     )
 
 
@@ -200,9 +225,9 @@ def _matched(codings: list[MachineCoding], unit: UnitView) -> tuple[MachineCodin
     """The codings with the text their hits matched in the unit."""
     out = []
     for coding in codings:
-        found = "、".join(dict.fromkeys(
-            unit.text[h.start:h.end] for h in unit.hits if h.code == coding.code
-        ))
+        found = "、".join(
+            dict.fromkeys(unit.text[h.start : h.end] for h in unit.hits if h.code == coding.code)
+        )
         out.append(replace(coding, matched=found) if found else coding)
     return tuple(out)
 

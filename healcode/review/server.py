@@ -78,8 +78,9 @@ class ReviewServer:
         import uvicorn
 
         self.socket = sock
-        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off",
-                                server_header=False)
+        config = uvicorn.Config(
+            app, log_level="warning", access_log=False, lifespan="off", server_header=False
+        )
         self.server: uvicorn.Server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
 

@@ -66,8 +66,9 @@ def unit_states(
     noted = {(n.document, n.unit): n.note for n in notes}
     keys = set(decided) | set(added) | none | set(noted)
     return {
-        key: UnitState(dict(decided.get(key, {})), tuple(added.get(key, ())), key in none,
-                       noted.get(key, ""))
+        key: UnitState(
+            dict(decided.get(key, {})), tuple(added.get(key, ())), key in none, noted.get(key, "")
+        )
         for key in keys
     }
 
@@ -77,7 +78,8 @@ def stale_decisions(
 ) -> list[StoredDecision]:
     """Decisions made on a unit whose text is not the run's any more (or that is gone)."""
     return [
-        d for d in decisions
+        d
+        for d in decisions
         if (key := (d.document, d.unit)) not in texts or (d.text and d.text != texts[key])
     ]
 
@@ -156,10 +158,16 @@ def summarize_review(
                 counts.setdefault(_theme(code), [0, 0, 0])[0 if decision == "accept" else 1] += 1
             for code in state.added:
                 counts.setdefault(_theme(code), [0, 0, 0])[2] += 1
-        summaries.append(ReviewerSummary(reviewer, reviewed, tuple(
-            ThemeReview(theme, machine_per_theme.get(theme, 0), *values)
-            for theme, values in counts.items()
-        )))
+        summaries.append(
+            ReviewerSummary(
+                reviewer,
+                reviewed,
+                tuple(
+                    ThemeReview(theme, machine_per_theme.get(theme, 0), *values)
+                    for theme, values in counts.items()
+                ),
+            )
+        )
     return ReviewSummary(tuple(summaries), len(stale))
 
 

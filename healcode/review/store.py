@@ -90,8 +90,10 @@ def check_reviewer(name: str) -> str:
     if not cleaned:
         raise ReviewError("the reviewer name is empty; pass --reviewer NAME (your name)")
     if len(cleaned) > MAX_NAME:
-        raise ReviewError(f"the reviewer name is longer than {MAX_NAME} characters; "
-                          "pass a shorter --reviewer NAME")
+        raise ReviewError(
+            f"the reviewer name is longer than {MAX_NAME} characters; "
+            "pass a shorter --reviewer NAME"
+        )
     return cleaned
 
 
@@ -105,7 +107,9 @@ class ReviewStore:
         try:
             if readonly:
                 connection = sqlite3.connect(
-                    f"{path.resolve().as_uri()}?mode=ro", uri=True, check_same_thread=False,
+                    f"{path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    check_same_thread=False,
                 )
             else:
                 connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -158,7 +162,8 @@ class ReviewStore:
         with self._lock:
             self._connection.execute(
                 "INSERT INTO settings(key, value) VALUES (?, ?) "
-                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value),
+                "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
             )
 
     def reviewer(self, name: str | None) -> str:
@@ -176,8 +181,15 @@ class ReviewStore:
 
     # ------------------------------------------------------------------ decisions
     def decide(
-        self, reviewer: str, document: str, unit: int, code: str, decision: str, *,
-        text: str, note: str = "",
+        self,
+        reviewer: str,
+        document: str,
+        unit: int,
+        code: str,
+        decision: str,
+        *,
+        text: str,
+        note: str = "",
     ) -> None:
         if decision not in DECISIONS:
             raise ReviewError(f"unknown decision {decision!r}; use one of {', '.join(DECISIONS)}")
@@ -186,7 +198,8 @@ class ReviewStore:
                 # a code added means the unit has a code: it is no longer "read, no code"
                 self._connection.execute(
                     "DELETE FROM decisions WHERE reviewer = ? AND document = ? AND unit = ? "
-                    "AND decision = 'none'", (reviewer, document, unit),
+                    "AND decision = 'none'",
+                    (reviewer, document, unit),
                 )
             self._connection.execute(
                 "INSERT INTO decisions(reviewer, document, unit, code, decision, note, time, text) "
@@ -201,7 +214,8 @@ class ReviewStore:
         with self._lock:
             self._connection.execute(
                 "DELETE FROM decisions WHERE reviewer = ? AND document = ? AND unit = ? "
-                "AND code = ?", (reviewer, document, unit, code),
+                "AND code = ?",
+                (reviewer, document, unit, code),
             )
 
     def set_note(self, reviewer: str, document: str, unit: int, note: str, *, text: str) -> None:
@@ -223,8 +237,7 @@ class ReviewStore:
     def decisions(
         self, reviewer: str | None = None, *, document: str | None = None
     ) -> list[StoredDecision]:
-        query = ("SELECT reviewer, document, unit, code, decision, note, time, text "
-                 "FROM decisions")
+        query = "SELECT reviewer, document, unit, code, decision, note, time, text FROM decisions"
         where, args = _filters(reviewer, document)
         with self._lock:
             rows = self._connection.execute(
@@ -239,7 +252,8 @@ class ReviewStore:
         with self._lock:
             rows = self._connection.execute(
                 "SELECT reviewer, document, unit, note, time, text FROM notes"
-                f"{where} ORDER BY reviewer, document, unit", args
+                f"{where} ORDER BY reviewer, document, unit",
+                args,
             ).fetchall()
         return [StoredNote(*row) for row in rows]
 
@@ -278,4 +292,3 @@ def _filters(reviewer: str | None, document: str | None) -> tuple[str, tuple[str
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-

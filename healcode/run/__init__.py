@@ -18,5 +18,16 @@ from healcode.run.read import (
 from healcode.run.schema import RUN_FILES, TableSpec
 from healcode.run.write import write_csv, write_run
 
-__all__ = ["RUN_FILES", "CodeInfo", "Run", "TableSpec", "hit_records", "read_table",
-           "read_units", "rows_of", "unit_records", "write_csv", "write_run"]
+__all__ = [
+    "RUN_FILES",
+    "CodeInfo",
+    "Run",
+    "TableSpec",
+    "hit_records",
+    "read_table",
+    "read_units",
+    "rows_of",
+    "unit_records",
+    "write_csv",
+    "write_run",
+]

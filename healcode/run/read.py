@@ -72,12 +72,17 @@ def unit_records(frame: pd.DataFrame) -> list[Unit]:
     from healcode.records import Unit
 
     return [
-        Unit(str(document), int(unit), str(speaker),
-             "interviewer" if role == "interviewer" else "participant",
-             int(start), int(end), str(text), bool(coded))
-        for document, unit, speaker, role, start, end, coded, text in rows_of(
-            frame, *UNITS.names
+        Unit(
+            str(document),
+            int(unit),
+            str(speaker),
+            "interviewer" if role == "interviewer" else "participant",
+            int(start),
+            int(end),
+            str(text),
+            bool(coded),
         )
+        for document, unit, speaker, role, start, end, coded, text in rows_of(frame, *UNITS.names)
     ]
 
 
@@ -86,11 +91,18 @@ def hit_records(frame: pd.DataFrame) -> list[Hit]:
     from healcode.records import Hit
 
     return [
-        Hit(str(document), int(unit), str(theme), str(code), str(term), int(start), int(end),
-            "", bool(negated))
-        for document, unit, theme, code, term, start, end, negated in rows_of(
-            frame, *HITS.names
+        Hit(
+            str(document),
+            int(unit),
+            str(theme),
+            str(code),
+            str(term),
+            int(start),
+            int(end),
+            "",
+            bool(negated),
         )
+        for document, unit, theme, code, term, start, end, negated in rows_of(frame, *HITS.names)
     ]
 
 
@@ -118,7 +130,7 @@ class Run:
         """
         path = Path(path)
         if not path.is_dir():
-            hint = (" (give the run folder, not a file in it)" if path.is_file() else "")
+            hint = " (give the run folder, not a file in it)" if path.is_file() else ""
             raise RunError(f"{path}: not a folder{hint}; give the output folder of healcode code")
         manifest = _read_manifest(path)
         return cls(path, manifest, codebook)
@@ -176,8 +188,7 @@ class Run:
     @property
     def corpus_name(self) -> str:
         """The folder the inputs share (its name only: full paths stay in the manifest)."""
-        paths = [str(i.get("path", "")) for i in self.manifest.get("inputs") or []
-                 if i.get("path")]
+        paths = [str(i.get("path", "")) for i in self.manifest.get("inputs") or [] if i.get("path")]
         if not paths:
             return "corpus"
         if len(paths) == 1:
@@ -212,8 +223,7 @@ class Run:
             return name
         known = ", ".join(columns) if columns else "none recorded in the run's manifest"
         raise RunError(
-            f"{self.file(EXCERPTS)}: no metadata column {name!r}; use 'document' or one of: "
-            f"{known}"
+            f"{self.file(EXCERPTS)}: no metadata column {name!r}; use 'document' or one of: {known}"
         )
 
     @property
@@ -271,8 +281,9 @@ class Run:
             return book, ()
         recorded, problem = self.recorded_codebook()
         if recorded is None:
-            return None, (f"{problem}; definitions are left out (pass --codebook with the file "
-                          "the run used)",)
+            return None, (
+                f"{problem}; definitions are left out (pass --codebook with the file the run used)",
+            )
         return recorded, ()
 
     @property
@@ -342,11 +353,19 @@ class Run:
             # a theme's own terms are a code path of their own; the theme's words are not
             node = nodes.get(path) if level == "theme" or "/" in path else None
             info = CodeInfo(
-                path, theme, label,
+                path,
+                theme,
+                label,
                 *(
-                    (node.label_en, node.definition, node.when_to_use, node.when_not_to_use,
-                     node.example)
-                    if node is not None else ()
+                    (
+                        node.label_en,
+                        node.definition,
+                        node.when_to_use,
+                        node.when_not_to_use,
+                        node.example,
+                    )
+                    if node is not None
+                    else ()
                 ),
             )
             (themes if level == "theme" else codes).append(info)
@@ -377,14 +396,18 @@ class Run:
         metadata: dict[str, dict[str, str]] = {}
         if options.get("metadata"):
             try:
-                metadata, _ = read_metadata(Path(options["metadata"]),
-                                            encoding=options.get("encoding"))
+                metadata, _ = read_metadata(
+                    Path(options["metadata"]), encoding=options.get("encoding")
+                )
             except CorpusError as exc:
                 raise RunError(f"{exc} (the metadata of the run {self.path})") from None
         corpus = Corpus(
-            sources, metadata, encoding=options.get("encoding"),
+            sources,
+            metadata,
+            encoding=options.get("encoding"),
             id_column=options.get("id_column"),
-            text_columns=tuple(options.get("text_columns") or ()), strict=True,
+            text_columns=tuple(options.get("text_columns") or ()),
+            strict=True,
         )
         spans: dict[str, list[tuple[int, int, int, str]]] = {}
         for document, unit, start, end, text in rows_of(

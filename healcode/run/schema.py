@@ -66,25 +66,47 @@ DOCUMENTS = TableSpec(
 )
 UNITS = TableSpec(
     "units.csv",
-    _columns("document", "unit:int", "speaker", "role", "start:int", "end:int", "coded:bool",
-             "text"),
+    _columns(
+        "document", "unit:int", "speaker", "role", "start:int", "end:int", "coded:bool", "text"
+    ),
 )
 EXCERPTS = TableSpec(
     "excerpts.csv",
-    _columns("document", "unit:int", "speaker", "role", "start:int", "end:int", "theme",
-             "code", "terms", "negated:bool", "text"),
+    _columns(
+        "document",
+        "unit:int",
+        "speaker",
+        "role",
+        "start:int",
+        "end:int",
+        "theme",
+        "code",
+        "terms",
+        "negated:bool",
+        "text",
+    ),
     extra="metadata",
     optional=_columns("source", "score:float", "evidence"),
 )
 HITS = TableSpec(
     "hits.csv",
-    _columns("document", "unit:int", "theme", "code", "term", "start:int", "end:int",
-             "negated:bool"),
+    _columns(
+        "document", "unit:int", "theme", "code", "term", "start:int", "end:int", "negated:bool"
+    ),
 )
 FREQUENCIES = TableSpec(
     "frequencies.csv",
-    _columns("level", "theme", "code", "label", "references:int", "documents:int",
-             "documents_pct:float", "hits:int", "per_10k_chars:float"),
+    _columns(
+        "level",
+        "theme",
+        "code",
+        "label",
+        "references:int",
+        "documents:int",
+        "documents_pct:float",
+        "hits:int",
+        "per_10k_chars:float",
+    ),
     optional=_columns("negated:int"),  # runs of format 2 on
 )
 MATRIX = TableSpec("matrix.csv", _columns("document"), extra="counts")
@@ -100,8 +122,9 @@ def metadata_names(columns: list[str] | tuple[str, ...]) -> list[str]:
     return [f"{METADATA_PREFIX}{c}" if c in taken else c for c in columns]
 
 
-def header_names(fields: list[str] | tuple[str, ...], taken: list[str] | tuple[str, ...] = ()
-                 ) -> list[str]:
+def header_names(
+    fields: list[str] | tuple[str, ...], taken: list[str] | tuple[str, ...] = ()
+) -> list[str]:
     """Output names of transcript header fields: ``header_`` before one that clashes with an
     output or metadata column."""
     clash = set(EXCERPTS.names) | set(DOCUMENTS.names) | set(taken)

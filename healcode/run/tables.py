@@ -72,12 +72,19 @@ def unit_rows(units: Sequence[Unit]) -> Iterator[Sequence[Any]]:
         turns, turn_of = units.turns, units.turn_of
         speakers = [t.speaker for t in turns]
         roles = [t.role for t in turns]
-        return zip(repeat(units.document), range(len(units)),
-                   map(speakers.__getitem__, turn_of), map(roles.__getitem__, turn_of),
-                   units.starts, units.ends, map(units.scoped.__getitem__, turn_of),
-                   map(units.text.__getitem__, map(slice, units.starts, units.ends)))
-    return ((u.document, u.index, u.speaker, u.role, u.start, u.end, u.in_scope, u.text)
-            for u in units)
+        return zip(
+            repeat(units.document),
+            range(len(units)),
+            map(speakers.__getitem__, turn_of),
+            map(roles.__getitem__, turn_of),
+            units.starts,
+            units.ends,
+            map(units.scoped.__getitem__, turn_of),
+            map(units.text.__getitem__, map(slice, units.starts, units.ends)),
+        )
+    return (
+        (u.document, u.index, u.speaker, u.role, u.start, u.end, u.in_scope, u.text) for u in units
+    )
 
 
 def hits_table(hits: Sequence[Hit]) -> Table:
@@ -89,11 +96,17 @@ def hit_rows(hits: Sequence[Hit]) -> Iterator[tuple[Any, ...]]:
     if isinstance(hits, Hits):
         themes, codes, terms = zip(*hits.table, strict=True) if hits.table else ((), (), ())
         kinds = hits.kinds
-        return zip(repeat(hits.document), hits.units, map(themes.__getitem__, kinds),
-                   map(codes.__getitem__, kinds), map(terms.__getitem__, kinds), hits.starts,
-                   hits.ends, map(bool, hits.negated))
-    return ((h.document, h.unit, h.theme, h.code, h.term, h.start, h.end, h.negated)
-            for h in hits)
+        return zip(
+            repeat(hits.document),
+            hits.units,
+            map(themes.__getitem__, kinds),
+            map(codes.__getitem__, kinds),
+            map(terms.__getitem__, kinds),
+            hits.starts,
+            hits.ends,
+            map(bool, hits.negated),
+        )
+    return ((h.document, h.unit, h.theme, h.code, h.term, h.start, h.end, h.negated) for h in hits)
 
 
 def excerpt_columns(metadata_columns: Sequence[str], *, model: bool = False) -> list[str]:
@@ -112,8 +125,9 @@ def excerpts_table(result: CodingResult) -> Table:
     model = result.model is not None
     rows: list[Sequence[Any]] = []
     for group in by_document(result):
-        rows += excerpt_rows(group.codings, group.units, group.document.meta,
-                             result.metadata_columns, model=model)
+        rows += excerpt_rows(
+            group.codings, group.units, group.document.meta, result.metadata_columns, model=model
+        )
     return Table(excerpt_columns(result.metadata_columns, model=model), rows)
 
 
@@ -127,9 +141,11 @@ def excerpt_rows(
 ) -> list[list[Any]]:
     """excerpts.csv rows of one document: its codings with their units' speaker, place
     and text, a learned model's columns (``model``), then the document's metadata."""
-    return [row for batch in excerpt_batches(codings, units, meta, metadata_columns,
-                                             model=model)
-            for row in batch]
+    return [
+        row
+        for batch in excerpt_batches(codings, units, meta, metadata_columns, model=model)
+        for row in batch
+    ]
 
 
 def excerpt_batches(
@@ -151,8 +167,16 @@ def excerpt_batches(
         for coding in codings[first : first + size]:
             speaker, role, start, end, text = unit(coding.unit)
             row: list[Any] = [
-                coding.document, coding.unit, speaker, role, start, end,
-                coding.theme, coding.code, TERM_SEPARATOR.join(coding.terms), coding.negated,
+                coding.document,
+                coding.unit,
+                speaker,
+                role,
+                start,
+                end,
+                coding.theme,
+                coding.code,
+                TERM_SEPARATOR.join(coding.terms),
+                coding.negated,
                 text,
             ]
             if model:
@@ -166,8 +190,13 @@ def excerpt_batches(
 def _unit_lookup(units: Sequence[Unit]) -> Callable[[int], tuple[str, str, int, int, str]]:
     """Index of a unit -> (speaker, role, start, end, text)."""
     if isinstance(units, Units):
-        turns, turn_of, starts, ends, text = (units.turns, units.turn_of, units.starts,
-                                              units.ends, units.text)
+        turns, turn_of, starts, ends, text = (
+            units.turns,
+            units.turn_of,
+            units.starts,
+            units.ends,
+            units.text,
+        )
 
         def column(index: int) -> tuple[str, str, int, int, str]:
             turn = turns[turn_of[index]]
@@ -205,8 +234,15 @@ def documents_rows(
     fields = list(header_columns)
     names = metadata_names(columns)
     rows = [
-        [d.id, d.source, d.chars, units, coded, *(d.meta.get(c, "") for c in columns),
-         *(d.header.get(f, "") for f in fields)]
+        [
+            d.id,
+            d.source,
+            d.chars,
+            units,
+            coded,
+            *(d.meta.get(c, "") for c in columns),
+            *(d.header.get(f, "") for f in fields),
+        ]
         for d, units, coded in documents
     ]
     return Table([*DOCUMENTS.names, *names, *header_names(fields, names)], rows)
@@ -233,9 +269,13 @@ class Tally:
     scope_chars: int = 0  # characters of in-scope speech
 
     def add(self, other: Tally) -> None:
-        for mine, theirs in ((self.references, other.references),
-                             (self.documents, other.documents), (self.negated, other.negated),
-                             (self.hits, other.hits), (self.pairs, other.pairs)):
+        for mine, theirs in (
+            (self.references, other.references),
+            (self.documents, other.documents),
+            (self.negated, other.negated),
+            (self.hits, other.hits),
+            (self.pairs, other.pairs),
+        ):
             for key, count in theirs.items():
                 mine[key] = mine.get(key, 0) + count
         self.scope_chars += other.scope_chars
@@ -358,13 +398,20 @@ def frequencies_rows(codebook: Codebook, tally: Tally, total_docs: int) -> Table
         key = (level, path)
         documents = tally.documents.get(key, 0)
         hits = tally.hits.get(key, 0)
-        rows.append((
-            level, theme, "" if level == "theme" else path, label,
-            tally.references.get(key, 0), documents,
-            round(100 * documents / total_docs, 1) if total_docs else 0.0,
-            hits, round(10_000 * hits / scope_chars, 2) if scope_chars else 0.0,
-            tally.negated.get(key, 0),
-        ))
+        rows.append(
+            (
+                level,
+                theme,
+                "" if level == "theme" else path,
+                label,
+                tally.references.get(key, 0),
+                documents,
+                round(100 * documents / total_docs, 1) if total_docs else 0.0,
+                hits,
+                round(10_000 * hits / scope_chars, 2) if scope_chars else 0.0,
+                tally.negated.get(key, 0),
+            )
+        )
     return Table([*FREQUENCIES.names, *(c.name for c in FREQUENCIES.optional)], rows)
 
 
@@ -381,8 +428,10 @@ def matrix_keys(codebook: Codebook) -> list[Key]:
 
 def matrix_columns(codebook: Codebook) -> list[str]:
     """A theme's own terms get the column ``theme/*`` so it differs from the theme's."""
-    columns = [path if level == "theme" or "/" in path else f"{path}/*"
-               for level, path in matrix_keys(codebook)]
+    columns = [
+        path if level == "theme" or "/" in path else f"{path}/*"
+        for level, path in matrix_keys(codebook)
+    ]
     return ["document", *columns]
 
 

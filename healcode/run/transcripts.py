@@ -92,8 +92,7 @@ def rebuild_documents(run: Run) -> list[DocumentView]:
 
     units: dict[str, list[tuple[str, str, UnitView]]] = defaultdict(list)
     for number, (document, index, speaker, role, start, end, coded, text) in enumerate(
-        rows_of(run.units, "document", "unit", "speaker", "role", "start", "end", "coded",
-                "text"),
+        rows_of(run.units, "document", "unit", "speaker", "role", "start", "end", "coded", "text"),
         start=2,
     ):
         start, end = int(start), int(end)
@@ -103,10 +102,14 @@ def rebuild_documents(run: Run) -> list[DocumentView]:
                 "length of the text; the output directory was edited, rerun `healcode code`"
             )
         found = hits.get((document, index))
-        own = tuple(
-            _relative(h, start, end, run, document, index)
-            for h in sorted(found, key=lambda h: (h.start, -h.end))
-        ) if found else ()
+        own = (
+            tuple(
+                _relative(h, start, end, run, document, index)
+                for h in sorted(found, key=lambda h: (h.start, -h.end))
+            )
+            if found
+            else ()
+        )
         coding = codings.get((document, index))
         view = UnitView(index, start, end, text, bool(coded), own, tuple(coding) if coding else ())
         units[document].append((speaker, role, view))
@@ -118,16 +121,13 @@ def rebuild_documents(run: Run) -> list[DocumentView]:
     return views
 
 
-def _relative(
-    hit: HitView, start: int, end: int, run: Run, document: str, index: int
-) -> HitView:
+def _relative(hit: HitView, start: int, end: int, run: Run, document: str, index: int) -> HitView:
     if not start <= hit.start < hit.end <= end:
         raise HealcodeError(
             f"{run.file(HITS)}: hit {hit.start}-{hit.end} of {document} unit {index} "
             f"lies outside the unit ({start}-{end}); rerun `healcode code`"
         )
-    return HitView(hit.theme, hit.code, hit.term, hit.start - start, hit.end - start,
-                   hit.negated)
+    return HitView(hit.theme, hit.code, hit.term, hit.start - start, hit.end - start, hit.negated)
 
 
 def _turns(rows: list[tuple[str, str, UnitView]]) -> list[TurnView]:

@@ -39,8 +39,15 @@ if TYPE_CHECKING:
     from healcode.run.tables import DocumentLike, Table, Tally
 
 # The CSV files of a run, in the order the manifest lists their rows.
-TABLE_FILES = (DOCUMENTS.file, UNITS.file, EXCERPTS.file, HITS.file, FREQUENCIES.file,
-               MATRIX.file, COOCCURRENCE.file)
+TABLE_FILES = (
+    DOCUMENTS.file,
+    UNITS.file,
+    EXCERPTS.file,
+    HITS.file,
+    FREQUENCIES.file,
+    MATRIX.file,
+    COOCCURRENCE.file,
+)
 
 # A spreadsheet treats a cell starting with one of these as a formula (OWASP "CSV injection").
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -70,12 +77,20 @@ def write_run_files(result: CodingResult, folder: Path, *, bom: bool = True) -> 
     streamed document by document (:class:`RunWriter`)."""
     from healcode.run import tables as build
 
-    writer = RunWriter(folder, result.codebook, metadata_columns=result.metadata_columns,
-                       bom=bom, model=result.model is not None)
+    writer = RunWriter(
+        folder,
+        result.codebook,
+        metadata_columns=result.metadata_columns,
+        bom=bom,
+        model=result.model is not None,
+    )
     try:
         for group in build.by_document(result):
-            writer.add(render_document(group, writer.excerpt_metadata, writer.outputs(),
-                                       model=writer.model))
+            writer.add(
+                render_document(
+                    group, writer.excerpt_metadata, writer.outputs(), model=writer.model
+                )
+            )
         return writer.close(RunRecord.of(result))
     finally:
         writer.abort()
@@ -99,10 +114,19 @@ class RunRecord:
 
     @classmethod
     def of(cls, result: CodingResult) -> RunRecord:
-        return cls(result.codebook, result.options_dict(), result.segmenter,
-                   result.segmenter_version, result.reading, result.inputs, result.skipped,
-                   result.excluded, result.warnings, result.metadata_columns,
-                   model_record(result.model))
+        return cls(
+            result.codebook,
+            result.options_dict(),
+            result.segmenter,
+            result.segmenter_version,
+            result.reading,
+            result.inputs,
+            result.skipped,
+            result.excluded,
+            result.warnings,
+            result.metadata_columns,
+            model_record(result.model),
+        )
 
 
 class CodedDocument(Protocol):
@@ -143,8 +167,9 @@ class DocumentRows:
     formulas: dict[str, int]
 
 
-def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
-                    outputs: Outputs, *, model: bool = False) -> DocumentRows:
+def render_document(
+    coded: CodedDocument, metadata_columns: Sequence[str], outputs: Outputs, *, model: bool = False
+) -> DocumentRows:
     """Write one coded document's rows of units.csv, hits.csv and excerpts.csv (its
     excerpts with ``metadata_columns``) to ``outputs``; what the tables need of it beside
     those rows is returned. The per-document half of writing a run: it runs where the
@@ -155,12 +180,12 @@ def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
     csv.writer(outputs.units, lineterminator="\n").writerows(build.unit_rows(units))
     csv.writer(outputs.hits, lineterminator="\n").writerows(build.hit_rows(hits))
     excerpts = csv.writer(outputs.excerpts, lineterminator="\n")
-    excerpt_formulas = len(codings) * sum(_formula(info.meta.get(c, ""))
-                                          for c in metadata_columns)
+    excerpt_formulas = len(codings) * sum(_formula(info.meta.get(c, "")) for c in metadata_columns)
     for rows in build.excerpt_batches(codings, units, info.meta, metadata_columns, model=model):
         excerpts.writerows(rows)
         excerpt_formulas += _column_formulas(
-            rows, _text_columns(build.excerpt_columns((), model=model)))
+            rows, _text_columns(build.excerpt_columns((), model=model))
+        )
     if isinstance(units, Units):
         coded_units, scope_chars = units.scope_size()
         starts = units.starts
@@ -181,16 +206,22 @@ def render_document(coded: CodedDocument, metadata_columns: Sequence[str],
             per_kind = [sum(map(_formula, kind)) for kind in hits.table]
             hit_formulas = sum(map(per_kind.__getitem__, hits.kinds))
     else:
-        hit_formulas = sum(_formula(h.theme) + _formula(h.code) + _formula(h.term)
-                           for h in hits)
+        hit_formulas = sum(_formula(h.theme) + _formula(h.code) + _formula(h.term) for h in hits)
     formulas = {
         UNITS.file: _formula(info.id) * len(units) + unit_formulas,
         HITS.file: _formula(info.id) * len(hits) + hit_formulas,
         EXCERPTS.file: excerpt_formulas,
     }
-    return DocumentRows(info, len(units), coded_units, len(hits), len(codings),
-                        tuple(metadata_columns), build.tally_document(codings, hits, scope_chars),
-                        {name: n for name, n in formulas.items() if n})
+    return DocumentRows(
+        info,
+        len(units),
+        coded_units,
+        len(hits),
+        len(codings),
+        tuple(metadata_columns),
+        build.tally_document(codings, hits, scope_chars),
+        {name: n for name, n in formulas.items() if n},
+    )
 
 
 # FORMULA_STARTS are single characters: a text starts with one when its first is one.
@@ -228,8 +259,9 @@ class RenderBuffers:
 
     def __init__(self) -> None:
         self._buffers = (io.BytesIO(), io.BytesIO(), io.BytesIO())
-        units, hits, excerpts = (io.TextIOWrapper(b, encoding="utf-8", newline="")
-                                 for b in self._buffers)
+        units, hits, excerpts = (
+            io.TextIOWrapper(b, encoding="utf-8", newline="") for b in self._buffers
+        )
         self.outputs = Outputs(units, hits, excerpts)
 
     def take(self) -> tuple[bytes, bytes, bytes]:
@@ -253,9 +285,15 @@ class RunWriter:
     written with, :meth:`close` rewrites excerpts.csv with them.
     """
 
-    def __init__(self, folder: Path, codebook: Codebook, *,
-                 metadata_columns: Sequence[str] = (), bom: bool = True,
-                 model: bool = False) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        codebook: Codebook,
+        *,
+        metadata_columns: Sequence[str] = (),
+        bom: bool = True,
+        model: bool = False,
+    ) -> None:
         from healcode.run import tables as build
 
         self.folder = folder
@@ -273,10 +311,12 @@ class RunWriter:
         self._excerpt_header = tuple(metadata_columns)  # in excerpts.csv's header
         self.frequencies: Table | None = None  # set by close()
         self._files: dict[str, TextIO] = {}
-        for spec, columns in ((UNITS, UNITS.names), (HITS, HITS.names),
-                              (EXCERPTS, build.excerpt_columns(self.excerpt_metadata,
-                                                               model=model)),
-                              (MATRIX, build.matrix_columns(codebook))):
+        for spec, columns in (
+            (UNITS, UNITS.names),
+            (HITS, HITS.names),
+            (EXCERPTS, build.excerpt_columns(self.excerpt_metadata, model=model)),
+            (MATRIX, build.matrix_columns(codebook)),
+        ):
             self._files[spec.file] = _open_csv(folder / spec.file, columns, bom=bom)
         self._matrix = csv.writer(self._files[MATRIX.file], lineterminator="\n")
 
@@ -291,8 +331,9 @@ class RunWriter:
             if column not in self.excerpt_metadata:
                 self.excerpt_metadata.append(column)
 
-    def add(self, rows: DocumentRows, units: bytes = b"", hits: bytes = b"",
-            excerpts: bytes = b"") -> None:
+    def add(
+        self, rows: DocumentRows, units: bytes = b"", hits: bytes = b"", excerpts: bytes = b""
+    ) -> None:
         """Record a rendered document; ``units``, ``hits``, ``excerpts``: its rows as CSV
         (UTF-8) when it was rendered elsewhere (see :func:`rendered_bytes`), written here."""
         from healcode.run import tables as build
@@ -342,16 +383,24 @@ class RunWriter:
         formulas[MATRIX.file] = sum(_formula(d.id) for d, _, _ in self._documents)
         counts = self.counts
         rows = {
-            DOCUMENTS.file: documents, UNITS.file: counts["units"],
-            EXCERPTS.file: counts["excerpts"], HITS.file: counts["hits"],
-            FREQUENCIES.file: len(tables[FREQUENCIES.file]), MATRIX.file: documents,
+            DOCUMENTS.file: documents,
+            UNITS.file: counts["units"],
+            EXCERPTS.file: counts["excerpts"],
+            HITS.file: counts["hits"],
+            FREQUENCIES.file: len(tables[FREQUENCIES.file]),
+            MATRIX.file: documents,
             COOCCURRENCE.file: len(tables[COOCCURRENCE.file]),
         }
-        summary = {"documents": documents, "units": counts["units"],
-                   "coded_units": counts["coded_units"], "hits": counts["hits"],
-                   "excerpts": counts["excerpts"]}
-        manifest = build_manifest(record, summary, header, {n: rows[n] for n in TABLE_FILES},
-                                  bom=self.bom)
+        summary = {
+            "documents": documents,
+            "units": counts["units"],
+            "coded_units": counts["coded_units"],
+            "hits": counts["hits"],
+            "excerpts": counts["excerpts"],
+        }
+        manifest = build_manifest(
+            record, summary, header, {n: rows[n] for n in TABLE_FILES}, bom=self.bom
+        )
         (self.folder / MANIFEST).write_text(
             json.dumps(manifest, ensure_ascii=False, indent=2) + "\n", encoding="utf-8"
         )
@@ -374,8 +423,10 @@ class RunWriter:
         meta = {d.id: d.meta for d, _, _ in self._documents}
         fixed = len(build.excerpt_columns((), model=self.model))  # those before the metadata
         limit = csv.field_size_limit(sys.maxsize)  # a unit may be a long turn
-        with path.open(encoding="utf-8", newline="") as old, \
-                rewritten.open("w", encoding="utf-8", newline="") as new:
+        with (
+            path.open(encoding="utf-8", newline="") as old,
+            rewritten.open("w", encoding="utf-8", newline="") as new,
+        ):
             if self.bom:
                 old.read(1)
                 new.write("\ufeff")
@@ -384,8 +435,9 @@ class RunWriter:
             writer = csv.writer(new, lineterminator="\n")
             writer.writerow(build.excerpt_columns(columns, model=self.model))
             try:
-                writer.writerows([*row[:fixed], *(meta[row[0]].get(c, "") for c in columns)]
-                                 for row in reader)
+                writer.writerows(
+                    [*row[:fixed], *(meta[row[0]].get(c, "") for c in columns)] for row in reader
+                )
             finally:
                 csv.field_size_limit(limit)
         rewritten.replace(path)
@@ -420,13 +472,21 @@ def write_csv(
 def formula_cells(table: Table) -> int:
     """Text cells a spreadsheet would read as a formula (they start with = + - @)."""
     return sum(
-        1 for row in table.rows for value in row
+        1
+        for row in table.rows
+        for value in row
         if isinstance(value, str) and value.startswith(FORMULA_STARTS)
     )
 
 
-def build_manifest(record: RunRecord, counts: dict[str, int], header_columns: list[str],
-                   rows: dict[str, int], *, bom: bool) -> dict[str, object]:
+def build_manifest(
+    record: RunRecord,
+    counts: dict[str, int],
+    header_columns: list[str],
+    rows: dict[str, int],
+    *,
+    bom: bool,
+) -> dict[str, object]:
     """Everything needed to reproduce the run; the only place that records the date."""
     from healcode import __version__
 
@@ -444,8 +504,13 @@ def build_manifest(record: RunRecord, counts: dict[str, int], header_columns: li
         "model": record.model,
         "options": {**record.reading, **record.options, "bom": bom},
         "inputs": [
-            {"path": i.path, "root": i.root, "sha256": i.sha256, "encoding": i.encoding,
-             "documents": list(i.ids)}
+            {
+                "path": i.path,
+                "root": i.root,
+                "sha256": i.sha256,
+                "encoding": i.encoding,
+                "documents": list(i.ids),
+            }
             for i in record.inputs
         ],
         "skipped": record.skipped,

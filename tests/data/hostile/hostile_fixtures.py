@@ -44,8 +44,12 @@ FIXTURES = {
     "utf16le_nobom.txt": lambda: TEXT.encode("utf-16-le"),
 }
 ENCODINGS = {
-    "utf8": "utf-8", "bom_crlf": "utf-8-sig", "cr_only": "utf-8", "gb18030": "gb18030",
-    "utf16_bom": "utf-16", "utf16le_nobom": "utf-16-le",
+    "utf8": "utf-8",
+    "bom_crlf": "utf-8-sig",
+    "cr_only": "utf-8",
+    "gb18030": "gb18030",
+    "utf16_bom": "utf-16",
+    "utf16le_nobom": "utf-16-le",
 }
 
 

@@ -131,11 +131,16 @@ NVIVO = Project(
             ],
         ),
     ],
-    counting="utf16", crlf_counted=True, crlf_stored=True, bom=True,
-    folder="Sources", path_prefix="internal://", selection_names=False,
+    counting="utf16",
+    crlf_counted=True,
+    crlf_stored=True,
+    bom=True,
+    folder="Sources",
+    path_prefix="internal://",
+    selection_names=False,
     project_attributes='xmlns:xsd="http://www.w3.org/2001/XMLSchema" name="Untitled" '
-                       'origin="{origin}" creatingUserGUID="{user}" '
-                       'creationDateTime="2024-03-01T09:30:00Z" basePath="" ',
+    'origin="{origin}" creatingUserGUID="{user}" '
+    'creationDateTime="2024-03-01T09:30:00Z" basePath="" ',
 )
 
 QUALCODER = Project(
@@ -170,12 +175,17 @@ QUALCODER = Project(
             ],
         ),
     ],
-    counting="utf16", crlf_counted=False, crlf_stored=True, bom=True,
-    folder="sources", path_prefix="", selection_names=True,
+    counting="utf16",
+    crlf_counted=False,
+    crlf_stored=True,
+    bom=True,
+    folder="sources",
+    path_prefix="",
+    selection_names=True,
     project_attributes='xmlns:xsd="http://www.w3.org/2001/XMLSchema" '
-                       'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
-                       'name="community.qda" origin="{origin}" creatingUserGUID="{user}" '
-                       'creationDateTime="2024-03-01T09:30:00Z" ',
+    'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" '
+    'name="community.qda" origin="{origin}" creatingUserGUID="{user}" '
+    'creationDateTime="2024-03-01T09:30:00Z" ',
 )
 
 TAGUETTE = Project(
@@ -198,9 +208,15 @@ TAGUETTE = Project(
             ],
         ),
     ],
-    counting="utf8", crlf_counted=False, crlf_stored=False, bom=False,
-    folder="sources", path_prefix="internal://", selection_names=False,
-    upper_guids=True, sets=True,
+    counting="utf8",
+    crlf_counted=False,
+    crlf_stored=False,
+    bom=False,
+    folder="sources",
+    path_prefix="internal://",
+    selection_names=False,
+    upper_guids=True,
+    sets=True,
     project_attributes='name="taguette project" origin="{origin}" ',
 )
 
@@ -222,8 +238,13 @@ CODEPOINTS = Project(
             ],
         ),
     ],
-    counting="codepoints", crlf_counted=True, crlf_stored=True, bom=False,
-    folder="Sources", path_prefix="internal://", selection_names=False,
+    counting="codepoints",
+    crlf_counted=True,
+    crlf_stored=True,
+    bom=False,
+    folder="Sources",
+    path_prefix="internal://",
+    selection_names=False,
     project_attributes='name="Family interviews" origin="{origin}" ',
 )
 
@@ -235,11 +256,17 @@ def project_files(project: Project) -> dict[str, bytes]:
     upper = project.upper_guids
     user = guid(project.file, "user", upper=upper)
     code_guids = {name: guid(project.file, "code", name, upper=upper) for name in project.codes}
-    lines = ['<?xml version="1.0" encoding="utf-8"?>',
-             "<Project " + project.project_attributes.format(origin=project.origin, user=user)
-             + 'xmlns="urn:QDA-XML:project:1.0">',
-             "  <Users>", f'    <User guid="{user}" name="coder"/>', "  </Users>",
-             "  <CodeBook>", "    <Codes>"]
+    lines = [
+        '<?xml version="1.0" encoding="utf-8"?>',
+        "<Project "
+        + project.project_attributes.format(origin=project.origin, user=user)
+        + 'xmlns="urn:QDA-XML:project:1.0">',
+        "  <Users>",
+        f'    <User guid="{user}" name="coder"/>',
+        "  </Users>",
+        "  <CodeBook>",
+        "    <Codes>",
+    ]
     for name, code in code_guids.items():
         lines.append(f'      <Code guid="{code}" name={quoteattr(name)} isCodable="true"/>')
     lines.append("    </Codes>")
@@ -250,9 +277,11 @@ def project_files(project: Project) -> dict[str, bytes]:
     for source in project.sources:
         source_guid = guid(project.file, "source", source.name, upper=upper)
         text_guid = guid(project.file, "text", source.name, upper=upper)
-        lines.append(f'    <TextSource guid="{source_guid}" name={quoteattr(source.name)} '
-                     f'plainTextPath="{project.path_prefix}{text_guid}.txt" '
-                     f'creatingUser="{user}">')
+        lines.append(
+            f'    <TextSource guid="{source_guid}" name={quoteattr(source.name)} '
+            f'plainTextPath="{project.path_prefix}{text_guid}.txt" '
+            f'creatingUser="{user}">'
+        )
         for number, (code, start, end) in enumerate(source.spans()):
             name = source.text[start:end] if project.selection_names else ""
             selection = guid(project.file, source.name, "selection", str(number), upper=upper)
@@ -269,7 +298,8 @@ def project_files(project: Project) -> dict[str, bytes]:
         lines.append("    </TextSource>")
         stored = source.text.replace("\n", "\r\n") if project.crlf_stored else source.text
         files[f"{project.folder}/{text_guid}.txt"] = (
-            (b"\xef\xbb\xbf" if project.bom else b"") + stored.encode("utf-8"))
+            b"\xef\xbb\xbf" if project.bom else b""
+        ) + stored.encode("utf-8")
     lines += ["  </Sources>", "</Project>", ""]
     return {"project.qde": "\n".join(lines).encode("utf-8"), **files}
 
@@ -287,8 +317,11 @@ def archive_bytes(project: Project) -> bytes:
 
 def expected_codings(project: Project) -> list[tuple[str, str, str]]:
     """(source name, code, selected text) of every coding, as the coder made it."""
-    return [(source.name, code, source.text[start:end])
-            for source in project.sources for code, start, end in source.spans()]
+    return [
+        (source.name, code, source.text[start:end])
+        for source in project.sources
+        for code, start, end in source.spans()
+    ]
 
 
 if __name__ == "__main__":
