@@ -9,9 +9,10 @@ from __future__ import annotations
 from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Literal, overload
+from typing import Literal, TypeVar, overload
 
 Role = Literal["interviewer", "participant"]
+R = TypeVar("R")
 ROLES: tuple[Role, ...] = ("interviewer", "participant")
 
 
@@ -82,7 +83,43 @@ class Coding:
     evidence: tuple[str, ...] = ()
 
 
-class Hits(Sequence[Hit]):
+class Columns(Sequence[R]):
+    """A document's records kept as columns (a few bytes each): ``self[i]`` makes record
+    ``i`` on request (``_record``); they compare equal to any sequence of equal records."""
+
+    __slots__ = ()
+
+    def _record(self, index: int) -> R:
+        raise NotImplementedError
+
+    @overload
+    def __getitem__(self, index: int) -> R: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[R]: ...
+
+    def __getitem__(self, index: int | slice) -> R | list[R]:
+        if isinstance(index, slice):
+            return [self._record(i) for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"{type(self).__name__} index out of range")
+        return self._record(index)
+
+    def __iter__(self) -> Iterator[R]:
+        for index in range(len(self)):
+            yield self._record(index)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+class Hits(Columns[Hit]):
     """The hits of one document as columns, in reading order (by unit, then by start).
 
     ``hits[i]`` is a ``Hit``; a long document's hits are held in a few bytes each:
@@ -136,19 +173,7 @@ class Hits(Sequence[Hit]):
     def __len__(self) -> int:
         return len(self.units)
 
-    @overload
-    def __getitem__(self, index: int) -> Hit: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Hit]: ...
-
-    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("hit index out of range")
+    def _record(self, index: int) -> Hit:
         theme, code, term = self.table[self.kinds[index]]
         start, end = self.starts[index], self.ends[index]
         return Hit(
@@ -162,17 +187,6 @@ class Hits(Sequence[Hit]):
             self.text[start:end],
             bool(self.negated[index]),
         )
-
-    def __iter__(self) -> Iterator[Hit]:
-        for index in range(len(self)):
-            yield self[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Hits({self.document!r}, {len(self)} hits)"

@@ -12,10 +12,10 @@ from array import array
 from collections.abc import Callable, Iterator, Sequence
 from itertools import repeat
 from operator import itemgetter
-from typing import Literal, overload
+from typing import Literal
 
 from healcode.corpus.turns import line_spans, trim_end
-from healcode.records import Document, Role, Turn, Unit
+from healcode.records import Columns, Document, Role, Turn, Unit
 
 UnitKind = Literal["sentence", "turn", "paragraph"]
 UNIT_KINDS: tuple[UnitKind, ...] = ("sentence", "turn", "paragraph")
@@ -42,7 +42,7 @@ _UNIT = re.compile(
 _WORD = re.compile(r"\w")
 
 
-class Units(Sequence[Unit]):
+class Units(Columns[Unit]):
     """The units of one document, in reading order, as columns.
 
     ``units[i]`` is the ``Unit`` with index ``i``; ``starts``, ``ends`` and ``turn_of``
@@ -73,19 +73,7 @@ class Units(Sequence[Unit]):
     def __len__(self) -> int:
         return len(self.starts)
 
-    @overload
-    def __getitem__(self, index: int) -> Unit: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Unit]: ...
-
-    def __getitem__(self, index: int | slice) -> Unit | list[Unit]:
-        if isinstance(index, slice):
-            return [self[i] for i in range(*index.indices(len(self)))]
-        if index < 0:
-            index += len(self)
-        if not 0 <= index < len(self):
-            raise IndexError("unit index out of range")
+    def _record(self, index: int) -> Unit:
         turn = self.turns[self.turn_of[index]]
         start, end = self.starts[index], self.ends[index]
         return Unit(
@@ -98,17 +86,6 @@ class Units(Sequence[Unit]):
             self.text[start:end],
             self.scoped[self.turn_of[index]],
         )
-
-    def __iter__(self) -> Iterator[Unit]:
-        for index in range(len(self)):
-            yield self[index]
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"Units({self.document!r}, {len(self)} units)"
