@@ -15,7 +15,6 @@ lowered tokens of the term. spaCy is needed only by the spaCy component
 from __future__ import annotations
 
 import functools
-import re
 import unicodedata
 from bisect import bisect_right
 from collections.abc import Iterable, Sequence
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING
 import ahocorasick_rs
 
 from healcode.codebook import Codebook, Rule, is_wildcard
+from healcode.codebook.patterns import compile_pattern
 from healcode.corpus.units import Units
 from healcode.prefilter import Prefilter
 from healcode.records import Hit, Hits, Unit
@@ -132,7 +132,7 @@ class Coder:
             ahocorasick_rs.AhoCorasick(self._prefix_needles) if self._prefixes else None
         )
         self._patterns = [
-            (rule, pattern, re.compile(pattern, re.IGNORECASE))
+            (rule, pattern, compile_pattern(pattern))
             for rule in self.rules
             for pattern in rule.patterns
         ]

@@ -8,7 +8,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from healcode.codebook.patterns import match_width
+from healcode.codebook.patterns import compile_pattern, match_width
 
 Negation = Literal["flag", "exclude", "ignore"]
 DEFAULT_NEGATORS = ("不", "没", "没有", "无", "未", "别", "不再", "毫无", "从未", "并非")
@@ -125,7 +125,7 @@ class _Node(BaseModel):
     def _compiles(cls, values: list[str]) -> list[str]:
         for pattern in values:
             try:
-                compiled = re.compile(pattern)
+                compiled = compile_pattern(pattern)
             except re.error as exc:
                 raise ValueError(f"invalid regular expression {pattern!r}: {exc}") from None
             if matches_no_text(pattern):
