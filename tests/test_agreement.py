@@ -177,6 +177,30 @@ def test_theme_level_folds_code_paths(runner, tmp_path):
 # --- coded character ranges (QDA programs) ---------------------------------------
 
 
+def test_units_saved_by_a_spreadsheet_read_the_same(tmp_path):
+    """Excel writes True/False back as TRUE/FALSE: every reader of units.csv (agreement,
+    learning, the run) reads them the same, and a value that is neither is an error."""
+    from healcode.errors import HealcodeError
+    from healcode.learning.examples import read_units_table
+    from healcode.reliability import read_units
+
+    text = (AGREE / "units.csv").read_text(encoding="utf-8")
+    saved = tmp_path / "units.csv"
+    saved.write_text(text.replace(",True,", ",TRUE,").replace(",False,", ",FALSE,"), "utf-8")
+    assert read_units(saved) == read_units(AGREE / "units.csv")
+    assert [u.in_scope for u in read_units_table(saved)] == [
+        u.in_scope for u in read_units_table(AGREE / "units.csv")
+    ]
+    assert any(u.coded for u in read_units(saved)) and not all(u.coded for u in read_units(saved))
+
+    lines = text.splitlines()
+    lines[2] = lines[2].replace(",True,", ",maybe,")
+    saved.write_text("\n".join(lines) + "\n", "utf-8")
+    for reader in (read_units, read_units_table):
+        with pytest.raises(HealcodeError, match=r"units.csv line 3: column 'coded' is 'maybe'"):
+            reader(saved)
+
+
 def test_ranges_code_units_they_cover_by_half(runner, tmp_path):
     from healcode.reliability import read_codings, read_units
 

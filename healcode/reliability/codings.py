@@ -22,7 +22,6 @@ Level = Literal["theme", "code"]
 
 UNIT_COLUMNS = ("document", "unit", "code")
 RANGE_COLUMNS = ("document", "start", "end", "code")
-UNITS_CSV_COLUMNS = ("document", "unit", "start", "end", "coded", "text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,31 +136,17 @@ def _whole_number(value: str, column: str, path: Path, line: int) -> int:
 
 
 def read_units(path: str | Path) -> list[UnitSpan]:
-    """The units of a healcode run, from its ``units.csv``."""
-    path = Path(path)
-    header, rows = _open_rows(path)
-    missing = [c for c in UNITS_CSV_COLUMNS if c not in header]
-    if missing:
+    """The units of a healcode run, from its ``units.csv`` (read by ``healcode.run``)."""
+    from healcode.errors import RunError
+    from healcode.run import read_units as read_run_units
+
+    try:
+        units = read_run_units(path)
+    except RunError as exc:
         raise CodingsError(
-            f"{path}: not a healcode units.csv (no {', '.join(missing)} column); "
-            "give the units.csv of a `healcode code` output directory"
-        )
-    units = []
-    for line, row in rows:
-        coded = row["coded"].lower()
-        if coded not in ("true", "false", "1", "0"):
-            raise CodingsError(f"{path} line {line}: coded must be True or False, not {coded!r}")
-        units.append(
-            UnitSpan(
-                document=row["document"],
-                unit=_whole_number(row["unit"], "unit", path, line),
-                start=_whole_number(row["start"], "start", path, line),
-                end=_whole_number(row["end"], "end", path, line),
-                coded=coded in ("true", "1"),
-                text=row["text"],
-            )
-        )
-    return units
+            f"{exc} (give the units.csv of the run the codings were made on)"
+        ) from None
+    return [UnitSpan(u.document, u.index, u.start, u.end, u.in_scope, u.text) for u in units]
 
 
 def map_ranges(

@@ -475,6 +475,23 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
     return manifest
 
 
+_TRUE = frozenset({"true", "1"})
+_FALSE = frozenset({"false", "0"})
+
+
+def _booleans(text: pd.Series, path: Path, column: str) -> pd.Series:
+    """True/False as healcode writes them, and TRUE/FALSE or 1/0 as a spreadsheet saves
+    them; anything else is an error (never read as False)."""
+    lowered = text.str.lower()
+    valid = lowered.isin(_TRUE | _FALSE)
+    if not valid.all():
+        row = int(valid.to_numpy().argmin())
+        raise RunError(
+            f"{path} line {row + 2}: column {column!r} is {text.iloc[row]!r}, not True or False"
+        )
+    return lowered.isin(_TRUE)
+
+
 def read_table(path: Path, spec: TableSpec) -> pd.DataFrame:
     """One table of a run, its columns checked and converted as ``spec`` declares."""
     import pandas as pd
@@ -500,7 +517,7 @@ def read_table(path: Path, spec: TableSpec) -> pd.DataFrame:
             continue
         try:
             if kind == "bool":
-                frame[column] = frame[column] == "True"
+                frame[column] = _booleans(frame[column], path, column)
             elif kind == "int":
                 frame[column] = frame[column].astype("int64")
             else:
