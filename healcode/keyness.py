@@ -16,8 +16,9 @@ from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
+from healcode.choices import Correction, Measure
 from healcode.errors import HealcodeError
 from healcode.run import rows_of
 
@@ -27,8 +28,6 @@ if TYPE_CHECKING:
 if TYPE_CHECKING:
     from healcode.scope import Scope
 
-Measure = Literal["g2", "chi2"]
-Correction = Literal["none", "yates", "williams"]
 MEASURES: tuple[Measure, ...] = ("g2", "chi2")
 CORRECTIONS: tuple[Correction, ...] = ("none", "yates", "williams")
 # quanteda's defaults: Yates for chi-square, Williams for the likelihood ratio.

@@ -23,6 +23,7 @@ LAYERS: list[tuple[str, ...]] = [
         "healcode.outdir",
         "healcode.bundled",
         "healcode.colors",
+        "healcode.choices",
     ),
     (
         "healcode.corpus",
@@ -72,13 +73,33 @@ def _module_name(path: Path) -> str:
     return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
 
 
-def _imports(path: Path, modules: set[str]) -> set[str]:
-    """healcode modules ``path`` imports at run time (TYPE_CHECKING blocks left out)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    annotations: set[int] = set()
+def _lazy_names() -> dict[str, str]:
+    """The names ``healcode/__init__.py`` loads lazily, and the module each comes from."""
+    tree = ast.parse((PACKAGE / "__init__.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and ast.unparse(node.targets[0]) == "_LAZY":
+            return ast.literal_eval(node.value)
+    raise AssertionError("healcode/__init__.py has no _LAZY table")
+
+
+def _annotations(tree: ast.AST) -> set[int]:
+    """Nodes under ``if TYPE_CHECKING:`` (its body only: an ``else:`` runs)."""
+    inside: set[int] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            annotations.update(id(n) for n in ast.walk(node))
+            for statement in node.body:
+                inside.update(id(n) for n in ast.walk(statement))
+    return inside
+
+
+def _imports(path: Path, modules: set[str]) -> set[str]:
+    """healcode modules ``path`` imports at run time (TYPE_CHECKING blocks left out):
+    import statements anywhere, ``importlib.import_module("healcode...")`` with a literal
+    name, and the lazily loaded names of the package itself (``from healcode import
+    write_report``, ``healcode.write_report``) as the module they come from."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    annotations = _annotations(tree)
+    lazy = _lazy_names()
     found: set[str] = set()
     package = _module_name(path)
     if path.name != "__init__.py":
@@ -96,7 +117,20 @@ def _imports(path: Path, modules: set[str]) -> set[str]:
                     package.split(".")[: len(package.split(".")) - node.level + 1]
                     + ([base] if base else [])
                 )
-            names = [f"{base}.{a.name}" for a in node.names] + [base]
+            if base == "healcode":
+                names = [lazy.get(a.name, f"healcode.{a.name}") for a in node.names]
+            else:
+                names = [f"{base}.{a.name}" for a in node.names] + [base]
+        elif (
+            isinstance(node, ast.Call)
+            and ast.unparse(node.func).endswith("import_module")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            names = [node.args[0].value]
+        elif isinstance(node, ast.Attribute) and ast.unparse(node.value) == "healcode":
+            names = [lazy.get(node.attr, "")]
         for name in names:
             while name and name not in modules:
                 name = name.rpartition(".")[0]
@@ -146,11 +180,17 @@ def test_packages_do_not_import_each_other_in_a_circle():
     assert cycles == []
 
 
-@pytest.mark.parametrize(
-    "name",
-    ["excerpts.csv", "units.csv", "hits.csv", "manifest.json", "frequencies.csv", "documents.csv"],
-)
+def _run_files() -> list[str]:
+    from healcode.run import RUN_FILES
+
+    return sorted(RUN_FILES)
+
+
+@pytest.mark.parametrize("name", _run_files())
 def test_only_the_run_module_names_the_files_of_a_run(name):
+    """No string in code outside healcode.run is a run file's name, or builds one
+    (``"excerpts" + ".csv"``, ``f"{stem}.csv"`` with a literal stem)."""
+    stem, _, suffix = name.rpartition(".")
     named = []
     for path in PACKAGE.rglob("*.py"):
         if _module_name(path).startswith("healcode.run"):
@@ -158,4 +198,8 @@ def test_only_the_run_module_names_the_files_of_a_run(name):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Constant) and node.value == name:
                 named.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
+            elif isinstance(node, ast.BinOp | ast.JoinedStr):
+                pieces = [n.value for n in ast.walk(node) if isinstance(n, ast.Constant)]
+                if stem in pieces and any(str(p).endswith("." + suffix) for p in pieces):
+                    named.append(f"{path.relative_to(PACKAGE)}:{node.lineno}")
     assert named == []

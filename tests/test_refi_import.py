@@ -580,10 +580,3 @@ def test_readings_that_coincide_need_no_warning(runner, tmp_path):
         in result.output
     )
     assert [r["text"] for r in _codings(tmp_path / "ascii")] == ["cried"]
-
-
-def test_the_command_s_position_choices_are_the_library_s():
-    from healcode.cli.refi import POSITIONS
-    from healcode.refi.positions import POSITION_CHOICES
-
-    assert POSITIONS == POSITION_CHOICES

@@ -4,19 +4,11 @@ against a gold standard."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from healcode.choices import ABSENT, LEVELS, Absent, Level
 from healcode.cli.common import library_errors, stderr_console, stdout_console
-
-if TYPE_CHECKING:
-    from healcode.reliability.codings import Level
-    from healcode.reliability.compare import Absent
-
-# The library's choices (reliability.compare), restated so that --help stays fast.
-LEVELS: tuple[Level, ...] = ("theme", "code")
-ABSENT: tuple[Absent, ...] = ("not-coded", "missing")
 
 _level = click.option(
     "--level",

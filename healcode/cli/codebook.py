@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from healcode.choices import SHOW_FORMATS, SOURCE_FORMATS, ShowFormat, SourceFormat
 from healcode.cli.common import (
     Inputs,
     input_options,
@@ -15,14 +15,6 @@ from healcode.cli.common import (
     print_warnings,
     stderr_console,
 )
-
-if TYPE_CHECKING:
-    from healcode.codebook.convert import SourceFormat
-    from healcode.codebook.show import Format
-
-# The library's choices (codebook.show, codebook.convert), restated so that --help stays fast.
-SHOW_FORMATS: tuple[Format, ...] = ("markdown", "latex", "docx")
-SOURCE_FORMATS: tuple[SourceFormat, ...] = ("yaml", "liwc", "wordstat")
 
 
 @click.group()
@@ -112,7 +104,7 @@ def check(
 )
 @click.option("--force", is_flag=True, help="Replace an existing output file.")
 @library_errors
-def show(codebook_file: Path, fmt: Format, output: Path | None, force: bool) -> None:
+def show(codebook_file: Path, fmt: ShowFormat, output: Path | None, force: bool) -> None:
     """Show CODEBOOK as an appendix table for a paper.
 
     Columns: theme, code, definition, when to use, when not to use, example, and

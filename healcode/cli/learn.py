@@ -7,9 +7,9 @@ from pathlib import Path
 
 import click
 
+from healcode.choices import LEVELS
 from healcode.cli.common import library_errors, stderr_console, stdout_console
 
-LEVELS = ("theme", "code")
 CODERS = ("dictionary", "model", "combined")
 
 

@@ -4,28 +4,11 @@ MAXQDA and QualCoder, out and back in."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
+from healcode.choices import EXPORT_FORMATS, POSITION_CHOICES, ExportFormat, PositionChoice
 from healcode.cli.common import library_errors, stderr_console
-
-if TYPE_CHECKING:
-    from healcode.refi.export import ExportFormat
-    from healcode.refi.positions import PositionChoice
-
-FORMATS: tuple[ExportFormat, ...] = ("qdpx", "qdc")
-# The same as healcode.refi.positions.POSITION_CHOICES (a test checks), kept here so that
-# loading the command does not load the library.
-POSITIONS: tuple[PositionChoice, ...] = (
-    "auto",
-    "codepoints",
-    "utf16",
-    "utf8",
-    "codepoints-lf",
-    "utf16-lf",
-    "utf8-lf",
-)
 
 
 @click.command()
@@ -34,7 +17,7 @@ POSITIONS: tuple[PositionChoice, ...] = (
     "-f",
     "--format",
     "format_",
-    type=click.Choice(FORMATS),
+    type=click.Choice(EXPORT_FORMATS),
     default="qdpx",
     show_default=True,
     help="qdpx: the project (sources, coding, cases); qdc: the codebook only.",
@@ -87,7 +70,7 @@ def export(outdir: Path, format_: ExportFormat, output: Path | None, force: bool
 )
 @click.option(
     "--positions",
-    type=click.Choice(POSITIONS),
+    type=click.Choice(POSITION_CHOICES),
     default="auto",
     show_default=True,
     help="How the file counts selection positions: Unicode code points (the "

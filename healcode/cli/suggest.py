@@ -7,15 +7,11 @@ from typing import TYPE_CHECKING
 
 import click
 
+from healcode.choices import CORRECTIONS, MEASURES, Correction, Measure
 from healcode.cli.common import library_errors, scope_options, stderr_console, stdout_console
 
 if TYPE_CHECKING:
-    from healcode.keyness import Correction, Measure
     from healcode.scope import Scope
-
-# The library's choices (keyness), restated so that --help stays fast.
-MEASURES: tuple[Measure, ...] = ("g2", "chi2")
-CORRECTIONS: tuple[Correction, ...] = ("none", "yates", "williams")
 
 
 @click.command()

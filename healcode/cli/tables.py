@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
+from healcode.choices import LEVELS, Level
 from healcode.cli.common import library_errors, stderr_console, stdout_console
 from healcode.export.docx import PAPERS, Paper
-from healcode.export.tables import LEVELS, TABLE_FORMATS, Level, TableFormat
+from healcode.export.tables import TABLE_FORMATS, TableFormat
 
 
 @click.command()

@@ -22,13 +22,13 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
 
+from healcode.choices import SourceFormat
 from healcode.errors import CodebookError
 
-SourceFormat = Literal["yaml", "liwc", "wordstat"]
 FORMAT_BY_SUFFIX: dict[str, SourceFormat] = {
     ".yml": "yaml",
     ".yaml": "yaml",

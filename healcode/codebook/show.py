@@ -12,11 +12,11 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
+from healcode.choices import ShowFormat
 from healcode.codebook.schema import Code, Codebook, Theme
 
-Format = Literal["markdown", "latex", "docx"]
+Format = ShowFormat
 FORMATS: tuple[Format, ...] = ("markdown", "latex", "docx")
 HEADER = ("Theme", "Code", "Definition", "When to use", "When not to use", "Example", "Terms")
 # Zip entries carry a date; a fixed one keeps the .docx byte-identical between runs.

@@ -15,16 +15,16 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, get_args
+
+from healcode.choices import Level
 
 if TYPE_CHECKING:
     from healcode.export.docx import Paper
     from healcode.run import CodeInfo, Run
 
 TableFormat = Literal["xlsx", "markdown", "latex", "docx"]
-Level = Literal["theme", "code"]
-LEVELS: tuple[Level, ...] = ("theme", "code")
-TABLE_FORMATS: tuple[TableFormat, ...] = ("xlsx", "markdown", "latex", "docx")
+TABLE_FORMATS: tuple[TableFormat, ...] = get_args(TableFormat)
 EXTENSIONS: dict[TableFormat, str] = {
     "xlsx": "xlsx",
     "markdown": "md",

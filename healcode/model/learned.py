@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 
 import healcode
+from healcode.choices import Level
 from healcode.corpus.units import Units
 from healcode.errors import ModelError
 from healcode.model.features import (
@@ -55,7 +56,6 @@ if TYPE_CHECKING:
     from healcode.records import Hit, Unit
     from healcode.segment import Segmenter
 
-Level = Literal["theme", "code"]  # what a model codes: themes, or code paths
 Rule = Literal["either", "model"]
 Source = Literal["dictionary", "model", "both"]
 RULES: tuple[Rule, ...] = ("either", "model")

@@ -18,11 +18,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
 
 from lxml import etree
 
 import healcode
+from healcode.choices import ExportFormat
 from healcode.codebook import Codebook
 from healcode.outdir import check_writable_file, staged_file
 from healcode.refi.coded_run import CodedRun, ExcerptRow, RunDocument, load_coded_run
@@ -32,7 +32,6 @@ from healcode.run import RUN_FILES
 
 PROJECT_NS = "urn:QDA-XML:project:1.0"
 CODEBOOK_NS = "urn:QDA-XML:codebook:1.0"
-ExportFormat = Literal["qdc", "qdpx"]
 DEFAULT_NAMES = {"qdc": "codebook.qdc", "qdpx": "project.qdpx"}
 # Tableau 10, a palette designed so that neighbouring categories stay distinguishable.
 PALETTE = (

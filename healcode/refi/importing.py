@@ -32,13 +32,13 @@ from typing import Any
 import yaml
 
 import healcode
+from healcode.choices import PositionChoice
 from healcode.codebook import parse_codebook
 from healcode.codebook.schema import SNAKE_CASE
 from healcode.errors import CodebookError, ExchangeError
 from healcode.outdir import check_writable, staged_directory
 from healcode.refi.description import parse_description, parse_settings
 from healcode.refi.positions import (
-    PositionChoice,
     PositionDecision,
     Reading,
     Selection,

@@ -27,10 +27,6 @@ from typing import Literal, get_args
 
 PositionUnit = Literal["codepoints", "utf16", "utf8"]
 LineEnds = Literal["stored", "lf"]
-PositionChoice = Literal[
-    "auto", "codepoints", "utf16", "utf8", "codepoints-lf", "utf16-lf", "utf8-lf"
-]
-POSITION_CHOICES: tuple[str, ...] = get_args(PositionChoice)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,11 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
+from healcode.choices import Level
 from healcode.errors import CodingsError
-
-Level = Literal["theme", "code"]
 
 UNIT_COLUMNS = ("document", "unit", "code")
 RANGE_COLUMNS = ("document", "start", "end", "code")

@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import combinations
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from healcode.choices import Absent
 from healcode.errors import CodingsError, RunError
 from healcode.reliability.codings import (
     Codings,
@@ -45,7 +46,6 @@ if TYPE_CHECKING:
     from healcode.codebook import Codebook
     from healcode.run import Run
 
-Absent = Literal["not-coded", "missing"]
 UnitKey = tuple[str, int]
 
 ALL_CODERS = "(all)"
