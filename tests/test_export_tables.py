@@ -231,7 +231,22 @@ def test_docx_pages_are_a4_and_a_table_too_wide_turns_landscape(run_copy: Path, 
     # the wide first table gets a landscape section; the narrower ones go back to portrait
     assert _sections(wide)[0] == ("landscape", 297, 210)
     assert ("portrait", 210, 297) in _sections(wide)[1:]
-    assert 'w:type="pct"' in wide.tables[0]._tbl.tblPr.xml  # the table fills the page width
+    # its columns are set to fit the landscape text width, in a size at which no header
+    # or label has to break inside a word
+    from healcode.export.docx import _ems, table_points
+
+    grid, table = wide.tables[0], wide_tables[0]
+    text_width = 841.9 - 144
+    points = table_points(table, text_width)
+    assert 7 <= points <= 9
+    assert grid.rows[1].cells[0].paragraphs[0].runs[0].font.size.pt == points
+    widths = [column.width.pt for column in grid.columns]
+    assert sum(widths) <= text_width + 1
+    for c, name in enumerate(table.columns):
+        cells = [name, *(table.text(r, c) for r in range(len(table.rows)))]
+        if not table.wraps(c):
+            longest = max(_ems(word) for text in cells for word in text.split())
+            assert widths[c] >= longest * points + 11.5 - 0.5, (name, widths[c])
 
     _tables(runner, run_copy, "--format", "docx", "--paper", "letter", "--force")
     letter = docx.Document(str(run_copy / "tables" / "themes.docx"))
