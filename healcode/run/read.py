@@ -30,6 +30,7 @@ from healcode.run.schema import (
     MATRIX,
     METADATA_PREFIX,
     RUN_FORMAT,
+    TABLES,
     UNITS,
     TableSpec,
     header_names,
@@ -133,6 +134,8 @@ class Run:
             hint = " (give the run folder, not a file in it)" if path.is_file() else ""
             raise RunError(f"{path}: not a folder{hint}; give the output folder of healcode code")
         manifest = _read_manifest(path)
+        for spec in TABLES:
+            _check_header(path / spec.file, spec)
         return cls(path, manifest, codebook)
 
     # -- the tables --------------------------------------------------------------------
@@ -473,6 +476,22 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
             f"{made}); this healcode reads run format {RUN_FORMAT} and older: upgrade healcode"
         )
     return manifest
+
+
+def _check_header(path: Path, spec: TableSpec) -> None:
+    """A table of the run is there and has its columns (read in full only when used)."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as handle:
+            header = next(csv.reader(handle), [])
+    except FileNotFoundError:
+        raise RunError(f"{path}: missing; run healcode code again") from None
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise RunError(f"{path}: cannot be read as CSV ({exc})") from None
+    missing = [c for c in spec.names if c not in header]
+    if missing:
+        raise RunError(f"{path}: missing column(s) {', '.join(missing)}; run healcode code again")
 
 
 _TRUE = frozenset({"true", "1"})
