@@ -294,3 +294,25 @@ def test_a_language_without_a_default_list_has_no_negators_and_a_list_given_is_k
 def test_a_star_may_only_end_a_word(term: str):
     with pytest.raises(CodebookError, match=r":7 themes\[0\]\.terms: term .* prefix wildcard"):
         parse_codebook(ENGLISH.replace("hope*", term))
+
+
+def test_a_carriage_return_in_a_label_becomes_a_line_break(tmp_path: Path):
+    """A quoted "\\r" in YAML is the only way a CR reaches healcode's CSVs (texts are
+    normalised to LF when read): it becomes LF, so every CSV row reads back whole."""
+    import csv
+
+    from healcode import code_corpus, load_corpus
+
+    book = parse_codebook(
+        'codebook: 1\nname: x\nthemes:\n  - id: hope\n    label: "希\\r望"\n'
+        '    terms: [希望]\n  - id: pain\n    label: "痛\\r\\n苦"\n    terms: [难过]\n'
+    )
+    assert [t.label for t in book.themes] == ["希\n望", "痛\n苦"]
+    (tmp_path / "a.txt").write_text("受访者：有希望。很难过。\n", encoding="utf-8")
+    out = tmp_path / "out"
+    code_corpus(load_corpus([tmp_path / "a.txt"]), book).write(out)
+    with (out / "frequencies.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert len({len(row) for row in rows}) == 1
+    labels = {row[rows[0].index("label")] for row in rows[1:]}
+    assert {"希\n望", "痛\n苦"} <= labels

@@ -232,7 +232,12 @@ class _Builder:
                     "the values out"
                 )
         if isinstance(node, yaml.ScalarNode):
-            return self._scalar(node, loc)
+            value = self._scalar(node, loc)
+            if isinstance(value, str) and "\r" in value:
+                # a quoted "\r": line ends become LF, as in the texts coded (a lone CR
+                # would also end a row of a CSV it is written to)
+                value = value.replace("\r\n", "\n").replace("\r", "\n")
+            return value
         if node.tag not in (_SEQ, _MAP):
             raise CodebookError(
                 f"{self.name}:{node.start_mark.line + 1} {_dotted(loc)}: the tag {node.tag} "
