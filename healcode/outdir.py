@@ -83,11 +83,14 @@ def staged_directory(
     force: bool,
     inputs: Iterable[str | Path] = (),
     notes: list[str] | None = None,
+    texts: bool = False,
 ) -> Iterator[Path]:
     """Yield an empty staging folder beside ``outdir``; on success it becomes ``outdir``.
 
     The checks, the lock and the staging folder come first, so a location that cannot be
     written fails before any work is done. ``notes`` receives what was cleaned up.
+    ``texts``: the folder holds texts meant to be coded (an imported project's sources),
+    which reading a corpus must not skip as output (see ``is_output``).
     """
     check_not_input(outdir, inputs)
     _check_replaceable_directory(outdir, force=force)
@@ -98,7 +101,7 @@ def staged_directory(
         staging = _make_staging(target.parent, target.name, outdir)
         try:
             yield staging
-            _write_markers(staging)
+            _write_markers(staging, texts=texts)
             _make_public(staging)
             # Checked again under the lock: the folder may have changed while we worked.
             _check_replaceable_directory(outdir, force=force)
@@ -161,6 +164,28 @@ def healcode_wrote(path: Path) -> bool:
         return not _foreign_entries(path)
     marker = _read_marker(path.parent)
     return marker is not None and _listed(marker, path)
+
+
+def is_output(path: Path, root: Path) -> bool:
+    """Whether the file ``path`` (inside the folder ``root``) is output of healcode, as
+    the markers say, edited since or not: a file its folder's marker lists, or anything in
+    a folder healcode made (``root`` itself or one between it and the file), except the
+    texts of an imported project. Reading a corpus skips these, so an output folder or
+    file left inside a corpus is never coded as an interview."""
+    folder = path.parent
+    while True:
+        marker = _read_marker(folder)
+        if marker is not None:
+            if marker.get("texts") is True:  # texts healcode wrote to be coded (import)
+                return False
+            files = marker.get("files")
+            if folder == path.parent and isinstance(files, dict) and path.name in files:
+                return True
+            if marker.get("created") is True:
+                return True
+        if folder == root or folder == folder.parent:
+            return False
+        folder = folder.parent
 
 
 # -- checks ------------------------------------------------------------------------------
@@ -258,16 +283,18 @@ def _read_marker(folder: Path) -> dict[str, object] | None:
     return data if isinstance(data, dict) else None
 
 
-def _write_markers(root: Path) -> None:
+def _write_markers(root: Path, *, texts: bool = False) -> None:
     """Mark ``root`` and every folder in it as made by healcode, listing their files."""
     for folder, subfolders, files in os.walk(root):
         here = Path(folder)
-        marker = {
+        marker: dict[str, object] = {
             "healcode": _version(),
             "created": True,
             "folders": sorted(subfolders),
             "files": {name: _sha256(here / name) for name in sorted(files) if name != MARKER},
         }
+        if texts:
+            marker["texts"] = True
         _write_json(here / MARKER, marker)
 
 

@@ -267,3 +267,47 @@ def test_csv_cells_that_look_like_formulas_are_kept_exact_and_said(runner, tmp_p
     assert "take them for formulas" in result.output and "units.csv" in result.output
     units = (out / "units.csv").read_text(encoding="utf-8-sig")
     assert '=HYPERLINK(""http://x"") 我们有盼头了' in units  # exact, so offsets stay true
+
+
+def test_output_left_inside_a_corpus_is_not_read_as_transcripts(runner, tmp_path: Path):
+    """A run folder (with its tables) or a word list written into the corpus folder is
+    left out, with a warning, the next time the folder is coded; an imported project's
+    sources, which healcode wrote to be coded, are read."""
+    corpus = _corpus(tmp_path)
+    first = sorted(corpus.glob("*.txt"))[0]
+    book = ["-c", str(MINI_CODEBOOK)]
+    results = corpus / "results"
+    assert runner.invoke(main, ["code", str(first), *book, "-o", str(results)]).exit_code == 0
+    assert runner.invoke(main, ["tables", str(results), "-f", "markdown"]).exit_code == 0
+    assert runner.invoke(main, ["words", str(first), "-o", str(corpus / "w.md")]).exit_code == 0
+    assert (results / "tables" / "themes.md").is_file() and (corpus / "w.md").is_file()
+
+    out = tmp_path / "out"
+    result = runner.invoke(main, ["code", str(corpus), *book, "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "left out, written by healcode" in result.output
+    documents = (out / "documents.csv").read_text(encoding="utf-8-sig")
+    assert "themes" not in documents and "w.md" not in documents
+    assert len(documents.splitlines()) == 1 + len(list(corpus.glob("*.txt")))
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert any("left out, written by healcode" in w for w in manifest["warnings"])
+
+    # the same corpus after the user edits the word list: still healcode's, still left out
+    (corpus / "w.md").write_text("edited\n", encoding="utf-8")
+    again = runner.invoke(main, ["code", str(corpus), *book, "-o", str(out), "--force"])
+    assert again.exit_code == 0 and "w.md" not in (out / "documents.csv").read_text("utf-8-sig")
+
+
+def test_the_texts_of_an_imported_project_are_read(runner, tmp_path: Path):
+    from .conftest import DATA
+
+    project = tmp_path / "imported"
+    result = runner.invoke(
+        main, ["import", str(DATA / "refi" / "nvivo_windows.qdpx"), "-o", str(project)]
+    )
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "out"
+    coded = runner.invoke(main, ["code", str(project), "-c", str(MINI_CODEBOOK), "-o", str(out)])
+    assert coded.exit_code == 0, coded.output
+    assert "left out" not in coded.output
+    assert len((out / "documents.csv").read_text("utf-8-sig").splitlines()) == 3

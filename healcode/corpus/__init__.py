@@ -130,15 +130,23 @@ def load_corpus(
     first column); without it, a ``metadata.csv`` inside an input directory is used.
     """
     roots = [Path(p) for p in paths]
-    sources = find_sources(roots, tables=bool(text_columns))
+    outputs: list[Path] = []
+    sources = find_sources(roots, tables=bool(text_columns), outputs=outputs)
     if not sources:
+        found = f" (only healcode's own output: {outputs[0]})" if outputs else ""
         raise CorpusError(
-            f"no transcripts (.txt, .md, .docx) found in {', '.join(map(str, roots))}"
+            f"no transcripts (.txt, .md, .docx) found in {', '.join(map(str, roots))}{found}"
         )
     metadata_path = Path(metadata) if metadata else _metadata_beside(roots)
     table: dict[str, dict[str, str]] = {}
     columns: list[str] = []
     warnings: list[str] = []
+    if outputs:
+        more = f" and {len(outputs) - 1} more" if len(outputs) > 1 else ""
+        warnings.append(
+            f"{outputs[0]}{more}: left out, written by healcode (an output inside the input "
+            "folder is not a transcript)"
+        )
     if metadata_path is not None:
         table, columns = read_metadata(metadata_path, encoding=encoding, warnings=warnings)
     return Corpus(

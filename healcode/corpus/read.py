@@ -12,6 +12,7 @@ from pathlib import Path
 
 from healcode.corpus.text import decode_bytes
 from healcode.errors import CorpusError
+from healcode.outdir import is_output
 from healcode.records import Document, Turn
 
 TEXT_SUFFIXES = frozenset({".txt", ".md", ".docx"})
@@ -39,17 +40,26 @@ class Source:
         return self.path.suffix.lower() in TABLE_SUFFIXES
 
 
-def find_sources(paths: Sequence[Path], *, tables: bool) -> list[Source]:
+def find_sources(
+    paths: Sequence[Path], *, tables: bool, outputs: list[Path] | None = None
+) -> list[Source]:
     """Expand files and directories (recursively) into sources in a stable order.
 
     Tables (.csv/.xlsx) inside directories are read only when ``tables`` is true
-    (i.e. text columns were given); a table named explicitly is always a source.
+    (i.e. text columns were given); a table named explicitly is always a source. Files
+    inside directories that healcode wrote (an output folder or file left in the corpus,
+    see ``outdir.is_output``) are left out and appended to ``outputs``.
     """
     sources: list[Source] = []
     for path in paths:
         if path.is_dir():
             for file in sorted(path.rglob("*"), key=lambda p: p.relative_to(path).as_posix()):
-                if file.is_file() and _belongs_to_corpus(file, path, tables=tables):
+                if not (file.is_file() and _belongs_to_corpus(file, path, tables=tables)):
+                    continue
+                if is_output(file, path):
+                    if outputs is not None:
+                        outputs.append(file)
+                else:
                     rel = file.relative_to(path).with_suffix("")
                     sources.append(Source(file, rel.as_posix(), path))
         elif path.is_file():

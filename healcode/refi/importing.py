@@ -128,7 +128,7 @@ def import_exchange(
     summary_positions = tuple(
         SourcePositions(d.id, d.source.name, decisions.get(guid)) for guid, d in documents.items()
     )
-    with staged_directory(outdir, force=force, inputs=[path]) as staging:
+    with staged_directory(outdir, force=force, inputs=[path], texts=True) as staging:
         if codebook_text:
             (staging / "codebook.yaml").write_text(codebook_text, encoding="utf-8")
         if exchange.kind == "project":
