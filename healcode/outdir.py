@@ -28,6 +28,7 @@ import errno
 import hashlib
 import json
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -136,6 +137,7 @@ def staged_file(
     parent = target.parent
     _make_parent(parent, path, record=True, elsewhere=elsewhere)
     with _locked(parent, target.name, path, None, elsewhere=elsewhere):
+        _remove_stale_staging(parent, target.name, None)
         try:
             handle, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_STAGING, dir=parent)
         except OSError as exc:
@@ -252,8 +254,8 @@ def _foreign_entries(folder: Path) -> list[str]:
     ours = folders if isinstance(folders, list) else []
     foreign = []
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if entry.name == MARKER:
-            continue
+        if entry.name == MARKER or _leftover(entry) is not None:
+            continue  # healcode's own leftovers of an interrupted write go with the folder
         if entry.is_dir() and not entry.is_symlink():
             if entry.name not in ours:
                 foreign.append(entry.name + "/")
@@ -407,18 +409,44 @@ def _running(pid: int) -> bool:
     return True
 
 
+# tempfile's names: the prefix given, 8 random characters of this alphabet, the suffix
+_LEFTOVER = re.compile(r"\.(?P<owner>.+?)\.(?:old\.)?[a-z0-9_]{8}\.staging|\.(?P<locked>.+)\.lock")
+
+
+def _leftover(entry: Path) -> str | None:
+    """The output name whose staging copy or lock ``entry`` is, if it is one that no
+    running healcode command holds (a write that was interrupted); else None."""
+    match = _LEFTOVER.fullmatch(entry.name)
+    if match is None or entry.is_symlink():
+        return None
+    owner = match["owner"] or match["locked"]
+    owners = [owner]
+    if match["owner"] is not None and owner.endswith(".old"):  # .NAME.old.XXXXXXXX.staging
+        owners.append(owner.removesuffix(".old"))
+    for name in owners:
+        holder = _lock_holder(entry.parent / f".{name}.lock")
+        if holder is not None and holder != os.getpid() and _running(holder):
+            return None  # another command is writing it now
+    return owner
+
+
 def _remove_stale_staging(parent: Path, name: str, notes: list[str] | None) -> None:
-    """Staging folders left by an interrupted run of the same output (we hold its lock)."""
-    stale = [
-        p
-        for p in parent.glob(f".{_glob_escape(name)}.*{_STAGING}")
-        if p.is_dir() and not p.is_symlink()
-    ]
-    for path in stale:
-        shutil.rmtree(path, ignore_errors=True)
+    """Staging folders and files left beside ``name`` by an interrupted write of it (we
+    hold its lock); those of other outputs, and any a running command holds, stay."""
+    stale = []
+    for entry in parent.iterdir():
+        if entry.name.startswith(f".{name}.") and entry.name.endswith(_STAGING):
+            owner = _leftover(entry)
+            if owner in (name, f"{name}.old"):
+                stale.append(entry)
+    for path in sorted(stale):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
     if stale and notes is not None:
         notes.append(
-            f"removed {len(stale)} unfinished output folder(s) of an interrupted run "
+            f"removed {len(stale)} unfinished output(s) of an interrupted run "
             f"beside {parent / name}"
         )
 
@@ -566,12 +594,6 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def _glob_escape(name: str) -> str:
-    import glob
-
-    return glob.escape(name)
 
 
 def _umask() -> int:

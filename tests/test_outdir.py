@@ -185,14 +185,64 @@ def test_an_interrupted_run_is_cleaned_up_and_said(runner, tmp_path):
         check=True,
     ).stdout.strip()
     (tmp_path / ".out.lock").write_text(json.dumps({"pid": int(dead)}), encoding="utf-8")
-    partial = tmp_path / ".out.k3j2a1.staging"
+    partial = tmp_path / ".out.k3j2a1zq.staging"  # as tempfile names it
     partial.mkdir()
     (partial / "units.csv").write_text("document,unit\n", encoding="utf-8")
     result = _code(runner, str(corpus), "-o", str(out))
     assert result.exit_code == 0, result.output
     assert "removed the lock of an interrupted healcode run" in result.output
-    assert "removed 1 unfinished output folder" in result.output
+    assert "removed 1 unfinished output" in result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == ["interviews", "out"]
+
+
+def _dead_pid() -> int:
+    return int(
+        subprocess.run(
+            [sys.executable, "-c", "import os; print(os.getpid())"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+
+
+def test_the_staging_folder_of_another_running_output_is_left_alone(runner, tmp_path):
+    """out.2 is being written by a live command: cleaning up beside out leaves its
+    staging folder, whose name also starts with .out."""
+    corpus = _corpus(tmp_path)
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        lock = {"pid": writer.pid}
+        (tmp_path / ".out.2.lock").write_text(json.dumps(lock), encoding="utf-8")
+        live = tmp_path / ".out.2.abcd1234.staging"
+        live.mkdir()
+        (live / "units.csv").write_text("document,unit\n", encoding="utf-8")
+        result = _code(runner, str(corpus), "-o", str(tmp_path / "out"))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert result.exit_code == 0, result.output
+    assert "unfinished" not in result.output
+    assert (live / "units.csv").is_file()
+
+
+def test_leftovers_of_an_interrupted_single_file_write_do_not_block_the_folder(runner, tmp_path):
+    """An export killed while writing RUN/project.qdpx leaves its lock and staging file in
+    the run folder: they are healcode's, so the next export cleans them up and --force
+    may replace the folder."""
+    corpus = _corpus(tmp_path)
+    out = tmp_path / "out"
+    assert _code(runner, str(corpus), "-o", str(out)).exit_code == 0
+    (out / ".project.qdpx.lock").write_text(json.dumps({"pid": _dead_pid()}), encoding="utf-8")
+    (out / ".project.qdpx.q1w2e3r4.staging").write_bytes(b"PK half a zip")
+    exported = runner.invoke(main, ["export", str(out)])
+    assert exported.exit_code == 0, exported.output
+    assert not list(out.glob(".project.qdpx.*"))
+    (out / ".project.qdpx.lock").write_text(json.dumps({"pid": _dead_pid()}), encoding="utf-8")
+    (out / ".project.qdpx.q1w2e3r4.staging").write_bytes(b"PK half a zip")
+    again = _code(runner, str(corpus), "-o", str(out), "--force")
+    assert again.exit_code == 0, again.output
+    assert not list(out.glob(".project.qdpx.*"))
 
 
 def test_an_unwritable_output_fails_before_any_coding(runner, tmp_path, monkeypatch):
