@@ -112,6 +112,9 @@ def _export(
             highlight=False,
             soft_wrap=True,
         )
+        err = stderr_console()
+        for warning in result.warnings:
+            err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _serve(
@@ -148,7 +151,7 @@ def _serve(
         url = url_of(sock, address)
         server = ReviewServer(create_app(session, hosts=hosts_for(address)), sock)
         if not quiet:
-            for warning in session.run.warnings:
+            for warning in session.warnings():
                 err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
             stdout_console().print(
                 f"Reviewing {run} as {session.reviewer}: {url}\n"

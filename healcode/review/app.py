@@ -29,7 +29,13 @@ from healcode.review.pages import (
     unit_view,
 )
 from healcode.review.runview import ReviewRun
-from healcode.review.state import EMPTY, UnitState, unit_states
+from healcode.review.state import (
+    EMPTY,
+    UnitState,
+    ignored_decisions,
+    ignored_message,
+    unit_states,
+)
 from healcode.review.store import DECISIONS, MAX_NOTE, ReviewStore
 
 if TYPE_CHECKING:
@@ -61,12 +67,22 @@ class ReviewSession:
     store: ReviewStore
     reviewer: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    machine: dict[tuple[str, int], list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.machine = self.run.machine_codes()  # the run's codings, not its negated hits
 
     def states(self, document: str | None = None) -> dict[tuple[str, int], UnitState]:
         return unit_states(
             self.store.decisions(self.reviewer, document=document),
             self.store.notes(self.reviewer, document=document),
+            machine=self.machine,
         )
+
+    def warnings(self) -> list[str]:
+        """The run's warnings, and the reviewer's decisions that are left out."""
+        ignored = ignored_decisions(self.store.decisions(self.reviewer), self.machine)
+        return [*self.run.warnings, *([ignored_message(ignored)] if ignored else [])]
 
 
 def create_app(
@@ -148,7 +164,9 @@ class _Pages:
             for document, count in zip(run.documents.values(), counts, strict=True)
         ]
         overall = total(counts)
-        return self._html("index.html", documents=rows, overall=overall, warnings=run.warnings)
+        return self._html(
+            "index.html", documents=rows, overall=overall, warnings=self.session.warnings()
+        )
 
     async def document(self, request: Request) -> Response:
         run = self.session.run
@@ -210,9 +228,15 @@ class _Pages:
             return _error(400, "decision must be accept, reject, add, none or clear")
         session, run = self.session, self.session.run
         key = (unit.document, unit.index)
-        machine = [c.code for c in unit.codings]
+        machine = [c.code for c in unit.proposed]  # a negated hit is no coding
         state = session.states(unit.document).get(key, EMPTY)
         if decision in ("accept", "reject") and code not in machine:
+            if any(c.code == code for c in unit.negated_hits):
+                return _error(
+                    400,
+                    f"{code!r} is only a negated hit here, not a coding: there is nothing to "
+                    "accept or reject; add the code if the unit does carry it",
+                )
             return _error(400, f"the run did not code this unit with {code!r}")
         if decision == "add":
             if code not in run.entries:
@@ -223,6 +247,13 @@ class _Pages:
             code = ""
             if machine or state.added:
                 return _error(409, "this unit has codes: accept or reject each instead")
+        # the unit is decided on again: an older accept or reject on it of a code the run
+        # did not code it with (a negated hit) is dropped rather than kept, left out
+        for old in ignored_decisions(
+            session.store.decisions(session.reviewer, document=unit.document), session.machine
+        ):
+            if old.unit == unit.index:
+                session.store.clear(session.reviewer, unit.document, unit.index, old.code)
         if decision == "clear":
             session.store.clear(session.reviewer, unit.document, unit.index, code)
         else:

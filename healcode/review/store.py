@@ -4,8 +4,9 @@ Every decision is committed as it is made (WAL journal, full sync), so closing t
 browser or stopping the server loses nothing. A decision is kept per reviewer, unit and
 code: the last one made counts. Its ``decision`` is
 
-- ``accept`` / ``reject``: a coding the run made is right / wrong;
-- ``add``: a theme or code the run missed;
+- ``accept`` / ``reject``: a coding the run made is right / wrong (a negated hit is no
+  coding: the page offers neither for it, and one in an older review is left out);
+- ``add``: a theme or code the run missed (also one the run found only negated);
 - ``none``: the unit was read and has no code (``code`` is empty).
 
 Each decision also keeps the text of its unit, so that decisions on a run that was
