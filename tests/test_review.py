@@ -323,6 +323,7 @@ def test_reviewers_are_kept_apart_and_the_name_is_remembered(run_dir: Path):
 
     with pytest.raises(ReviewError, match="--reviewer NAME"):
         open_session(run_dir, reviewer=None)
+    assert not (run_dir / "review.sqlite").exists()
     first = open_session(run_dir, reviewer="  甲  ")
     assert first.reviewer == "甲"
     first.store.decide("甲", "t01", 1, "care/visits", "accept", text="社工常来看我，我不再孤单了。")
@@ -728,6 +729,49 @@ def test_serving_needs_a_reviewer_once(run_dir: Path, runner: CliRunner):
     result = runner.invoke(main, ["review", str(run_dir), "--no-browser"])
     assert result.exit_code == 1
     assert "--reviewer NAME" in result.output
+
+
+def test_a_failed_start_leaves_the_run_folder_as_it_was(run_dir: Path, runner: CliRunner):
+    """No review.sqlite is left behind by a start that fails, so the run can be coded
+    again with --force."""
+    before = listing(run_dir)
+    for args, message in (
+        ([], "--reviewer NAME"),
+        (["--reviewer", "  "], "the reviewer name is empty"),
+        (["--reviewer", "甲", "--host", "203.0.113.7"], "cannot listen on 203.0.113.7"),
+    ):
+        result = runner.invoke(main, ["review", str(run_dir), "--no-browser", *args])
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+        assert listing(run_dir) == before, args
+    result = runner.invoke(
+        main,
+        [
+            "code",
+            str(REPORT_DATA / "corpus"),
+            "-c",
+            str(REPORT_DATA / "codebook.yaml"),
+            "-o",
+            str(run_dir),
+            "--force",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_failed_start_keeps_a_review_that_was_there(run_dir: Path, runner: CliRunner):
+    from healcode.review.store import ReviewStore
+
+    with ReviewStore.open(run_dir) as store:
+        store.reviewer("甲")
+    stored = (run_dir / "review.sqlite").read_bytes()
+    result = runner.invoke(main, ["review", str(run_dir), "--no-browser", "--host", "203.0.113.7"])
+    assert result.exit_code == 1 and "cannot listen" in result.output
+    assert (run_dir / "review.sqlite").read_bytes() == stored
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith("review")) == [
+        "review.sqlite"
+    ]
 
 
 def test_a_port_in_use_is_a_one_line_error(run_dir: Path):

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from healcode.colors import tint
-from healcode.errors import HealcodeError
 from healcode.review.pages import (
     MAX_THEME_KEYS,
     Filters,
@@ -36,7 +35,7 @@ from healcode.review.state import (
     ignored_message,
     unit_states,
 )
-from healcode.review.store import DECISIONS, MAX_NOTE, ReviewStore
+from healcode.review.store import DECISIONS, MAX_NOTE, ReviewStore, remove_store
 
 if TYPE_CHECKING:
     import jinja2
@@ -67,6 +66,7 @@ class ReviewSession:
     store: ReviewStore
     reviewer: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    created: bool = False  # review.sqlite was created by this session
     machine: dict[tuple[str, int], list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -83,6 +83,15 @@ class ReviewSession:
         """The run's warnings, and the reviewer's decisions that are left out."""
         ignored = ignored_decisions(self.store.decisions(self.reviewer), self.machine)
         return [*self.run.warnings, *([ignored_message(ignored)] if ignored else [])]
+
+    def close(self, *, failed: bool = False) -> None:
+        """Close the store; after a failed start, remove a review.sqlite this session
+        created (and nothing was decided in), so that the run folder is as it was."""
+        store = self.store
+        discard = failed and self.created and not store.decisions() and not store.notes()
+        store.close()
+        if discard:
+            remove_store(store.path)
 
 
 def create_app(
@@ -331,16 +340,35 @@ def _error(status: int, message: str) -> Response:
 
 
 def open_session(run: str | Path, *, reviewer: str | None) -> ReviewSession:
-    """Read the run, open (or create) its review.sqlite and settle the reviewer."""
+    """Read the run, open (or create) its review.sqlite and settle the reviewer.
+
+    The run and the reviewer's name are checked before review.sqlite is created, and one
+    created here is removed again when the session cannot be opened: a failed start
+    leaves the run folder as it was.
+    """
+    from healcode.errors import ReviewError
     from healcode.review.export import check_fresh
     from healcode.review.runview import read_review_run
+    from healcode.review.store import check_reviewer, store_path
 
     review_run = read_review_run(run)
-    store = ReviewStore.open(run)
+    path = store_path(run)
+    existed = path.exists()
+    if reviewer is not None:
+        reviewer = check_reviewer(reviewer)
+    elif not existed:
+        raise ReviewError(
+            f"{run}: no reviewer yet; pass --reviewer NAME once (it is remembered in {path.name})"
+        )
+    store: ReviewStore | None = None
     try:
+        store = ReviewStore.open(run)
         name = store.reviewer(reviewer)
         check_fresh(review_run, store.decisions())
-    except HealcodeError:
-        store.close()
+    except BaseException:
+        if store is not None:
+            store.close()
+        if not existed:
+            remove_store(path)
         raise
-    return ReviewSession(review_run, store, name)
+    return ReviewSession(review_run, store, name, created=not existed)
