@@ -98,7 +98,12 @@ def test_document_page_has_the_text_codings_and_codebook_in_its_html(client):
     assert "社工常来看我，我不再孤单了。" not in html  # the term is marked inside it
     assert '<mark class="h t0">社工</mark>常来看我' in html
     assert 'data-code="care/visits"' in html and 'data-code="pain/lonely"' in html
-    assert "(negated)" in html  # 不再孤单
+    # 不再孤单: a negated hit, shown as not coded, with no accept or reject but "+ code it"
+    negated = html[html.index('<span class="neghit t1" data-code="pain/lonely"') :]
+    negated = negated[: negated.index("</div>")]
+    assert "negated: not coded" in negated and "+ code it" in negated
+    assert 'data-action="accept"' not in negated
+    assert 'class="coding t1" data-code="pain/lonely"' not in html
     assert "最近怎么样？" in html  # the interviewer's question is shown, not reviewable
     assert html.count('class="unit rv') == 3
     # the codebook's words are on the page: labels (escaped), definitions
@@ -177,8 +182,8 @@ def test_score_filter_when_the_run_has_model_scores(run_dir: Path):
     for row, (source, score) in zip(
         rows,
         [
-            ("both", "0.91"),
             ("model", "0.35"),
+            ("dictionary", ""),  # a negated hit: the dictionary's alone
             ("dictionary", ""),
             ("model", "0.62"),
             ("dictionary", ""),
@@ -240,7 +245,7 @@ def test_a_post_without_the_token_is_refused_and_changes_nothing(client, session
 def test_decisions_are_stored_at_once_and_shown(client, session, run_dir):
     answer = post(client, session, document="t01", unit=1, code="care/visits", decision="accept")
     assert answer.status_code == 200
-    assert answer.json()["reviewed"] is False  # pain/lonely is not decided yet
+    assert answer.json()["reviewed"] is True  # its one coding (不再孤单 is a negated hit)
     assert 'class="coding t0 accept"' in answer.json()["html"]
     # another connection sees it at once: nothing waits for the server to stop
     with sqlite3.connect(run_dir / "review.sqlite") as other:
@@ -250,9 +255,10 @@ def test_decisions_are_stored_at_once_and_shown(client, session, run_dir):
         mode = other.execute("PRAGMA journal_mode").fetchone()[0]
     assert rows == [("王老师", "t01", 1, "care/visits", "accept", "社工常来看我，我不再孤单了。")]
     assert mode == "wal"
-    answer = post(client, session, document="t01", unit=1, code="pain/lonely", decision="reject")
-    assert answer.json()["reviewed"] is True
     assert answer.json()["progress"] == {"units": 3, "coded": 3, "coded_reviewed": 1, "reviewed": 1}
+    answer = post(client, session, document="t01", unit=2, code="pain/grief", decision="reject")
+    assert answer.json()["reviewed"] is True
+    assert answer.json()["progress"] == {"units": 3, "coded": 3, "coded_reviewed": 2, "reviewed": 2}
     page = client.get("/doc/t01").text
     assert 'class="unit rv done tinted t0" id="u1"' in page
     assert 'class="coding t1 reject"' in page
@@ -291,6 +297,9 @@ def test_add_none_clear_and_note(client, session):
     ("body", "status"),
     [
         ({"document": "t01", "unit": 1, "code": "care/neighbours", "decision": "accept"}, 400),
+        # 不再孤单: a negated hit is no coding, so there is nothing to accept or reject
+        ({"document": "t01", "unit": 1, "code": "pain/lonely", "decision": "accept"}, 400),
+        ({"document": "t01", "unit": 1, "code": "pain/lonely", "decision": "reject"}, 400),
         ({"document": "t01", "unit": 1, "code": "care/visits", "decision": "add"}, 409),
         ({"document": "t01", "unit": 1, "code": "nothing", "decision": "add"}, 400),
         ({"document": "t01", "unit": 1, "code": "care/visits", "decision": "maybe"}, 400),
@@ -314,6 +323,7 @@ def test_reviewers_are_kept_apart_and_the_name_is_remembered(run_dir: Path):
 
     with pytest.raises(ReviewError, match="--reviewer NAME"):
         open_session(run_dir, reviewer=None)
+    assert not (run_dir / "review.sqlite").exists()
     first = open_session(run_dir, reviewer="  甲  ")
     assert first.reviewer == "甲"
     first.store.decide("甲", "t01", 1, "care/visits", "accept", text="社工常来看我，我不再孤单了。")
@@ -354,6 +364,8 @@ def review_t01(run_dir: Path) -> None:
 
     with ReviewStore.open(run_dir) as store:
         store.decide("甲", "t01", 1, "care/visits", "accept", text="社工常来看我，我不再孤单了。")
+        # 不再孤单 is a negated hit: no coding to reject (a review made before negated hits
+        # were kept apart could hold this); it is left out
         store.decide("甲", "t01", 1, "pain/lonely", "reject", text="社工常来看我，我不再孤单了。")
         store.decide(
             "甲",
@@ -384,6 +396,10 @@ def test_export_writes_reviewed_units_per_reviewer(run_dir: Path, runner: CliRun
     result = runner.invoke(main, ["review", str(run_dir), "--export", str(out)])
     assert result.exit_code == 0, result.output
     assert "Wrote" in result.output and "乙, 甲" in result.output  # in code point order
+    assert (
+        "warning: 1 accept/reject decision(s) concern codes the run did not code their unit "
+        "with (first: pain/lonely on t01 unit 1)" in result.output
+    )
     rows = read_rows(out)
     assert list(rows[0]) == ["document", "unit", "code", "coder", "text"]
     assert [(r["coder"], r["document"], r["unit"], r["code"]) for r in rows] == [
@@ -427,8 +443,7 @@ def test_export_one_reviewer_with_unreviewed_units(run_dir: Path, runner: CliRun
     assert result.output == ""
     rows = [(r["document"], r["unit"], r["code"]) for r in read_rows(out)]
     assert rows == [
-        ("t01", "1", "care/visits"),
-        ("t01", "1", "pain/lonely"),  # the run's, unreviewed
+        ("t01", "1", "care/visits"),  # the run's, unreviewed; not pain/lonely: negated
         ("t01", "2", "pain/grief"),
         ("t01", "4", "care/neighbours"),
         ("t02", "1", "pain/grief"),
@@ -482,6 +497,190 @@ def test_evaluate_the_run_against_its_review(run_dir: Path, runner: CliRunner):
     assert "care" in result.output
 
 
+# ---------------------------------------------------------------------------- negated hits
+
+
+@pytest.fixture(scope="module")
+def negated_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run whose unit 1 has nothing but a negated hit (不再孤单: pain/lonely), unit 2 a
+    coding (社工: care/visits) and unit 3 another (哭: pain/grief)."""
+    folder = tmp_path_factory.mktemp("negated")
+    corpus = folder / "corpus"
+    corpus.mkdir()
+    (corpus / "n01.txt").write_text(
+        "访谈者：最近怎么样？\n受访者：我不再孤单了。社工常来看我。\n受访者：有时候还是会哭。\n",
+        encoding="utf-8",
+    )
+    out = folder / "out"
+    result = CliRunner().invoke(
+        main, ["code", str(corpus), "-c", str(REPORT_DATA / "codebook.yaml"), "-o", str(out), "-q"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [(r["unit"], r["code"], r["negated"]) for r in read_rows(out / "excerpts.csv")]
+    assert rows == [
+        ("1", "pain/lonely", "True"),
+        ("2", "care/visits", "False"),
+        ("3", "pain/grief", "False"),
+    ]
+    return out
+
+
+@pytest.fixture
+def negated_dir(negated_run: Path, tmp_path: Path) -> Path:
+    out = tmp_path / "run"
+    shutil.copytree(negated_run, out)
+    return out
+
+
+LONELY = "我不再孤单了。"
+
+
+def export_rows(runner: CliRunner, run: Path, *extra: str) -> tuple[list[tuple[str, ...]], str]:
+    out = run.parent / f"export{len(list(run.parent.glob('export*')))}.csv"
+    result = runner.invoke(main, ["review", str(run), "--export", str(out), *extra])
+    assert result.exit_code == 0, result.output
+    rows = [(r["coder"], r["unit"], r["code"]) for r in read_rows(out)]
+    return rows, result.output
+
+
+def test_a_negated_hit_is_not_exported_as_a_code_of_an_unreviewed_unit(
+    negated_dir: Path, runner: CliRunner
+):
+    rows, _ = export_rows(runner, negated_dir, "--reviewer", "甲", "--include-unreviewed")
+    assert rows == [("甲", "1", ""), ("甲", "2", "care/visits"), ("甲", "3", "pain/grief")]
+    assert not (negated_dir / "review.sqlite").exists()
+
+
+def test_an_accept_of_a_negated_hit_in_an_older_review_is_left_out(
+    negated_dir: Path, runner: CliRunner
+):
+    """A review made before negated hits were kept apart may accept one: it does not make
+    the negated code a code of the unit, nor the unit reviewed, and the export says so."""
+    from healcode.review.store import ReviewStore
+
+    with ReviewStore.open(negated_dir) as store:
+        store.decide("甲", "n01", 1, "pain/lonely", "accept", text=LONELY)
+        store.decide("甲", "n01", 2, "care/visits", "accept", text="社工常来看我。")
+    rows, output = export_rows(runner, negated_dir)
+    assert rows == [("甲", "2", "care/visits")]
+    assert "warning: 1 accept/reject decision(s)" in output
+    assert "first: pain/lonely on n01 unit 1" in output
+    rows, _ = export_rows(runner, negated_dir, "--include-unreviewed", "-q")
+    assert rows == [("甲", "1", ""), ("甲", "2", "care/visits"), ("甲", "3", "pain/grief")]
+    # the page reads the same database: unit 1 is not reviewed, and the index says why
+    from starlette.testclient import TestClient
+
+    from healcode.review.app import create_app, open_session
+
+    opened = open_session(negated_dir, reviewer="甲")
+    try:
+        with TestClient(create_app(opened), base_url=BASE) as client:
+            index = client.get("/").text
+            assert '<p class="warn">1 accept/reject decision(s) concern codes' in index
+            assert "1 of 2 coded units reviewed" in " ".join(index.split())
+            assert 'class="unit rv" id="u1"' in client.get("/doc/n01").text
+            # deciding on the unit again drops the older accept: "no code" here
+            answer = post(client, opened, document="n01", unit=1, code="", decision="none")
+            assert answer.status_code == 200 and answer.json()["reviewed"] is True
+            assert 'class="warn"' not in client.get("/").text
+        assert [(d.unit, d.code, d.decision) for d in opened.store.decisions()] == [
+            (1, "", "none"),
+            (2, "care/visits", "accept"),
+        ]
+    finally:
+        opened.store.close()
+
+
+def test_on_the_page_a_negated_hit_is_added_not_accepted(negated_dir: Path, runner: CliRunner):
+    from starlette.testclient import TestClient
+
+    from healcode.review.app import create_app, open_session
+
+    opened = open_session(negated_dir, reviewer="甲")
+    try:
+        with TestClient(create_app(opened), base_url=BASE) as client:
+            html = client.get("/doc/n01").text
+            unit = html[html.index('id="u1"') :]
+            unit = unit[: unit.index('id="u2"')]
+            assert "negated: not coded" in unit and 'data-action="accept"' not in unit
+            assert "tinted" not in html[html.rindex("<div", 0, html.index('id="u1"')) :][:80]
+            # the run coded two units of three: unit 1 has nothing but a negated hit
+            assert '0</span> / <span id="coded">2</span>' in html
+            assert "0 / 2" in client.get("/").text
+            answer = post(
+                client, opened, document="n01", unit=1, code="pain/lonely", decision="accept"
+            )
+            assert answer.status_code == 400
+            assert "negated hit" in answer.json()["error"]
+            # no code: the reviewer agrees with the run, which coded nothing here
+            answer = post(client, opened, document="n01", unit=1, code="", decision="none")
+            assert answer.status_code == 200 and answer.json()["reviewed"] is True
+            assert (
+                post(client, opened, document="n01", unit=1, code="", decision="clear").json()[
+                    "reviewed"
+                ]
+                is False
+            )
+            # the negation was misread: + code it
+            answer = post(
+                client, opened, document="n01", unit=1, code="pain/lonely", decision="add"
+            )
+            assert answer.status_code == 200 and answer.json()["reviewed"] is True
+            reply = answer.json()["html"]
+            assert 'class="coding added t1" data-code="pain/lonely"' in reply
+            assert "negated: not coded" in reply and "+ code it" not in reply
+            assert answer.json()["progress"] == {
+                "units": 3,
+                "coded": 2,
+                "coded_reviewed": 0,
+                "reviewed": 1,
+            }
+            assert client.get("/doc/n01?negated=1").text.count('class="unit rv') == 1
+    finally:
+        opened.store.close()
+    rows, _ = export_rows(runner, negated_dir, "-q")
+    assert rows == [("甲", "1", "pain/lonely")]  # added by the reviewer: now a code
+
+
+def test_the_report_counts_a_negated_hit_as_no_coding(negated_dir: Path, runner: CliRunner):
+    from healcode.review.store import ReviewStore
+
+    with ReviewStore.open(negated_dir) as store:
+        store.decide("甲", "n01", 1, "pain/lonely", "add", text=LONELY)
+        store.decide("甲", "n01", 2, "care/visits", "accept", text="社工常来看我。")
+        store.decide("甲", "n01", 3, "pain/grief", "reject", text="有时候还是会哭。")
+        store.decide("乙", "n01", 1, "pain/lonely", "accept", text=LONELY)  # an older review
+    assert runner.invoke(main, ["report", str(negated_dir), "-q"]).exit_code == 0
+    html = (negated_dir / "report.html").read_text(encoding="utf-8")
+    section = html[html.index('<section id="review">') :]
+    section = section[: section.index("</section>")]
+
+    def cells(reviewer: str, theme: str) -> list[str]:
+        part = section[section.index(f"<h3>{reviewer} ") :]
+        part = part[part.index(theme) :]
+        return re.findall(r'<td class="num">([^<]*)</td>', part[: part.index("</tr>")])
+
+    # coded, accepted, rejected, not yet decided, added, precision
+    assert cells("甲", "关怀") == ["1", "1", "0", "0", "0", "1.00"]
+    assert cells("甲", "伤痛") == ["1", "0", "1", "0", "1", "0.00"]
+    assert cells("乙", "伤痛") == ["1", "0", "0", "1", "0", "–"]
+    assert "3 units reviewed" in section[section.index("<h3>甲 ") :][:200]
+    assert "0 units reviewed" in section[section.index("<h3>乙 ") :][:200]
+    assert "1 accept/reject decision(s) concern codes" in section
+
+
+def test_machine_proposals_for_the_report_are_the_pages(negated_run: Path, coded_run: Path):
+    from healcode.review.runview import machine_proposals, read_review_run
+    from healcode.run import Run
+
+    for folder in (negated_run, coded_run):
+        review_run = read_review_run(folder)
+        assert machine_proposals(Run.open(folder)) == (
+            review_run.machine_codes(),
+            review_run.texts(),
+        )
+
+
 # ---------------------------------------------------------------------------- report
 
 
@@ -501,9 +700,11 @@ def test_the_report_shows_the_review(run_dir: Path, runner: CliRunner):
     care = care[care.index("=SUM(1,2) 关怀") :]
     cells = re.findall(r'<td class="num">([^<]*)</td>', care[: care.index("</tr>")])
     assert cells == ["3", "2", "0", "1", "1", "1.00"]
+    # pain: 3 codings (t01's 不再孤单 is a negated hit, not one); 甲's reject of it is left out
     pain = care[care.index("伤痛") :]
     cells = re.findall(r'<td class="num">([^<]*)</td>', pain[: pain.index("</tr>")])
-    assert cells == ["4", "0", "2", "2", "0", "0.00"]
+    assert cells == ["3", "0", "1", "2", "0", "0.00"]
+    assert "1 accept/reject decision(s) concern codes the run did not code" in section
     # the same review gives the same report
     assert runner.invoke(main, ["report", str(run_dir), "-q", "--force"]).exit_code == 0
     assert (run_dir / "report.html").read_text(encoding="utf-8") == html
@@ -528,6 +729,49 @@ def test_serving_needs_a_reviewer_once(run_dir: Path, runner: CliRunner):
     result = runner.invoke(main, ["review", str(run_dir), "--no-browser"])
     assert result.exit_code == 1
     assert "--reviewer NAME" in result.output
+
+
+def test_a_failed_start_leaves_the_run_folder_as_it_was(run_dir: Path, runner: CliRunner):
+    """No review.sqlite is left behind by a start that fails, so the run can be coded
+    again with --force."""
+    before = listing(run_dir)
+    for args, message in (
+        ([], "--reviewer NAME"),
+        (["--reviewer", "  "], "the reviewer name is empty"),
+        (["--reviewer", "甲", "--host", "203.0.113.7"], "cannot listen on 203.0.113.7"),
+    ):
+        result = runner.invoke(main, ["review", str(run_dir), "--no-browser", *args])
+        assert result.exit_code == 1, result.output
+        assert message in result.output
+        assert listing(run_dir) == before, args
+    result = runner.invoke(
+        main,
+        [
+            "code",
+            str(REPORT_DATA / "corpus"),
+            "-c",
+            str(REPORT_DATA / "codebook.yaml"),
+            "-o",
+            str(run_dir),
+            "--force",
+            "-q",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+
+
+def test_a_failed_start_keeps_a_review_that_was_there(run_dir: Path, runner: CliRunner):
+    from healcode.review.store import ReviewStore
+
+    with ReviewStore.open(run_dir) as store:
+        store.reviewer("甲")
+    stored = (run_dir / "review.sqlite").read_bytes()
+    result = runner.invoke(main, ["review", str(run_dir), "--no-browser", "--host", "203.0.113.7"])
+    assert result.exit_code == 1 and "cannot listen" in result.output
+    assert (run_dir / "review.sqlite").read_bytes() == stored
+    assert sorted(p.name for p in run_dir.iterdir() if p.name.startswith("review")) == [
+        "review.sqlite"
+    ]
 
 
 def test_a_port_in_use_is_a_one_line_error(run_dir: Path):

@@ -95,15 +95,19 @@ def test_review_a_document_with_the_keyboard(
     page.goto(served.url + "/")
     page.click("text=t01")
     page.wait_for_url(served.url + "/doc/t01")
-    # j: the first unit; its first coding is selected; a accepts it, r rejects the next
+    # j: the first unit; its coding is selected and a accepts it (不再孤单 beside it is a
+    # negated hit: not coded, nothing to decide); j, r rejects the next unit's coding
     page.keyboard.press("j")
     assert page.get_attribute("#u1", "class").split()[-1] == "cur"
+    assert "negated: not coded" in page.text_content('#u1 .neghit[data-code="pain/lonely"]')
     page.keyboard.press("a")
     page.wait_for_selector('#u1 .coding.accept[data-code="care/visits"]')
-    page.keyboard.press("r")
-    page.wait_for_selector('#u1 .coding.reject[data-code="pain/lonely"]')
     page.wait_for_selector("#u1.done")
-    assert page.text_content("#coded-reviewed") == "1"
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    page.wait_for_selector('#u2 .coding.reject[data-code="pain/grief"]')
+    page.wait_for_selector("#u2.done")
+    assert page.text_content("#coded-reviewed") == "2"
     # a unit the run left uncoded: 1 adds the first theme, n writes a note
     page.goto(served.url + "/doc/t03")
     page.keyboard.press("j")
@@ -119,10 +123,10 @@ def test_review_a_document_with_the_keyboard(
     assert "天气也是一种关怀" in page.text_content("#u1 .note")
     page.goto(served.url + "/doc/t01")
     assert page.is_visible('#u1 .coding.accept[data-code="care/visits"]')
-    assert page.is_visible('#u1 .coding.reject[data-code="pain/lonely"]')
+    assert page.is_visible('#u2 .coding.reject[data-code="pain/grief"]')
     page.goto(served.url + "/")
     row = page.text_content('#documents tr:has(a[href="/doc/t01"])')
-    assert "1 / 3" in row
+    assert "2 / 3" in row
     assert log.errors == []
     assert all(url.startswith(served.url + "/") for url in log.requests), log.requests
 
@@ -131,7 +135,11 @@ def test_review_a_document_with_the_keyboard(
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8-sig", newline="") as handle:
         rows = [(r["document"], r["unit"], r["code"], r["coder"]) for r in csv.DictReader(handle)]
-    assert rows == [("t01", "1", "care/visits", "王老师"), ("t03", "1", "care", "王老师")]
+    assert rows == [
+        ("t01", "1", "care/visits", "王老师"),
+        ("t01", "2", "", "王老师"),
+        ("t03", "1", "care", "王老师"),
+    ]
 
 
 def test_mouse_and_undo(page: Any, served: Served):
@@ -146,6 +154,22 @@ def test_mouse_and_undo(page: Any, served: Served):
     page.wait_for_selector('#u1 .coding.added[data-code="care/neighbours"]')
     assert [(d.unit, d.code, d.decision) for d in served.session.store.decisions()] == [
         (1, "care/neighbours", "add")
+    ]
+
+
+def test_a_negated_hit_is_coded_with_its_button_not_accepted(page: Any, served: Served):
+    page.goto(served.url + "/doc/t01")
+    page.click("#u1")
+    page.keyboard.press("l")  # the one coding stays selected: a negated hit is not one
+    page.keyboard.press("r")
+    page.wait_for_selector('#u1 .coding.reject[data-code="care/visits"]')
+    page.click('#u1 .neghit[data-code="pain/lonely"] button.add')
+    page.wait_for_selector('#u1 .coding.added[data-code="pain/lonely"]')
+    assert page.query_selector("#u1 .neghit button.add") is None
+    assert page.is_visible('#u1 .neghit[data-code="pain/lonely"]')  # still shown, as found
+    assert sorted((d.code, d.decision) for d in served.session.store.decisions()) == [
+        ("care/visits", "reject"),
+        ("pain/lonely", "add"),
     ]
 
 

@@ -112,6 +112,9 @@ def _export(
             highlight=False,
             soft_wrap=True,
         )
+        err = stderr_console()
+        for warning in result.warnings:
+            err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
 
 
 def _serve(
@@ -135,6 +138,7 @@ def _serve(
     err = stderr_console()
     address = host or DEFAULT_HOST
     session = open_session(run, reviewer=reviewer)
+    started = False
     try:
         if not is_loopback(address):
             err.print(
@@ -148,7 +152,7 @@ def _serve(
         url = url_of(sock, address)
         server = ReviewServer(create_app(session, hosts=hosts_for(address)), sock)
         if not quiet:
-            for warning in session.run.warnings:
+            for warning in session.warnings():
                 err.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
             stdout_console().print(
                 f"Reviewing {run} as {session.reviewer}: {url}\n"
@@ -160,12 +164,15 @@ def _serve(
             )
         if not no_browser:
             _open_when_ready(server, url)
+        started = True
         try:
             server.run()
         except KeyboardInterrupt:  # uvicorn stops on Ctrl-C, then raises it again
             pass
     finally:
-        session.store.close()
+        # a start that failed (a port in use, an address not of this machine) leaves the
+        # run folder as it was: a review.sqlite created for it goes again
+        session.close(failed=not started)
     if not quiet:
         stdout_console().print(
             f"Stopped. The review is in {session.store.path}; export it with "

@@ -242,17 +242,12 @@ class _Page:
     def _review_section(self) -> str:
         """How the reviewers judged the run's codings, when the run has a review.sqlite."""
         from healcode.errors import ReviewError
+        from healcode.review.runview import machine_proposals
         from healcode.review.state import summarize_review
 
         run = self.run
-        machine: dict[tuple[str, int], list[str]] = defaultdict(list)
-        texts: dict[tuple[str, int], str] = {}
-        for document, unit, text, coded in rows_of(run.units, "document", "unit", "text", "coded"):
-            if coded:
-                texts[(document, unit)] = text
-                machine[(document, unit)] = []
-        for document, unit, code in rows_of(run.excerpts, "document", "unit", "code"):
-            machine[(document, unit)].append(code)
+        # the run's codings as the review page and the export count them: not negated
+        machine, texts = machine_proposals(run)
         try:
             summary = summarize_review(run.path, machine, texts, [t.path for t in run.themes])
         except ReviewError as exc:
@@ -265,15 +260,18 @@ class _Page:
         html = [
             '<section id="review"><h2>Review</h2><p class="muted small">Decisions made with '
             "<code>healcode review</code> (review.sqlite): the run's codings each reviewer "
-            "accepted or rejected, and the codings they added. Precision is the share of "
-            "decided codings that were accepted: the run's precision as the reviewer judged "
-            "it.</p>"
+            "accepted or rejected, and the codings they added. A negated hit is not a coding: "
+            "it is not counted as coded, and counts as added where the reviewer coded it. "
+            "Precision is the share of decided codings that were accepted: the run's "
+            "precision as the reviewer judged it.</p>"
         ]
         if summary.stale:
             html.append(
                 f'<p class="warn">{summary.stale} decision(s) were made on units whose '
                 "text has changed since (the run was coded again); they are left out.</p>"
             )
+        if summary.ignored:
+            html.append(f'<p class="warn">{escape(summary.ignored_note)}.</p>')
         if not summary.reviewers:
             html.append('<p class="muted">No decisions yet.</p>')
         for reviewer in summary.reviewers:
@@ -282,7 +280,7 @@ class _Page:
                 f"{reviewer.reviewed_units} unit{'' if reviewer.reviewed_units == 1 else 's'} "
                 "reviewed</span></h3>"
                 '<table class="data review"><thead><tr><th>Theme</th>'
-                '<th class="num" title="Codings the run made">Coded</th>'
+                '<th class="num" title="Codings the run made (negated hits are none)">Coded</th>'
                 '<th class="num">Accepted</th><th class="num">Rejected</th>'
                 '<th class="num">Not yet decided</th>'
                 '<th class="num" title="Codings the run missed">Added</th>'

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
 from healcode.colors import tint
-from healcode.errors import HealcodeError
 from healcode.review.pages import (
     MAX_THEME_KEYS,
     Filters,
@@ -29,8 +28,14 @@ from healcode.review.pages import (
     unit_view,
 )
 from healcode.review.runview import ReviewRun
-from healcode.review.state import EMPTY, UnitState, unit_states
-from healcode.review.store import DECISIONS, MAX_NOTE, ReviewStore
+from healcode.review.state import (
+    EMPTY,
+    UnitState,
+    ignored_decisions,
+    ignored_message,
+    unit_states,
+)
+from healcode.review.store import DECISIONS, MAX_NOTE, ReviewStore, remove_store
 
 if TYPE_CHECKING:
     import jinja2
@@ -61,12 +66,32 @@ class ReviewSession:
     store: ReviewStore
     reviewer: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    created: bool = False  # review.sqlite was created by this session
+    machine: dict[tuple[str, int], list[str]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.machine = self.run.machine_codes()  # the run's codings, not its negated hits
 
     def states(self, document: str | None = None) -> dict[tuple[str, int], UnitState]:
         return unit_states(
             self.store.decisions(self.reviewer, document=document),
             self.store.notes(self.reviewer, document=document),
+            machine=self.machine,
         )
+
+    def warnings(self) -> list[str]:
+        """The run's warnings, and the reviewer's decisions that are left out."""
+        ignored = ignored_decisions(self.store.decisions(self.reviewer), self.machine)
+        return [*self.run.warnings, *([ignored_message(ignored)] if ignored else [])]
+
+    def close(self, *, failed: bool = False) -> None:
+        """Close the store; after a failed start, remove a review.sqlite this session
+        created (and nothing was decided in), so that the run folder is as it was."""
+        store = self.store
+        discard = failed and self.created and not store.decisions() and not store.notes()
+        store.close()
+        if discard:
+            remove_store(store.path)
 
 
 def create_app(
@@ -148,7 +173,9 @@ class _Pages:
             for document, count in zip(run.documents.values(), counts, strict=True)
         ]
         overall = total(counts)
-        return self._html("index.html", documents=rows, overall=overall, warnings=run.warnings)
+        return self._html(
+            "index.html", documents=rows, overall=overall, warnings=self.session.warnings()
+        )
 
     async def document(self, request: Request) -> Response:
         run = self.session.run
@@ -210,9 +237,15 @@ class _Pages:
             return _error(400, "decision must be accept, reject, add, none or clear")
         session, run = self.session, self.session.run
         key = (unit.document, unit.index)
-        machine = [c.code for c in unit.codings]
+        machine = [c.code for c in unit.proposed]  # a negated hit is no coding
         state = session.states(unit.document).get(key, EMPTY)
         if decision in ("accept", "reject") and code not in machine:
+            if any(c.code == code for c in unit.negated_hits):
+                return _error(
+                    400,
+                    f"{code!r} is only a negated hit here, not a coding: there is nothing to "
+                    "accept or reject; add the code if the unit does carry it",
+                )
             return _error(400, f"the run did not code this unit with {code!r}")
         if decision == "add":
             if code not in run.entries:
@@ -223,6 +256,13 @@ class _Pages:
             code = ""
             if machine or state.added:
                 return _error(409, "this unit has codes: accept or reject each instead")
+        # the unit is decided on again: an older accept or reject on it of a code the run
+        # did not code it with (a negated hit) is dropped rather than kept, left out
+        for old in ignored_decisions(
+            session.store.decisions(session.reviewer, document=unit.document), session.machine
+        ):
+            if old.unit == unit.index:
+                session.store.clear(session.reviewer, unit.document, unit.index, old.code)
         if decision == "clear":
             session.store.clear(session.reviewer, unit.document, unit.index, code)
         else:
@@ -300,16 +340,35 @@ def _error(status: int, message: str) -> Response:
 
 
 def open_session(run: str | Path, *, reviewer: str | None) -> ReviewSession:
-    """Read the run, open (or create) its review.sqlite and settle the reviewer."""
+    """Read the run, open (or create) its review.sqlite and settle the reviewer.
+
+    The run and the reviewer's name are checked before review.sqlite is created, and one
+    created here is removed again when the session cannot be opened: a failed start
+    leaves the run folder as it was.
+    """
+    from healcode.errors import ReviewError
     from healcode.review.export import check_fresh
     from healcode.review.runview import read_review_run
+    from healcode.review.store import check_reviewer, store_path
 
     review_run = read_review_run(run)
-    store = ReviewStore.open(run)
+    path = store_path(run)
+    existed = path.exists()
+    if reviewer is not None:
+        reviewer = check_reviewer(reviewer)
+    elif not existed:
+        raise ReviewError(
+            f"{run}: no reviewer yet; pass --reviewer NAME once (it is remembered in {path.name})"
+        )
+    store: ReviewStore | None = None
     try:
+        store = ReviewStore.open(run)
         name = store.reviewer(reviewer)
         check_fresh(review_run, store.decisions())
-    except HealcodeError:
-        store.close()
+    except BaseException:
+        if store is not None:
+            store.close()
+        if not existed:
+            remove_store(path)
         raise
-    return ReviewSession(review_run, store, name)
+    return ReviewSession(review_run, store, name, created=not existed)

@@ -3,7 +3,8 @@
 The file has ``document, unit, code, coder, text``: one row per unit and code, in run
 order, and one row with an empty ``code`` for a reviewed unit that has no code. The
 ``coder`` is the reviewer; ``text`` is the unit's text, so a later change of the run's
-units is caught by the commands that read the file.
+units is caught by the commands that read the file. The run's codings here are the ones
+that are not negated: a negated hit is a code of a unit only when the reviewer added it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,13 @@ from pathlib import Path
 
 from healcode.errors import ReviewError
 from healcode.review.runview import ReviewRun
-from healcode.review.state import EMPTY, stale_decisions, unit_states
+from healcode.review.state import (
+    EMPTY,
+    ignored_decisions,
+    ignored_message,
+    stale_decisions,
+    unit_states,
+)
 from healcode.review.store import ReviewStore, StoredDecision, check_reviewer, store_path
 
 COLUMNS = ("document", "unit", "code", "coder", "text")
@@ -26,6 +33,7 @@ class ExportResult:
     reviewers: tuple[str, ...]
     units: int  # unit rows per reviewer, summed
     rows: int
+    warnings: tuple[str, ...] = ()  # decisions left out, and why
 
 
 def export_codings(
@@ -40,7 +48,8 @@ def export_codings(
     """Write the codings of ``reviewer`` (default: every reviewer) to ``output``.
 
     Units a reviewer has not reviewed are left out, unless ``include_unreviewed``: then
-    they carry the run's codings, less those the reviewer rejected, plus those added.
+    they carry the run's codings (not its negated hits), less those the reviewer
+    rejected, plus those added.
     """
     from healcode.outdir import staged_file
     from healcode.run import RUN_FILES
@@ -77,6 +86,7 @@ def export_codings(
     rows: list[tuple[str, str, str, str, str]] = []
     units = 0
     machine = run.machine_codes()
+    ignored = ignored_decisions((d for d in decisions if d.reviewer in reviewers), machine)
     for name in reviewers:
         states = unit_states((d for d in decisions if d.reviewer == name), machine=machine)
         for document in run.documents.values():
@@ -96,7 +106,8 @@ def export_codings(
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(COLUMNS)
             writer.writerows(rows)
-    return ExportResult(output, tuple(reviewers), units, len(rows))
+    warnings = (ignored_message(ignored),) if ignored else ()
+    return ExportResult(output, tuple(reviewers), units, len(rows), warnings)
 
 
 def check_fresh(run: ReviewRun, decisions: list[StoredDecision]) -> None:

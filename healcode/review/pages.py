@@ -2,6 +2,8 @@
 
 The templates only lay these out; every choice (which units a filter keeps, a unit's
 state, the progress counts) is made here, where it can be tested without a server.
+A unit's codings here are the run's codings that are not negated (``ReviewUnit.proposed``);
+its negated hits are shown beside them as what they are: not coded.
 """
 
 from __future__ import annotations
@@ -52,11 +54,11 @@ class Filters:
             return False
         if self.negated and not unit.negated:
             return False
-        if self.pending and state.is_reviewed([c.code for c in unit.codings]):
+        if self.pending and state.is_reviewed([c.code for c in unit.proposed]):
             return False
         if self.below is not None and not any(
             c.score is not None and c.source != "dictionary" and c.score < self.below
-            for c in unit.codings
+            for c in unit.proposed
         ):
             return False
         return True
@@ -65,7 +67,7 @@ class Filters:
 @dataclass(frozen=True, slots=True)
 class Progress:
     units: int  # in scope: can be reviewed
-    coded: int  # with at least one coding of the run
+    coded: int  # with at least one coding of the run (a negated hit is none)
     coded_reviewed: int
     reviewed: int  # any unit reviewed
 
@@ -84,11 +86,10 @@ def progress(document: ReviewDocument, states: Mapping[UnitKey, UnitState]) -> P
         if not unit.in_scope:
             continue
         units += 1
-        done = states.get((unit.document, unit.index), EMPTY).is_reviewed(
-            [c.code for c in unit.codings]
-        )
+        proposed = [c.code for c in unit.proposed]
+        done = states.get((unit.document, unit.index), EMPTY).is_reviewed(proposed)
         reviewed += done
-        if unit.codings:
+        if proposed:
             coded += 1
             coded_reviewed += done
     return Progress(units, coded, coded_reviewed, reviewed)
@@ -104,20 +105,33 @@ def total(progresses: list[Progress]) -> Progress:
 
 
 def unit_view(run: ReviewRun, unit: ReviewUnit, state: UnitState) -> dict[str, Any]:
-    """One unit as the template shows it."""
-    machine = [c.code for c in unit.codings]
+    """One unit as the template shows it: the run's codings to accept or reject, its
+    negated hits (not coded; the reviewer may add their code), the codes added."""
+    machine = [c.code for c in unit.proposed]
     codings = []
-    for coding in unit.codings:
+    for coding in unit.proposed:
         codings.append(
             {
                 "code": coding.code,
                 "label": run.label(coding.code),
                 "theme": _theme_index(run, coding.code),
                 "terms": coding.matched or _shorten(coding.terms),
-                "negated": coding.negated,
                 "source": coding.source,
                 "score": None if coding.score is None else f"{coding.score:.2f}",
                 "state": state.decided.get(coding.code, ""),
+                "help": _help(run, coding.code),
+            }
+        )
+    negated = []
+    for coding in unit.negated_hits:
+        negated.append(
+            {
+                "code": coding.code,
+                "label": run.label(coding.code),
+                "theme": _theme_index(run, coding.code),
+                "terms": coding.matched or _shorten(coding.terms),
+                # the reviewer may code the unit with it after all (a misread negation)
+                "addable": coding.code not in machine and coding.code not in state.added,
                 "help": _help(run, coding.code),
             }
         )
@@ -131,14 +145,9 @@ def unit_view(run: ReviewRun, unit: ReviewUnit, state: UnitState) -> dict[str, A
                 "help": _help(run, code),
             }
         )
-    first = (
-        run.theme_of(unit.codings[0].code)
-        if unit.codings
-        else (run.theme_of(state.added[0]) if state.added else None)
-    )
-    themes = list(
-        dict.fromkeys([c.theme for c in unit.codings] + [c.split("/", 1)[0] for c in state.added])
-    )
+    codes = machine + [c for c in state.added if c not in machine]
+    first = run.theme_of(codes[0]) if codes else None
+    themes = list(dict.fromkeys(c.split("/", 1)[0] for c in codes))
     return {
         "index": unit.index,
         "speaker": unit.speaker,
@@ -148,6 +157,7 @@ def unit_view(run: ReviewRun, unit: ReviewUnit, state: UnitState) -> dict[str, A
             for text, theme, negated in unit.pieces
         ],
         "codings": codings,
+        "negated": negated,
         "added": added,
         "none": state.none,
         "note": state.note,

@@ -4,6 +4,14 @@ This is the only module of the review that reads the run folder (through the rep
 reader), so a change in how runs are read touches only :func:`read_review_run`.
 ``excerpts.csv`` may carry two optional columns, ``source`` (``dictionary``, ``model``,
 ``both``) and ``score`` (a model's probability); they are used when present.
+
+**What the review reviews.** The run's proposal for a unit is its codings that are not
+negated: a negated coding (every hit of the code negated, 没有希望) is not a coding
+anywhere in healcode, so it is no code of the unit. The page shows it, for context, as a
+negated hit; accept and reject apply only to the proposal, and a negated hit becomes a
+code of the unit only when the reviewer adds that code. :meth:`ReviewRun.machine_codes`
+and :func:`machine_proposals` are the two readings of this rule (the page's and the
+report's) and give the same codes.
 """
 
 from __future__ import annotations
@@ -11,11 +19,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from healcode.colors import theme_color
 from healcode.run import CodeInfo
 from healcode.run.transcripts import HitView, UnitView, split_marks
+
+if TYPE_CHECKING:
+    from healcode.run import Run
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +66,18 @@ class ReviewUnit:
 
     @property
     def negated(self) -> bool:
+        """The unit has a negated hit (a coding of the run whose every hit is negated)."""
         return any(c.negated for c in self.codings)
+
+    @property
+    def proposed(self) -> tuple[MachineCoding, ...]:
+        """The run's codings of the unit: the ones that are not negated."""
+        return tuple(c for c in self.codings if not c.negated)
+
+    @property
+    def negated_hits(self) -> tuple[MachineCoding, ...]:
+        """The negated codings, shown for context: no code of the unit."""
+        return tuple(c for c in self.codings if c.negated)
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,9 +120,10 @@ class ReviewRun:
         return self.by_key.get((document, index))
 
     def machine_codes(self) -> dict[tuple[str, int], list[str]]:
-        """The run's codes of every unit in scope (an empty list for an uncoded one)."""
+        """The run's proposal for every unit in scope: the code paths of its codings that
+        are not negated (an empty list for a unit without any)."""
         return {
-            (u.document, u.index): [c.code for c in u.codings]
+            (u.document, u.index): [c.code for c in u.proposed]
             for d in self.documents.values()
             for u in d.units()
             if u.in_scope
@@ -209,6 +232,30 @@ def read_review_run(path: str | Path) -> ReviewRun:
         has_scores and scored,
         run.warnings,
     )
+
+
+def machine_proposals(
+    run: Run,
+) -> tuple[dict[tuple[str, int], list[str]], dict[tuple[str, int], str]]:
+    """The run's proposal for every in-scope unit (the code paths of its codings that are
+    not negated, as :meth:`ReviewRun.machine_codes`) and the text of every in-scope unit,
+    read from ``units.csv`` and ``excerpts.csv`` alone (no transcripts): for the report."""
+    from healcode.run import rows_of
+
+    machine: dict[tuple[str, int], list[str]] = {}
+    texts: dict[tuple[str, int], str] = {}
+    for document, unit, text, coded in rows_of(run.units, "document", "unit", "text", "coded"):
+        if coded:
+            key = (str(document), int(unit))
+            texts[key] = str(text)
+            machine[key] = []
+    for document, unit, code, negated in rows_of(
+        run.excerpts, "document", "unit", "code", "negated"
+    ):
+        found = machine.get((str(document), int(unit)))
+        if found is not None and not negated:
+            found.append(str(code))
+    return machine, texts
 
 
 def _score(value: Any) -> float | None:

@@ -1,9 +1,13 @@
 """What a reviewer's decisions say about each unit: reviewed or not, and its codes.
 
-A unit is *reviewed* when every coding the run made on it has been accepted or
-rejected and the reviewer has said something about it: a decided coding, a code added,
-or "no code" for a unit the run left uncoded. Its codes are then the accepted and the
-added ones; a reviewed unit without any is a unit with no code.
+The run's codings of a unit (``machine`` below) are its codings that are not negated
+(``ReviewRun.machine_codes``): a negated hit is no code of the unit. A unit is
+*reviewed* when every coding the run made on it has been accepted or rejected and the
+reviewer has said something about it: a decided coding, a code added, or "no code" for
+a unit the run left uncoded (one with nothing but negated hits included). Its codes are
+then the accepted and the added ones; a reviewed unit without any is a unit with no
+code. An accept or reject of anything else (a negated hit, in a review made before
+negated hits were kept apart) is left out and counted by :func:`ignored_decisions`.
 """
 
 from __future__ import annotations
@@ -73,6 +77,31 @@ def unit_states(
     }
 
 
+def ignored_decisions(
+    decisions: Iterable[StoredDecision], machine: Mapping[UnitKey, Sequence[str]]
+) -> list[StoredDecision]:
+    """Accepts and rejects of a code the run did not code the unit with: of a negated hit
+    (which is not a coding), or of a coding of an earlier run. They are left out."""
+    return [
+        d
+        for d in decisions
+        if d.decision in ("accept", "reject")
+        and d.code not in machine.get((d.document, d.unit), ())
+    ]
+
+
+def ignored_message(ignored: Sequence[StoredDecision]) -> str:
+    """What to tell a reviewer about :func:`ignored_decisions` (``ignored`` not empty)."""
+    first = ignored[0]
+    return (
+        f"{len(ignored)} accept/reject decision(s) concern codes the run did not code their "
+        f"unit with (first: {first.code} on {first.document} unit {first.unit}): negated "
+        "hits, which are not codings, or codings of an earlier run. They are left out, and "
+        "dropped when you next decide on their unit in the review page; where a negated hit "
+        "does carry its code, add the code to the unit"
+    )
+
+
 def stale_decisions(
     decisions: Iterable[StoredDecision], texts: Mapping[UnitKey, str]
 ) -> list[StoredDecision]:
@@ -117,6 +146,8 @@ class ReviewerSummary:
 class ReviewSummary:
     reviewers: tuple[ReviewerSummary, ...]
     stale: int  # decisions on units whose text has changed since; left out
+    ignored: int = 0  # accepts / rejects of codes the run did not code the unit with
+    ignored_note: str = ""  # what to say about them (ignored_message), when there are any
 
 
 def summarize_review(
@@ -127,8 +158,9 @@ def summarize_review(
 ) -> ReviewSummary | None:
     """Counts of ``run``'s review.sqlite per reviewer and theme; None when there is none.
 
-    ``machine`` is the run's codes per unit, ``texts`` the text of every in-scope unit,
-    ``themes`` the theme ids in codebook order.
+    ``machine`` is the run's codes per unit (its codings that are not negated:
+    ``runview.machine_proposals``), ``texts`` the text of every in-scope unit, ``themes``
+    the theme ids in codebook order.
     """
     from healcode.review.store import ReviewStore
 
@@ -143,6 +175,7 @@ def summarize_review(
     for d in decisions:
         if id(d) not in stale_ids:
             by_reviewer[d.reviewer].append(d)
+    ignored = ignored_decisions((d for d in decisions if id(d) not in stale_ids), machine)
     machine_per_theme: dict[str, int] = defaultdict(int)
     for codes in machine.values():
         for code in codes:
@@ -168,7 +201,12 @@ def summarize_review(
                 ),
             )
         )
-    return ReviewSummary(tuple(summaries), len(stale))
+    return ReviewSummary(
+        tuple(summaries),
+        len(stale),
+        len(ignored),
+        ignored_message(ignored) if ignored else "",
+    )
 
 
 def _theme(code: str) -> str:

@@ -4,8 +4,9 @@ Every decision is committed as it is made (WAL journal, full sync), so closing t
 browser or stopping the server loses nothing. A decision is kept per reviewer, unit and
 code: the last one made counts. Its ``decision`` is
 
-- ``accept`` / ``reject``: a coding the run made is right / wrong;
-- ``add``: a theme or code the run missed;
+- ``accept`` / ``reject``: a coding the run made is right / wrong (a negated hit is no
+  coding: the page offers neither for it, and one in an older review is left out);
+- ``add``: a theme or code the run missed (also one the run found only negated);
 - ``none``: the unit was read and has no code (``code`` is empty).
 
 Each decision also keeps the text of its unit, so that decisions on a run that was
@@ -84,6 +85,13 @@ def store_path(run: str | Path) -> Path:
     return Path(run) / STORE_NAME
 
 
+def remove_store(path: Path) -> None:
+    """Remove a review.sqlite (closed) and its journal files: only one that a start which
+    failed had just created, with nothing in it."""
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        (path.parent / name).unlink(missing_ok=True)
+
+
 def check_reviewer(name: str) -> str:
     """A reviewer name as it is stored: trimmed, one line, not empty, not too long."""
     cleaned = " ".join(name.split())
@@ -104,6 +112,7 @@ class ReviewStore:
         self.path = path
         if not path.exists() and (readonly or not create):
             raise ReviewError(f"{path}: no such file; review the run first (healcode review RUN)")
+        connection: sqlite3.Connection | None = None
         try:
             if readonly:
                 connection = sqlite3.connect(
@@ -124,6 +133,8 @@ class ReviewStore:
                 "SELECT value FROM settings WHERE key = 'schema'"
             ).fetchone()
         except sqlite3.DatabaseError as exc:
+            if connection is not None:
+                connection.close()
             raise ReviewError(
                 f"{path}: not a healcode review database ({exc}); move it away to start afresh"
             ) from None

@@ -46,7 +46,7 @@
     label.textContent = "#" + unit.dataset.unit;
     hint.hidden = true;
     var codes = [];
-    unit.querySelectorAll(".coding").forEach(function (c) { codes.push(c.dataset.code); });
+    unit.querySelectorAll(".coding, .neghit").forEach(function (c) { codes.push(c.dataset.code); });
     codes.forEach(function (code) {
       var found = null;
       document.querySelectorAll(".codebook .def").forEach(function (d) {
@@ -145,7 +145,12 @@
   }
 
   function decide(unit, coding, decision) {
-    if (!coding) { toast("This unit has no coding to " + decision + ": add a theme (1–9) or press x"); return; }
+    if (!coding) {
+      toast(unit.querySelector(".neghit")
+        ? "A negated hit is not a coding, so there is nothing to " + decision + ": press x (no code) or add its theme (1–9)"
+        : "This unit has no coding to " + decision + ": add a theme (1–9) or press x");
+      return;
+    }
     var code = coding.dataset.code;
     send("/api/decision", { code: code, decision: decision }, unit, function (fresh, kept) {
       return kept ? nextUndecidedAfter(fresh, kept) : null;
@@ -178,6 +183,8 @@
       else { decide(unit, coding, action); }
     } else if (action === "clear") {
       send("/api/decision", { code: coding.dataset.code, decision: "clear" }, unit);
+    } else if (action === "add") {  // a negated hit, coded after all
+      send("/api/decision", { code: button.closest(".neghit").dataset.code, decision: "add" }, unit);
     } else if (action === "clear-none") {
       send("/api/decision", { code: "", decision: "clear" }, unit);
     }
