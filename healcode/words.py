@@ -171,11 +171,13 @@ def load_stopwords(path: str | Path | None = None) -> frozenset[str]:
             raise HealcodeError(
                 f"{path}: not UTF-8 (byte {exc.start}); save the stop-word list as UTF-8"
             ) from None
-    return frozenset(
+    words = {
         line.strip().lower()
         for line in text.splitlines()
         if line.strip() and not line.lstrip().startswith("#")
-    )
+    }
+    # word processors type ’ for ' (n’t, ’m, I’ve): both spellings are stop words
+    return frozenset(words | {w.replace("'", "\u2019") for w in words if "'" in w})
 
 
 def transcriber_notes(text: str, *, offset: int = 0) -> list[tuple[int, int]]:

@@ -114,6 +114,23 @@ def test_english_words_are_counted_whole_without_stop_words():
     passages = _passages(texts)
     counts = {f.word: f.count for f in word_frequencies(passages, stopwords=load_stopwords())}
     assert counts == {"feel": 1, "hopeful": 2, "group": 2, "helped": 1, "latest": 1}
+    # the same with the typographic apostrophe a word processor types
+    curly = {
+        d: t.replace("'", "\u2019") + "Ann: I\u2019m sure it\u2019s good.\n"
+        for d, t in texts.items()
+    }
+    counts = {
+        f.word: f.count for f in word_frequencies(_passages(curly), stopwords=load_stopwords())
+    }
+    assert counts == {
+        "feel": 1,
+        "hopeful": 2,
+        "group": 2,
+        "helped": 1,
+        "latest": 1,
+        "sure": 1,
+        "good": 1,
+    }
 
 
 def test_transcriber_notes_are_not_speech():
