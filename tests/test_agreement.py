@@ -667,3 +667,9 @@ def test_code_no_coder_used_is_reported_as_undefined():
     assert unused["f1"] == "n/a (neither used the code)"
     mean = result.table[result.table["code"] == "(mean)"].iloc[0]
     assert round(mean["krippendorff_alpha"], 3) == 0.095  # the mean skips the undefined code
+    # nor does the unused code's trivial 100 % agreement raise the mean of the others
+    used = result.table[~result.table["code"].isin(["unused", "(mean)"])]
+    assert unused["percent_agreement"] == 100.0
+    assert mean["percent_agreement"] == pytest.approx(
+        used["percent_agreement"].astype(float).mean()
+    )

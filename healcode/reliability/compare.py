@@ -50,6 +50,7 @@ UnitKey = tuple[str, int]
 
 ALL_CODERS = "(all)"
 MEAN_ROW = "(mean)"
+UNUSED = "no coder used this code"
 CATEGORIES_ROW = "(categories)"
 NO_CODE = "(none)"
 HEALCODE_CODER = "healcode"
@@ -492,7 +493,7 @@ def _measure_row(
         if binary and not (data == 1).any():
             row.update(
                 {
-                    k: Undefined("no coder used this code")
+                    k: Undefined(UNUSED)
                     for k in ("cohen_kappa", "krippendorff_alpha")
                 }
             )
@@ -515,7 +516,7 @@ def _measure_row(
     if binary and not (ratings == 1).any():
         row.update(
             {
-                k: Undefined("no coder used this code")
+                k: Undefined(UNUSED)
                 for k in ("fleiss_kappa", "krippendorff_alpha")
             }
         )
@@ -545,7 +546,10 @@ def _table_rows(
 
 
 def _mean_row(rows: list[dict[str, object]]) -> dict[str, object]:
-    """Means over codes of every measure, leaving out the codes where it is undefined."""
+    """Means over codes of every measure, leaving out the codes where it is undefined and
+    the codes no coder used (a codebook's unused codes would add 100 % agreement each)."""
+    used = [r for r in rows if not any(v == Undefined(UNUSED) for v in r.values())]
+    rows = used or rows
     mean: dict[str, object] = {
         **rows[0],
         "code": MEAN_ROW,
