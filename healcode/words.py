@@ -11,13 +11,14 @@ from __future__ import annotations
 import csv
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from healcode.errors import HealcodeError
+from healcode.fold import FOLD_MODES, FoldMode, fold_text, should_fold
 from healcode.records import Document, Role
 from healcode.segment import Segmenter, SegmenterName
 
@@ -79,16 +80,29 @@ def segment_words(text: str, segmenter: Segmenter, *, offset: int = 0) -> tuple[
     return tuple(words)
 
 
+def _folded_words(text: str, segmenter: Segmenter, offset: int) -> tuple[Word, ...]:
+    """The words of a simplified copy of ``text``, with offsets into ``text``."""
+    folded = fold_text(text)
+    words = []
+    for word in segment_words(folded.text, segmenter):
+        start, end = folded.original_span(word.start, word.end)
+        words.append(Word(word.text, offset + start, offset + end))
+    return tuple(words)
+
+
 def segment_passages(
     documents: Iterable[Document],
     segmenter: Segmenter,
     *,
     scope: Scope | None = None,
     warnings: list[str] | None = None,
+    fold: Callable[[str], bool] | None = None,
 ) -> Iterator[Passage]:
     """The speaker turns in ``scope`` (participants by default), segmented, in reading
     order; documents the scope's ``where`` leaves out give none. What may not be meant
-    (a document with nothing in scope ...) is appended to ``warnings``."""
+    (a document with nothing in scope ...) is appended to ``warnings``. A document for
+    which ``fold(text)`` is true is segmented through a simplified copy, as ``healcode
+    code`` matches it: words in simplified characters, offsets into the original."""
     from healcode.scope import Scope
 
     scope = scope or Scope()
@@ -102,6 +116,7 @@ def segment_passages(
         if warnings is not None and scoped.selected:
             warnings.extend(scope.warnings(scoped))
         fields = {**scoped.header, **document.meta}
+        folded = fold is not None and bool(turns) and fold(document.text)
         for turn in turns:
             text = document.text[turn.start : turn.end]
             yield Passage(
@@ -111,7 +126,9 @@ def segment_passages(
                 turn.start,
                 turn.end,
                 text,
-                segment_words(text, segmenter, offset=turn.start),
+                _folded_words(text, segmenter, turn.start)
+                if folded
+                else segment_words(text, segmenter, offset=turn.start),
                 fields,
             )
     scope.check_columns(columns)
@@ -128,12 +145,14 @@ def read_passages(
     segmenter: SegmenterName | Segmenter = "jieba-rs",
     encoding: str | None = None,
     warnings: list[str] | None = None,
+    fold: FoldMode = "auto",
 ) -> Iterator[Passage]:
     """Segmented passages of a corpus, with the codebook's terms (and ``words``) in the
     dictionary and the same choice of speech as ``healcode code`` (``scope``; participants
-    by default). ``corpus`` is a ``load_corpus`` result (tables, metadata and encodings
-    read as ``code`` reads them) or paths, read strictly with ``encoding``. ``segmenter``
-    may also be a ready segmenter, whose dictionary is then used as it is."""
+    by default) and of folding traditional text (``fold``, see ``fold.should_fold``).
+    ``corpus`` is a ``load_corpus`` result (tables, metadata and encodings read as
+    ``code`` reads them) or paths, read strictly with ``encoding``. ``segmenter`` may also
+    be a ready segmenter, whose dictionary is then used as it is."""
     from healcode.corpus import Corpus, load_corpus
     from healcode.segment import make_segmenter
 
@@ -144,7 +163,15 @@ def read_passages(
         if isinstance(segmenter, str)
         else segmenter
     )
-    yield from segment_passages(corpus.documents(), backend, scope=scope, warnings=warnings)
+    if fold not in FOLD_MODES:
+        raise HealcodeError(f"fold={fold!r}: use one of {', '.join(FOLD_MODES)}")
+    yield from segment_passages(
+        corpus.documents(),
+        backend,
+        scope=scope,
+        warnings=warnings,
+        fold=lambda text: should_fold(text, codebook, fold),
+    )
     if warnings is not None:
         warnings[:0] = corpus.warnings  # files read but perhaps read wrong (an encoding)
 

@@ -131,3 +131,29 @@ def test_wildcard_terms_are_found_as_coding_finds_them():
         ("HOPE", "hope*"),
         ("support groups", "support group*"),
     ]
+
+
+TRADITIONAL = "訪談者：最近怎麼樣？\n受訪者：醒來就會難過一下，後來參加小組以後好多了。\n"
+
+
+def test_traditional_transcripts_are_searched_and_counted_as_code_reads_them(runner, tmp_path):
+    """kwic and words fold a traditional transcript to simplified characters, as `code`
+    does (--fold auto): 难过 is found in 難過, shown as written, at its offsets; words
+    are counted in simplified form and not cut into fragments."""
+    (tmp_path / "t.txt").write_text(TRADITIONAL, encoding="utf-8")
+    out = tmp_path / "kwic.csv"
+    result = runner.invoke(main, ["kwic", "难过", str(tmp_path / "t.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["keyword"] for r in rows] == ["難過"]
+    start, end = int(rows[0]["start"]), int(rows[0]["end"])
+    assert TRADITIONAL[start:end] == "難過"
+    unfolded = runner.invoke(main, ["kwic", "难过", str(tmp_path / "t.txt"), "--fold", "none"])
+    assert "0 occurrences" in unfolded.output
+
+    words = tmp_path / "words.csv"
+    result = runner.invoke(main, ["words", str(tmp_path / "t.txt"), "-o", str(words)])
+    assert result.exit_code == 0, result.output
+    listed = words.read_text(encoding="utf-8-sig")
+    assert "难过" in listed and "小组" in listed and "難過" not in listed

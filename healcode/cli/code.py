@@ -10,6 +10,7 @@ import click
 
 from healcode.cli.common import (
     Inputs,
+    fold_option,
     formula_notice,
     input_options,
     library_errors,
@@ -19,7 +20,6 @@ from healcode.cli.common import (
     stdout_console,
 )
 from healcode.corpus.units import UNIT_KINDS
-from healcode.fold import FOLD_MODES
 
 if TYPE_CHECKING:
     from healcode.coding import DocumentInfo
@@ -57,14 +57,7 @@ if TYPE_CHECKING:
     default=None,
     help="Tokens before a term searched for a negator. Default: the codebook's (3).",
 )
-@click.option(
-    "--fold",
-    type=click.Choice(FOLD_MODES),
-    default="auto",
-    show_default=True,
-    help="Match traditional-character text through a simplified copy (OpenCC t2s); "
-    "auto: documents that are mostly traditional, when the codebook is simplified.",
-)
+@fold_option
 @click.option(
     "--model",
     "model",

@@ -13,6 +13,7 @@ import click
 
 from healcode.corpus.turns import UNMARKED, Unmarked
 from healcode.errors import HealcodeError
+from healcode.fold import FOLD_MODES
 from healcode.records import ROLES
 from healcode.segment import SEGMENTERS, SegmenterName
 
@@ -338,3 +339,13 @@ def codebook_or_bundled(codebook: Path | None) -> Codebook:
     from healcode.codebook import load_codebook
 
     return load_codebook(codebook if codebook is not None else default_codebook_path())
+
+
+fold_option = click.option(
+    "--fold",
+    type=click.Choice(FOLD_MODES),
+    default="auto",
+    show_default=True,
+    help="Match traditional-character text through a simplified copy (OpenCC t2s); "
+    "auto: documents that are mostly traditional, when the codebook is simplified.",
+)

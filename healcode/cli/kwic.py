@@ -11,12 +11,14 @@ from healcode.cli.common import (
     codebook_or_bundled,
     corpus_paths,
     csv_output_options,
+    fold_option,
     input_options,
     library_errors,
     print_warnings,
     stderr_console,
     stdout_console,
 )
+from healcode.fold import FoldMode
 
 CONTEXT_CELLS = 34  # terminal width given to each side of the keyword
 
@@ -73,6 +75,7 @@ def split_terms_and_paths(
     metavar="PATH",
     help="Also list every term and pattern of this code (theme/code) or theme.",
 )
+@fold_option
 @input_options("searched")
 @csv_output_options("the occurrences")
 @library_errors
@@ -86,6 +89,7 @@ def kwic(
     output: Path | None,
     force: bool,
     no_bom: bool,
+    fold: FoldMode,
 ) -> None:
     """Keyword in context: every occurrence of TERMs with the words around it.
 
@@ -128,6 +132,7 @@ def kwic(
         scope=inputs.scope(),
         segmenter=backend,
         warnings=warnings,
+        fold=fold,
     )
     found = keyword_in_context(
         passages, segmenter=backend, terms=words, patterns=patterns, window=window

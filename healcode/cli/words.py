@@ -11,12 +11,14 @@ from healcode.cli.common import (
     codebook_or_bundled,
     corpus_paths,
     csv_output_options,
+    fold_option,
     input_options,
     library_errors,
     print_warnings,
     stderr_console,
     stdout_console,
 )
+from healcode.fold import FoldMode
 
 TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not given
 
@@ -62,6 +64,7 @@ TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not give
     default=None,
     help="Codebook whose terms are added to the dictionary. Default: the bundled one.",
 )
+@fold_option
 @input_options("counted")
 @csv_output_options("the word list")
 @library_errors
@@ -78,6 +81,7 @@ def words(
     output: Path | None,
     force: bool,
     no_bom: bool,
+    fold: FoldMode,
 ) -> None:
     """Word frequencies of transcripts (PATHS; default: the bundled corpus).
 
@@ -112,6 +116,7 @@ def words(
         scope=inputs.scope(),
         segmenter=inputs.segmenter,
         warnings=warnings,
+        fold=fold,
     )
     limit = top if top is not None or output is not None else TERMINAL_TOP
     rows = word_frequencies(

@@ -491,12 +491,7 @@ def _measure_row(
                 why = "see the per-code rows" if binary is False else "no reference in pair"
                 row.update(dict.fromkeys(RETRIEVAL, Undefined(why)))
         if binary and not (data == 1).any():
-            row.update(
-                {
-                    k: Undefined(UNUSED)
-                    for k in ("cohen_kappa", "krippendorff_alpha")
-                }
-            )
+            row.update({k: Undefined(UNUSED) for k in ("cohen_kappa", "krippendorff_alpha")})
         return row
     rated = int(((~np.isnan(ratings)).sum(axis=0) >= 2).sum())
     row = {
@@ -514,12 +509,7 @@ def _measure_row(
     if reference is not None:
         row.update(dict.fromkeys(RETRIEVAL, Undefined("see the pairs with the reference")))
     if binary and not (ratings == 1).any():
-        row.update(
-            {
-                k: Undefined(UNUSED)
-                for k in ("fleiss_kappa", "krippendorff_alpha")
-            }
-        )
+        row.update({k: Undefined(UNUSED) for k in ("fleiss_kappa", "krippendorff_alpha")})
     return row
 
 
