@@ -321,13 +321,17 @@ def write_rows_csv(
     bom: bool = True,
     force: bool = False,
     inputs: Iterable[str | Path] = (),
-) -> None:
+) -> int:
     """A CSV as Excel on Chinese Windows reads it (UTF-8 with BOM, LF), written atomically
-    (never over a file healcode did not write, nor at or inside one of ``inputs``)."""
+    (never over a file healcode did not write, nor at or inside one of ``inputs``).
+    Returns the text cells a spreadsheet would take for a formula (written exactly)."""
     from healcode.outdir import staged_file
+    from healcode.run.write import formula_text_cells
 
+    rows = list(rows)
     with staged_file(path, force=force, inputs=inputs) as staging:
         with staging.open("w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(header)
             writer.writerows(rows)
+    return formula_text_cells([header, *rows])

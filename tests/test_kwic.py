@@ -157,3 +157,15 @@ def test_traditional_transcripts_are_searched_and_counted_as_code_reads_them(run
     assert result.exit_code == 0, result.output
     listed = words.read_text(encoding="utf-8-sig")
     assert "难过" in listed and "小组" in listed and "難過" not in listed
+
+
+def test_context_a_spreadsheet_would_run_is_kept_and_said(runner, tmp_path):
+    (tmp_path / "b.txt").write_text("受访者：@SUM(1)有希望\n", encoding="utf-8")
+    out = tmp_path / "k.csv"
+    result = runner.invoke(
+        main, ["kwic", "希望", str(tmp_path / "b.txt"), "--window", "9", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "k.csv (1) are written exactly" in " ".join(result.output.split())
+    with out.open(encoding="utf-8-sig", newline="") as handle:
+        assert next(csv.DictReader(handle))["left"] == "@SUM(1)有"

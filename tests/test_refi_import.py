@@ -580,3 +580,26 @@ def test_readings_that_coincide_need_no_warning(runner, tmp_path):
         in result.output
     )
     assert [r["text"] for r in _codings(tmp_path / "ascii")] == ["cried"]
+
+
+def test_coded_text_a_spreadsheet_would_run_is_kept_and_said(runner, tmp_path):
+    """A coding whose text starts with = is written exactly into codings.csv, and the
+    import says once that a spreadsheet may take such cells for formulas."""
+    from tests.conftest import MINI_CODEBOOK
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("受访者：=有希望。\n", encoding="utf-8")
+    run = tmp_path / "run"
+    assert (
+        runner.invoke(
+            main, ["code", str(corpus), "-c", str(MINI_CODEBOOK), "-o", str(run)]
+        ).exit_code
+        == 0
+    )
+    assert runner.invoke(main, ["export", str(run)]).exit_code == 0
+    out = tmp_path / "imported"
+    result = runner.invoke(main, ["import", str(run / "project.qdpx"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert [r["text"] for r in _codings(out)] == ["=有希望。"]
+    assert "codings.csv (1) are written exactly" in " ".join(result.output.split())

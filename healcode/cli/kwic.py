@@ -12,8 +12,10 @@ from healcode.cli.common import (
     corpus_paths,
     csv_output_options,
     fold_option,
+    formula_notice,
     input_options,
     library_errors,
+    print_note,
     print_warnings,
     stderr_console,
     stdout_console,
@@ -148,7 +150,9 @@ def kwic(
             [o.document, o.speaker, o.start, o.end, o.left, o.keyword, o.right, o.term]
             for o in found
         ]
-        write_rows_csv(output, header, rows, bom=not no_bom, force=force, inputs=sources)
+        cells = write_rows_csv(output, header, rows, bom=not no_bom, force=force, inputs=sources)
+        if cells:
+            print_note(stderr_console(), formula_notice({output.name: cells}))
         stderr_console().print(f"Wrote {summary} to {output}", soft_wrap=True)
         return
     if found:

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from healcode.choices import EXPORT_FORMATS, POSITION_CHOICES, ExportFormat, PositionChoice
-from healcode.cli.common import library_errors, stderr_console
+from healcode.cli.common import formula_notice, library_errors, print_note, stderr_console
 
 
 @click.command()
@@ -136,3 +136,5 @@ def import_exchange(
         ]
     written.append(RECORD_NAME)
     click.echo(f"Wrote {summary.outdir}/: {summary.codes} codes; " + ", ".join(written))
+    if summary.formulas:
+        print_note(err, formula_notice({"codings.csv": summary.formulas}))

@@ -8,7 +8,14 @@ from typing import TYPE_CHECKING
 import click
 
 from healcode.choices import CORRECTIONS, MEASURES, Correction, Measure
-from healcode.cli.common import library_errors, scope_options, stderr_console, stdout_console
+from healcode.cli.common import (
+    formula_notice,
+    library_errors,
+    print_note,
+    scope_options,
+    stderr_console,
+    stdout_console,
+)
 
 if TYPE_CHECKING:
     from healcode.scope import Scope
@@ -172,7 +179,9 @@ def suggest(
     if output is not None:
         from healcode.words import write_rows_csv
 
-        write_rows_csv(output, header, rows, bom=not no_bom, force=force, inputs=sources)
+        cells = write_rows_csv(output, header, rows, bom=not no_bom, force=force, inputs=sources)
+        if cells:
+            print_note(stderr_console(), formula_notice({output.name: cells}))
         err.print(f"{summary}. Wrote {len(rows)} candidates to {output}", soft_wrap=True)
         return
     if not rows:

@@ -12,8 +12,10 @@ from healcode.cli.common import (
     corpus_paths,
     csv_output_options,
     fold_option,
+    formula_notice,
     input_options,
     library_errors,
+    print_note,
     print_warnings,
     stderr_console,
     stdout_console,
@@ -137,7 +139,9 @@ def words(
     if output is not None:
         from healcode.words import write_rows_csv
 
-        write_rows_csv(output, header, table, bom=not no_bom, force=force, inputs=sources)
+        cells = write_rows_csv(output, header, table, bom=not no_bom, force=force, inputs=sources)
+        if cells:
+            print_note(stderr_console(), formula_notice({output.name: cells}))
         stderr_console().print(f"Wrote {len(table)} rows to {output}", soft_wrap=True)
         return
     _print(header, table, by)

@@ -49,6 +49,7 @@ from healcode.refi.positions import (
 )
 from healcode.refi.read import Exchange, ExchangeCode, ExchangeSource, read_exchange
 from healcode.refi.safety import MAX_READ_BYTES
+from healcode.run.write import formula_text_cells
 
 CODING_COLUMNS = ("document", "start", "end", "code", "coder", "text")
 RECORD_NAME = "import.json"
@@ -79,6 +80,7 @@ class ImportSummary:
     positions: tuple[SourcePositions, ...]
     warnings: tuple[str, ...]
     program: str = ""  # the program named by ``origin`` ("NVivo", "QualCoder" ...)
+    formulas: int = 0  # text cells of codings.csv a spreadsheet would take for formulas
 
     def readings(self) -> dict[str, str]:
         """Document id -> the ``--positions`` value its positions were read with."""
@@ -146,6 +148,7 @@ def import_exchange(
             summary_positions,
             tuple(warnings),
             writer_program(exchange.origin),
+            formula_text_cells(rows),
         )
         record = import_record(exchange, summary, positions=positions, coder=coder, bom=bom)
         (staging / RECORD_NAME).write_text(

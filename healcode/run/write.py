@@ -469,14 +469,19 @@ def write_csv(
         writer.writerows(rows)
 
 
-def formula_cells(table: Table) -> int:
-    """Text cells a spreadsheet would read as a formula (they start with = + - @)."""
+def formula_text_cells(rows: Iterable[Sequence[Any]]) -> int:
+    """Text cells of ``rows`` a spreadsheet would read as a formula (numbers are not)."""
     return sum(
         1
-        for row in table.rows
+        for row in rows
         for value in row
         if isinstance(value, str) and value.startswith(FORMULA_STARTS)
     )
+
+
+def formula_cells(table: Table) -> int:
+    """Text cells a spreadsheet would read as a formula (they start with = + - @)."""
+    return formula_text_cells(table.rows)
 
 
 def build_manifest(
