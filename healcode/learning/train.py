@@ -18,7 +18,7 @@ from healcode.learning.evaluate import (
 )
 from healcode.learning.examples import read_training
 from healcode.model.features import FeatureSettings, FeatureSpace, NgramCounts, UnitText
-from healcode.model.learned import LearnedModel, Level
+from healcode.model.learned import RULES, LearnedModel, Level, Rule
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook
@@ -39,12 +39,17 @@ def learn(
     min_overlap: float = 0.5,
     c: float = DEFAULT_C,
     settings: FeatureSettings | None = None,
+    rules: Sequence[Rule] = RULES,
 ) -> LearnedModel:
     """Train one classifier per label from the units people coded.
 
     ``codings``: codings files (``document, unit, code`` or coded ranges ``document,
     start, end, code``); ``units``: the ``units.csv`` of the runs they refer to (one per
     corpus); ``codebook``: the codebook the codings follow (default: the bundled one).
+    ``rules``: the combination rules cross-validation may choose from per label
+    (default all three: ``either``, ``model``, ``dictionary``; leave ``dictionary`` out to
+    keep the model in use where the codebook was written on the coded transcripts and
+    cross-validation therefore flatters it).
     Returns the model with its cross-validation table (``model.cv``) and notes (e.g.
     labels with fewer than 20 positive units); ``model.save(dir)`` writes it.
     """
@@ -62,6 +67,9 @@ def learn(
         )
     if folds < 2:
         raise ModelError(f"folds must be at least 2, not {folds}")
+    rules = tuple(dict.fromkeys(rules))
+    if not rules or any(rule not in RULES for rule in rules):
+        raise ModelError(f"rules must be some of {', '.join(RULES)}, not {', '.join(rules)}")
     settings = settings or FeatureSettings()
     unit_files = [units] if isinstance(units, str | Path) else list(units)
     training = read_training(
@@ -106,11 +114,12 @@ def learn(
     units_seen = [e.features for e in examples]
     counts = FeatureSpace(settings, book, segmenter=segmenter).count(units_seen)
     scores, fold_of = _out_of_fold(units_seen, counts, gold, split, settings, book, c)
-    thresholds: dict[str, float] = {}
-    rules = {}
-    for j, label in enumerate(labels):
-        rule, threshold, _ = choose_rule(gold[:, j], scores[:, j], dictionary[:, j])
-        rules[label], thresholds[label] = rule, float(threshold)
+    choices = [
+        choose_rule(gold[:, j], scores[:, j], dictionary[:, j], fold_of, rules)
+        for j in range(len(labels))
+    ]
+    thresholds = {label: choice.threshold for label, choice in zip(labels, choices, strict=True)}
+    chosen = {label: choice.rule for label, choice in zip(labels, choices, strict=True)}
     features = FeatureSpace(settings, book, segmenter=segmenter)
     every = np.arange(len(examples))
     features.fit(counts, every)
@@ -130,6 +139,7 @@ def learn(
         },
         "folds": len(split),
         "min_overlap": min_overlap,
+        "rules_considered": list(rules),
     }
     classifier = {
         "kind": "logistic regression",
@@ -147,9 +157,9 @@ def learn(
         coef,
         intercept,
         thresholds,
-        rules,
+        chosen,
         training=record,
-        cv=cv_rows(labels, gold, scores, dictionary, fold_of),
+        cv=cv_rows(labels, gold, choices),
         notes=notes,
         classifier=classifier,
     )
