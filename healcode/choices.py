@@ -16,6 +16,15 @@ from typing import Literal, get_args
 Level = Literal["theme", "code"]
 LEVELS: tuple[Level, ...] = get_args(Level)
 
+# A learned model decides a label by: "either" the dictionary (a non-negated hit) or the
+# model (its score at the threshold); the "model" alone; the "dictionary" alone.
+Rule = Literal["either", "model", "dictionary"]
+RULES: tuple[Rule, ...] = get_args(Rule)
+# What learn chooses among by default: "dictionary" only when asked, because a codebook
+# written on the coded transcripts looks better in their cross-validation than it is on
+# new text (measured on held-out halves: 0.435 with it allowed against 0.573 without).
+DEFAULT_RULES: tuple[Rule, ...] = ("either", "model")
+
 # Agreement: a coder's missing file for a document means "coded nothing" or "not seen".
 Absent = Literal["not-coded", "missing"]
 ABSENT: tuple[Absent, ...] = get_args(Absent)

@@ -28,6 +28,7 @@ import ahocorasick_rs
 from healcode.codebook import Codebook, Rule, is_wildcard
 from healcode.codebook.patterns import compile_pattern
 from healcode.corpus.units import Units
+from healcode.errors import ModelError
 from healcode.prefilter import Prefilter
 from healcode.records import Hit, Hits, Unit
 from healcode.segment import Segmenter, SegmenterName, make_segmenter
@@ -88,6 +89,7 @@ class Coder:
     ) -> None:
         self.codebook = codebook
         # A learned model codes beside the dictionary (coding.code_document combines them).
+        self._model: LearnedModel | None = None
         self.model = model
         self.rules: list[Rule] = codebook.rules()
         self.rank = {rule.path: i for i, rule in enumerate(self.rules)}  # codebook order
@@ -137,6 +139,17 @@ class Coder:
             for pattern in rule.patterns
         ]
         self._prefilter = Prefilter(codebook.terms(), [p for _, p, _ in self._patterns])
+
+    @property
+    def model(self) -> LearnedModel | None:
+        """The learned model that codes beside the dictionary, or None."""
+        return self._model
+
+    @model.setter
+    def model(self, model: LearnedModel | None) -> None:
+        if model is not None:
+            check_model_codebook(model, self.codebook)
+        self._model = model
 
     @property
     def segmenter(self) -> Segmenter:
@@ -448,3 +461,18 @@ def _longest_first(
             kept.append(item)
             taken.append((item[2], item[3]))
     return sorted(kept, key=lambda i: i[2])
+
+
+def check_model_codebook(model: LearnedModel, codebook: Codebook) -> None:
+    """Raise :class:`ModelError` unless ``model`` was trained for ``codebook`` (the
+    codebook's SHA-256, which the model records)."""
+    trained = model.codebook.sha256
+    if model.codebook is codebook or (trained is not None and trained == codebook.sha256):
+        return
+    raise ModelError(
+        f"the learned model{f' {model.path}' if model.path else ''} was trained with the "
+        f"codebook {model.codebook.name!r} (SHA-256 {str(trained)[:12]}...), not with "
+        f"{codebook.path or codebook.name} (SHA-256 {str(codebook.sha256)[:12]}...); "
+        "load the model with its own codebook, or train one for this codebook with "
+        "healcode learn"
+    )

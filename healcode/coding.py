@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,7 +13,14 @@ from healcode.corpus import Corpus, InputFile, UnitKind, split_units
 from healcode.corpus.turns import UNMARKED, Unmarked
 from healcode.corpus.units import UNIT_KINDS
 from healcode.errors import CorpusError, HealcodeError
-from healcode.fold import FOLD_MODES, FoldMode, code_folded_units, should_fold
+from healcode.fold import (
+    FOLD_MODES,
+    FoldMode,
+    code_folded_units,
+    folded_units,
+    original_piece,
+    should_fold,
+)
 from healcode.records import ROLES, Coding, Document, Hit, Hits, Role, Turn, Unit
 from healcode.scope import Scope
 from healcode.segment import SEGMENTERS, SegmenterName
@@ -149,11 +156,32 @@ def code_document(document: Document, coder: Coder, options: CodingOptions) -> D
     hits = code_folded_units(coder, units) if fold else coder.code_units(units)
     codings = codings_of(hits, coder.codebook, rank=coder.rank)
     if coder.model is not None:
-        decided = coder.model.code_units(units, hits)
+        if fold:  # the model reads the simplified copy the dictionary matched
+            decided = coder.model.code_units(folded_units(units), hits)
+            decided = evidence_as_written(decided, units)
+        else:
+            decided = coder.model.code_units(units, hits)
         codings = combine_with_model(codings, decided, coder.model, coder.codebook)
     return DocumentCoding(
         info, scoped.turns, units, hits, codings, warnings=options.scope.warnings(scoped, units)
     )
+
+
+def evidence_as_written(decided: list[ModelCoding], units: Sequence[Unit]) -> list[ModelCoding]:
+    """A folded document's model codings with their evidence (n-grams of the simplified
+    copy the model read) as the transcript writes them: the characters of the unit each
+    n-gram came from."""
+    texts: dict[int, str] = {}
+    explained = []
+    for decision in decided:
+        if decision.evidence:
+            if decision.unit not in texts:
+                texts[decision.unit] = units[decision.unit].text
+            original = texts[decision.unit]
+            evidence = tuple(original_piece(original, piece) for piece in decision.evidence)
+            decision = replace(decision, evidence=evidence)
+        explained.append(decision)
+    return explained
 
 
 def codings_of(

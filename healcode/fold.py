@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
+from healcode.corpus.units import Units
 from healcode.records import Hit, Unit
 
 if TYPE_CHECKING:
@@ -185,3 +186,62 @@ def code_folded_units(
             )
         )
     return hits
+
+
+def folded_units(units: Sequence[Unit], *, convert: Convert = to_simplified) -> Sequence[Unit]:
+    """A document's units (every one, in scope or not) with the text the dictionary
+    matches when the document is folded: each unit's own converted copy, as
+    :func:`code_folded_units` makes it, starting where the unit starts. A learned model
+    scores these, so that it reads what the dictionary reads (and what it was trained
+    on). Units kept as columns stay columns when no copy changes length (OpenCC's
+    ``t2s`` never does): only the document text they are sliced from changes."""
+    if isinstance(units, Units):
+        copies = [fold_text(text, convert=convert).text for text in units.texts()]
+        starts, ends = units.starts, units.ends
+        same = all(
+            len(copy) == end - start for copy, start, end in zip(copies, starts, ends, strict=True)
+        )
+        ordered = all(ends[i] <= starts[i + 1] for i in range(len(units) - 1))
+        if same and ordered:
+            pieces: list[str] = []
+            position = 0
+            for copy, start, end in zip(copies, starts, ends, strict=True):
+                pieces += (units.text[position:start], copy)
+                position = end
+            pieces.append(units.text[position:])
+            return Units(
+                units.document,
+                "".join(pieces),
+                units.turns,
+                units.scoped,
+                starts,
+                ends,
+                units.turn_of,
+            )
+    folded = []
+    for unit in units:
+        copy = fold_text(unit.text, convert=convert).text
+        folded.append(
+            Unit(
+                unit.document,
+                unit.index,
+                unit.speaker,
+                unit.role,
+                unit.start,
+                unit.start + len(copy),
+                copy,
+                unit.in_scope,
+            )
+        )
+    return folded
+
+
+def original_piece(original: str, piece: str, *, convert: Convert = to_simplified) -> str:
+    """The characters of ``original`` that ``piece`` of its converted copy came from (its
+    first occurrence there); ``piece`` itself when the copy does not contain it."""
+    folded = fold_text(original, convert=convert)
+    at = folded.text.find(piece)
+    if at < 0 or not piece:
+        return piece
+    start, end = folded.original_span(at, at + len(piece))
+    return original[start:end]

@@ -2,6 +2,7 @@
 
     python scripts/heldout_halves.py [--weights chars=1,question=0.25,words=0,dictionary=0]
                                      [--extra community_voices --extra family_voices]
+                                     [--rules either,model]
 
 The bundled codebook was revised on the development halves of the two training corpora
 (their misses were read) and checked on the held-out halves (only aggregate figures were
@@ -59,6 +60,11 @@ def main() -> None:
         help="another training corpus (folder of corpora/ with gold.csv), "
         "added whole to the training side",
     )
+    parser.add_argument(
+        "--rules",
+        default="either,model",
+        help="the rules learn may choose from per theme (default: either,model, as learn)",
+    )
     args = parser.parse_args()
     if "test_voices" in args.extra:
         parser.error("test_voices is the untouched test set: never train on it")
@@ -106,7 +112,13 @@ def main() -> None:
         code_corpus(load_corpus([ROOT / "corpora" / name]), codebook).write(run)
         units.append(run / "units.csv")
         development.append(ROOT / "corpora" / name / "gold.csv")
-    model = learn(development, units=units, codebook=codebook, settings=settings)
+    model = learn(
+        development,
+        units=units,
+        codebook=codebook,
+        settings=settings,
+        rules=[rule.strip() for rule in args.rules.split(",")],
+    )
     coded: dict[str, set[tuple[str, int, str]]] = defaultdict(set)
     for run in scored_runs:
         by_document = defaultdict(list)
@@ -133,6 +145,7 @@ def main() -> None:
         f"trained on {model.training['units']} development units, "
         f"scored on {len(keys)} held-out units; weights {dict(settings.weights)}"
     )
+    print("rules chosen: " + ", ".join(f"{k} {v}" for k, v in model.rules.items()))
     for coder in ("dictionary", "model", "combined"):
         scores = []
         for label in model.labels:

@@ -8,7 +8,8 @@ theme when any of its gold sentences is). At each level three coders are scored 
 healcode's own agreement code (`healcode.agreement`, gold as the reference): the
 dictionary as `healcode code` codes today (every hit, negated or not, as in
 excerpts.csv), the model alone (probability >= the theme's threshold), and the combined
-coder (the rule `healcode learn` chose per theme, `LearnedModel.code_units`). Prints
+coder (the rule `healcode learn` chose per theme, `LearnedModel.code_units`; a document
+in traditional characters is scored on its simplified copy, as `healcode code` does). Prints
 precision, recall and F1 per theme and their means (macro averages).
 
 Measure on held-out text only: a model is never trained or tuned on the corpus it is
@@ -71,6 +72,8 @@ def _coded(corpus: Path, codebook, model, unit: str) -> dict:
     """Units and the three coders' codings at one unit level."""
     from healcode.coding import CodingOptions, code_corpus
     from healcode.corpus import load_corpus
+    from healcode.fold import folded_units
+    from healcode.learning.examples import folds
     from healcode.reliability import UnitSpan
 
     result = code_corpus(load_corpus([corpus]), codebook, options=CodingOptions(unit=unit))
@@ -84,6 +87,8 @@ def _coded(corpus: Path, codebook, model, unit: str) -> dict:
     dictionary = {(h.document, h.unit, h.theme) for h in result.hits if not h.negated}
     alone, combined = set(), set()
     for document, document_units in units.items():
+        if folds(document_units, codebook):  # traditional: the copy the dictionary read
+            document_units = list(folded_units(document_units))
         for scored in model.score_document(document_units, hits[document]):
             alone.update(
                 (scored.document, scored.unit, label)

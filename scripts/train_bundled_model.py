@@ -2,22 +2,29 @@
 
     python scripts/train_bundled_model.py [CORPUS ...] [-o DIR]
 
-CORPUS names folders of corpora/ that have a gold.csv (default: warm_heart_home,
-other_voices, community_voices, family_voices). Each is coded with the bundled codebook
-and healcode's default options (sentence units, as the gold files are keyed), then
-`healcode.learn` trains on all the gold files together and writes the model to DIR
-(default: the package's
-healcode/data/models/social_healing, which `healcode code` uses with the bundled
-codebook). The same corpora give the same model bytes.
+CORPUS names folders of corpora/ that have a gold.csv (default: the four training
+corpora warm_heart_home, other_voices, community_voices and family_voices). Each is coded
+with the bundled codebook and healcode's default options (sentence units, as the gold
+files are keyed), then `healcode.learn` trains on all the gold files together and writes
+the model to DIR (default: the package's healcode/data/models/social_healing, which
+`healcode code` uses with the bundled codebook). The same corpora give the same model
+bytes. It prints the cross-validation table (per theme: the dictionary alone, the model
+alone and the rule chosen for the theme).
 
 corpora/test_voices is refused: it is the untouched test set, only ever measured on.
 The equivalent command line:
 
-    healcode code corpora/warm_heart_home -o runs/warm_heart_home
-    healcode code corpora/other_voices -o runs/other_voices
+    for c in warm_heart_home other_voices community_voices family_voices; do
+        healcode code corpora/$c -o runs/$c --no-model
+    done
     healcode learn corpora/warm_heart_home/gold.csv corpora/other_voices/gold.csv \\
+        corpora/community_voices/gold.csv corpora/family_voices/gold.csv \\
         --units runs/warm_heart_home/units.csv --units runs/other_voices/units.csv \\
-        -o healcode/data/models/social_healing --force
+        --units runs/community_voices/units.csv --units runs/family_voices/units.csv \\
+        -o model
+    # then copy model/model.json, weights.npz and cv.csv into
+    # healcode/data/models/social_healing/ (healcode does not replace a folder it did
+    # not write)
 """
 
 from __future__ import annotations
@@ -86,11 +93,14 @@ def main() -> None:
         f"{model.training['units']} units of {model.training['documents']} documents "
         f"from {', '.join(args.corpora)} -> {args.output}"
     )
-    print(f"{'label':26}{'coder':12}{'precision':>10}{'recall':>8}{'F1':>8}{'kappa':>8}")
+    print(
+        f"{'label':26}{'coder':12}{'rule':12}{'precision':>10}{'recall':>8}{'F1':>8}"
+        f"{'kappa':>8}{'support':>9}"
+    )
     for row in model.cv:
         print(
-            f"{row['label']:26}{row['coder']:12}{row['precision']:>10}{row['recall']:>8}"
-            f"{row['f1']:>8}{row['kappa']:>8}"
+            f"{row['label']:26}{row['coder']:12}{row['rule']:12}{row['precision']:>10}"
+            f"{row['recall']:>8}{row['f1']:>8}{row['kappa']:>8}{row['support']:>9}"
         )
 
 

@@ -82,6 +82,7 @@ def model(learn_run, mini_codebook):
         units=[learn_run / "units.csv"],
         codebook=mini_codebook,
         folds=4,
+        rules=("either", "model", "dictionary"),  # every rule, so each is exercised
     )
 
 

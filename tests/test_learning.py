@@ -162,22 +162,113 @@ def test_cross_validation_table(model):
     assert by[("pain", "dictionary")]["precision"] == 1.0
     assert model.training["folds"] == 4 and model.training["documents"] == 4
     assert all(0 < t < 1 for t in model.thresholds.values())
-    assert set(model.rules.values()) <= {"either", "model"}
+    assert set(model.rules.values()) <= {"either", "model", "dictionary"}
+    for label in model.labels:
+        combined = by[(label, "combined")]
+        assert combined["rule"] == model.rules[label]
+        assert by[(label, "dictionary")]["rule"] == by[(label, "model")]["rule"] == ""
+        # learn never ships a rule its own cross-validation finds worse than the dictionary
+        assert combined["f1"] >= by[(label, "dictionary")]["f1"]
+        if model.rules[label] == "dictionary":
+            assert {k: v for k, v in combined.items() if k not in ("coder", "rule")} == {
+                k: v for k, v in by[(label, "dictionary")].items() if k not in ("coder", "rule")
+            }
+    # In the tiny corpus the dictionary alone is best for hope: the model is not used there
+    assert model.rules["hope"] == "dictionary"
     assert any(
         "only 4 positive unit(s)" in note and note.startswith("self_esteem") for note in model.notes
     )
 
 
 def test_threshold_choice_prefers_the_best_f1_then_the_middle():
-    from healcode.learning.evaluate import choose, choose_rule
+    from healcode.learning.evaluate import choose
 
     gold = np.array([True, True, False, False])
     scores = np.array([0.9, 0.7, 0.3, 0.1])
     threshold, f1 = choose(gold, scores, np.zeros(4, bool), "model")
     assert f1 == 1.0 and threshold == 0.5  # any of 0.31-0.70 is perfect; 0.5 is nearest
-    dictionary = np.array([False, False, True, False])  # a wrong dictionary hit
-    assert choose_rule(gold, scores, dictionary)[:2] == ("model", 0.5)
-    assert choose_rule(gold, scores, np.array([True, False, False, False]))[0] == "either"
+
+
+@pytest.mark.parametrize(
+    ("dictionary", "model", "either", "expected"),
+    [
+        (0.4, 0.6, 0.65, "either"),
+        (0.4, 0.66, 0.65, "either"),  # the model alone only when better by more than 0.01
+        (0.4, 0.7, 0.65, "model"),
+        (0.613, 0.333, 0.406, "dictionary"),  # the model makes it worse: not used
+        (0.6, 0.5, 0.6, "dictionary"),  # the model adds nothing
+        (0.62, 0.7, 0.61, "model"),
+        (0.0, 0.0, 0.0, "dictionary"),
+    ],
+)
+def test_rule_choice_by_out_of_fold_f1(dictionary, model, either, expected):
+    from healcode.learning.evaluate import pick_rule
+
+    assert pick_rule({"dictionary": dictionary, "model": model, "either": either}) == expected
+
+
+def test_rule_choice_among_the_rules_allowed():
+    from healcode.learning.evaluate import pick_rule
+
+    f1 = {"dictionary": 0.7, "model": 0.6, "either": 0.55}
+    assert pick_rule(f1) == "dictionary"
+    assert pick_rule(f1, ("either", "model")) == "model"
+    assert pick_rule(f1, ("either",)) == "either"
+    assert pick_rule(f1, ("dictionary", "either")) == "dictionary"
+    assert pick_rule({**f1, "dictionary": 0.5}, ("dictionary", "either")) == "either"
+    assert pick_rule(f1, ("dictionary",)) == "dictionary"
+    with pytest.raises(ValueError, match="rules must be some of"):
+        pick_rule(f1, ("always",))  # type: ignore[arg-type]
+
+
+def test_learn_keeps_the_model_when_told_to(learn_run, mini_codebook, runner, tmp_path):
+    """--rules either,model: the dictionary-alone rule is not a choice (the model stays in
+    use where cross-validation flatters a codebook written on the coded transcripts)."""
+    from healcode.cli import main
+    from healcode.cli.learn import RULES as CLI_RULES
+    from healcode.errors import ModelError
+    from healcode.learning import learn
+    from healcode.model.learned import RULES
+
+    assert CLI_RULES == RULES
+    kept = learn(
+        [CODINGS, RANGES],
+        units=[learn_run / "units.csv"],
+        codebook=mini_codebook,
+        folds=4,
+        rules=("either", "model"),
+    )
+    assert "dictionary" not in kept.rules.values() and kept.rules["hope"] == "either"
+    assert kept.training["rules_considered"] == ["either", "model"]
+    with pytest.raises(ModelError, match="rules must be some of"):
+        learn([CODINGS], units=[learn_run / "units.csv"], codebook=mini_codebook, rules=["x"])
+    args = ["learn", str(CODINGS), str(RANGES), "--units", str(learn_run / "units.csv")]
+    args += ["-c", str(MINI_CODEBOOK), "--folds", "4", "-q"]
+    result = runner.invoke(main, [*args, "--rules", "either,model", "-o", str(tmp_path / "m")])
+    assert result.exit_code == 0, result.output
+    saved = json.loads((tmp_path / "m" / "model.json").read_text(encoding="utf-8"))
+    assert saved["rules"]["hope"] == "either"
+    bad = runner.invoke(main, [*args, "--rules", "either,always", "-o", str(tmp_path / "n")])
+    assert bad.exit_code == 2 and "--rules" in bad.output and not (tmp_path / "n").exists()
+
+
+def test_rules_are_chosen_on_out_of_fold_decisions():
+    from healcode.learning.evaluate import choose_rule
+
+    gold = np.array([True, True, False, False] * 2)
+    scores = np.array([0.9, 0.7, 0.3, 0.1] * 2)
+    fold_of = np.repeat([0, 1], 4)
+    wrong_hit = np.array([False, False, True, False] * 2)  # a wrong dictionary hit
+    chosen = choose_rule(gold, scores, wrong_hit, fold_of)
+    assert (chosen.rule, chosen.threshold) == ("model", 0.5)
+    assert chosen.f1 == {"either": 0.8, "model": 1.0, "dictionary": 0.0}
+    missed = np.array([0.9, 0.05, 0.3, 0.1] * 2)  # the model misses what the dictionary finds
+    found = np.array([False, True, False, False] * 2)
+    either = choose_rule(gold, missed, found, fold_of)
+    assert either.rule == "either" and either.f1["either"] == 1.0
+    perfect = choose_rule(gold, 1 - scores, gold, fold_of)  # a model that is always wrong
+    assert perfect.rule == "dictionary" and perfect.f1["dictionary"] == 1.0
+    assert np.array_equal(perfect.predictions["dictionary"], gold)
 
 
 # --- the combination rule -----------------------------------------------------------------
@@ -195,6 +286,10 @@ def test_threshold_choice_prefers_the_best_f1_then_the_middle():
         ("model", 0.1, True, (False, None)),
         ("model", 0.1, False, (False, None)),
         ("either", 0.5, False, (True, "model")),  # the threshold itself codes
+        ("dictionary", 0.9, True, (True, "dictionary")),  # the model has no say
+        ("dictionary", 0.9, False, (False, None)),
+        ("dictionary", 0.1, True, (True, "dictionary")),
+        ("dictionary", 0.1, False, (False, None)),
     ],
 )
 def test_combination_rule(model, rule, score, hit, expected):
@@ -292,9 +387,13 @@ def test_code_units_of_a_document(model, learn_run):
     for c in codings:
         assert c.document == "d1" and c.unit not in (0, 4, 9)  # questions are not coded
         assert (c.source == "dictionary") == (c.evidence == ())
-        assert c.score is not None and (
-            c.source == "dictionary" or c.score >= model.thresholds[c.label]
-        )
+        if model.rules[c.label] == "dictionary":  # the model has no say, and no score
+            assert c.source == "dictionary" and c.score is None
+        else:
+            assert c.score is not None and (
+                c.source == "dictionary" or c.score >= model.thresholds[c.label]
+            )
+    assert {c.label for c in codings if c.score is None} == {"hope"}
 
 
 def _reference_codings(model, units, hits) -> list:
@@ -315,10 +414,10 @@ def _reference_codings(model, units, hits) -> list:
             coded, source = model.decide(scores.get(label), label, label in dictionary)
             if coded:
                 evidence = () if source == "dictionary" else _reference_evidence(model, text, label)
+                # a label decided by the dictionary alone has no score
+                score = None if model.rules.get(label) == "dictionary" else scores.get(label)
                 codings.append(
-                    ModelCoding(
-                        unit.document, unit.index, label, source, scores.get(label), tuple(evidence)
-                    )
+                    ModelCoding(unit.document, unit.index, label, source, score, tuple(evidence))
                 )
     return codings
 
@@ -381,11 +480,12 @@ def test_code_units_of_columns_follow_the_definition(model, every_block_model, v
     from healcode.corpus import load_corpus
 
     chosen = every_block_model if variant == "every block" else model
-    if variant == "strict":  # few model codings: dictionary ones, and the "model" rule
+    if variant == "strict":  # few model codings: dictionary ones, and every rule
+        rules = ("model", "either", "dictionary")
         chosen = replace(
             chosen,
             thresholds=dict.fromkeys(chosen.labels, 0.9),
-            rules={label: "model" if i % 2 else "either" for i, label in enumerate(chosen.labels)},
+            rules={label: rules[i % 3] for i, label in enumerate(chosen.labels)},
         )
     if variant == "labels left out":  # hits of labels the model does not know
         chosen = replace(
@@ -481,6 +581,7 @@ def test_saved_model_loads_and_scores_the_same(model, model_dir, mini_codebook):
     assert list(rows[0]) == [
         "label",
         "coder",
+        "rule",
         "precision",
         "recall",
         "f1",
@@ -496,7 +597,11 @@ def test_same_inputs_give_the_same_model_bytes(learn_run, mini_codebook, model_d
     from healcode.learning import learn
 
     again = learn(
-        [CODINGS, RANGES], units=[learn_run / "units.csv"], codebook=mini_codebook, folds=4
+        [CODINGS, RANGES],
+        units=[learn_run / "units.csv"],
+        codebook=mini_codebook,
+        folds=4,
+        rules=("either", "model", "dictionary"),  # as the model fixture
     )
     again.save(tmp_path / "again")
     for name in ("model.json", "weights.npz", "cv.csv"):
@@ -514,9 +619,16 @@ def _copy(model_dir: Path, tmp_path: Path) -> Path:
     return target
 
 
-def _rewrite(path: Path, change) -> None:
+def _rewrite(path: Path, change, *, seal: bool = True) -> None:
+    """Change model.json; ``seal``: record the SHA-256 of the changed content, as a
+    deliberate forger would (so the checks behind the content check are reached)."""
+    from healcode.model.learned import content_sha256
+
     data = json.loads((path / "model.json").read_text(encoding="utf-8"))
     change(data)
+    if seal:
+        data.pop("content_sha256", None)
+        data["content_sha256"] = content_sha256(data)
     (path / "model.json").write_text(json.dumps(data), encoding="utf-8")
 
 
@@ -564,6 +676,7 @@ def test_a_model_for_another_codebook_is_refused(model_dir):
     [
         (lambda d: d["thresholds"].update(hope=1.5), "malformed model"),
         (lambda d: d["rules"].update(hope="always"), "malformed model"),
+        (lambda d: d.pop("thresholds"), "malformed model"),
         (lambda d: d.update(labels=["hope", "nostalgia", "self_esteem", "pain"]), "malformed"),
         (lambda d: d.update(format_version=99), "model format 99"),
         (lambda d: d.update(format="something else"), "not a healcode model description"),
@@ -578,6 +691,48 @@ def test_malformed_descriptions_are_refused(model_dir, mini_codebook, tmp_path, 
     _rewrite(copy, change)
     with pytest.raises(ModelError, match=message):
         LearnedModel.load(copy, mini_codebook)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda d: d["thresholds"].update(hope=0.2),
+        lambda d: d["rules"].update(mutual="model"),
+        lambda d: d["codebook"].update(name="another"),
+        lambda d: d["cv"][0].update(f1=0.99),
+        lambda d: d.pop("content_sha256"),
+        lambda d: d.update(content_sha256="0" * 64),
+    ],
+)
+def test_a_model_json_changed_after_training_is_refused(model_dir, mini_codebook, tmp_path, change):
+    """model.json is covered by the SHA-256 of its content, recorded in it: an edited
+    threshold or rule is refused with one line (only weights.npz was checked before)."""
+    from healcode.errors import ModelError
+    from healcode.learning import LearnedModel
+
+    copy = _copy(model_dir, tmp_path)
+    _rewrite(copy, change, seal=False)
+    with pytest.raises(ModelError) as caught:
+        LearnedModel.load(copy, mini_codebook)
+    message = str(caught.value)
+    assert "\n" not in message and str(copy / "model.json") in message
+    assert "changed after training; retrain with healcode learn" in message
+
+
+def test_model_json_laid_out_differently_still_loads(model, model_dir, mini_codebook, tmp_path):
+    """The check is on the content, not the bytes: the same JSON indented otherwise (or
+    its keys reordered) loads and scores the same."""
+    from healcode.learning import LearnedModel
+    from healcode.model.learned import content_sha256
+
+    copy = _copy(model_dir, tmp_path)
+    data = json.loads((copy / "model.json").read_text(encoding="utf-8"))
+    recorded = data.pop("content_sha256")
+    assert recorded == content_sha256(data) and len(recorded) == 64
+    shuffled = dict(reversed(list({**data, "content_sha256": recorded}.items())))
+    (copy / "model.json").write_text(json.dumps(shuffled, indent=1), encoding="utf-8")
+    loaded = LearnedModel.load(copy, mini_codebook)
+    assert loaded.thresholds == model.thresholds and loaded.rules == model.rules
 
 
 def test_missing_files_are_refused(model_dir, mini_codebook, tmp_path):
@@ -598,6 +753,25 @@ def test_missing_files_are_refused(model_dir, mini_codebook, tmp_path):
 # --- the commands --------------------------------------------------------------------------
 
 
+def test_by_default_the_model_stays_in_use_and_a_stronger_dictionary_is_said(
+    runner, learn_run, tmp_path
+):
+    """Without --rules, learn chooses between either and model only; where the
+    dictionary alone scores higher in cross-validation it says so, per theme."""
+    from healcode.cli import main
+
+    out = tmp_path / "model"
+    args = ["learn", str(CODINGS), str(RANGES), "--units", str(learn_run / "units.csv")]
+    args += ["-c", str(MINI_CODEBOOK), "--folds", "4", "-o", str(out)]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    model = json.loads((out / "model.json").read_text(encoding="utf-8"))
+    assert set(model["rules"].values()) <= {"either", "model"}
+    said = " ".join(result.output.split())
+    assert "hope: cross-validation scores the dictionary alone higher" in said
+    assert "--rules either,model,dictionary lets the dictionary decide it" in said
+
+
 def test_learn_command(runner, learn_run, tmp_path):
     from healcode.cli import main
 
@@ -612,6 +786,8 @@ def test_learn_command(runner, learn_run, tmp_path):
         str(MINI_CODEBOOK),
         "--folds",
         "4",
+        "--rules",
+        "either,model,dictionary",
         "-o",
         str(out),
     ]
@@ -621,6 +797,29 @@ def test_learn_command(runner, learn_run, tmp_path):
     assert "warning: self_esteem: only 4 positive unit(s)" in result.output
     assert "(mean)" in result.output and "Wrote the model to" in result.output
     assert set(listing(out)) == {"model.json", "weights.npz", "cv.csv"}
+    # precision, recall, F1, kappa and support for each coder, in 100 columns
+    lines = result.output.splitlines()
+    header = next(line for line in lines if line.startswith("theme"))
+    assert header.split() == [
+        "theme",
+        "coder",
+        "rule",
+        "prec.",
+        "recall",
+        "F1",
+        "kappa",
+        "support",
+    ]
+    table = lines[lines.index(header) + 2 :]
+    table = table[: next(i for i, line in enumerate(table) if line.startswith(" combined:"))]
+    assert all(len(line) <= 100 for line in table)
+    rows = [line.split() for line in table if line.strip()]
+    coders = ["dictionary", "model", "combined"]
+    assert [row[0] if row[0] in coders else row[1] for row in rows] == coders * 5  # 4 themes, mean
+    assert rows[0] == ["hope", "dictionary", *rows[0][2:]] and len(rows[0]) == 7  # figures, support
+    assert rows[2][:2] == ["combined", "dictionary"]  # hope: the dictionary alone
+    assert all(row[-1] == rows[0][-1] == "8" for row in rows[:3])  # hope's support
+    assert "hope dictionary alone" in result.output
     line = _one_line(runner.invoke(main, args))
     assert "already exists" in line and "--force" in line
     assert runner.invoke(main, [*args, "--force", "-q"]).exit_code == 0
@@ -668,6 +867,40 @@ def test_learn_command_errors_are_one_line(runner, learn_run, tmp_path):
     assert not (tmp_path / "m").exists()
 
 
+def test_a_codings_file_with_every_code_empty_is_refused(
+    runner, learn_run, mini_codebook, tmp_path
+):
+    """An unfilled `healcode sample` file would teach that none of its units has a code."""
+    from healcode.cli import main
+    from healcode.errors import CodingsError
+    from healcode.learning.examples import read_training
+
+    empty = tmp_path / "next.csv"
+    empty.write_text("document,unit,code,text,why\nd1,2,,,random\nd4,3,,,uncertain\n", "utf-8")
+    with pytest.raises(CodingsError, match="every row has an empty code") as caught:
+        read_training([CODINGS, empty], units=[learn_run / "units.csv"], codebook=mini_codebook)
+    assert str(empty) in str(caught.value) and "fill in the code column" in str(caught.value)
+    args = ["learn", str(CODINGS), str(empty), "--units", str(learn_run / "units.csv")]
+    line = _one_line(
+        runner.invoke(main, [*args, "-c", str(MINI_CODEBOOK), "-o", str(tmp_path / "m")])
+    )
+    assert "next.csv: every row has an empty code" in line and "fill in the code column" in line
+    assert not (tmp_path / "m").exists()
+    # one filled row is enough: the empty ones are then coded negatives
+    empty.write_text("document,unit,code\nd1,2,pain\nd4,3,\n", "utf-8")
+    read_training([CODINGS, empty], units=[learn_run / "units.csv"], codebook=mini_codebook)
+
+
+def test_learn_help_names_the_features_the_model_uses(runner):
+    from healcode.cli import main
+
+    result = runner.invoke(main, ["learn", "--help"], terminal_width=100)
+    text = " ".join(result.output.split())
+    assert "character 1-3-grams" in text and "question" in text
+    assert "word n-grams and the dictionary's hits as features are off" in text
+    assert "dictionary alone" in text
+
+
 def test_sample_command_and_the_loop_back_to_learn(runner, learn_run, model_dir, tmp_path):
     from healcode.cli import main
 
@@ -699,6 +932,18 @@ def test_sample_command_and_the_loop_back_to_learn(runner, learn_run, model_dir,
     assert runner.invoke(main, [*args, "--force"]).exit_code == 0
     assert out.read_bytes() == first  # the same seed picks the same units
     assert "already exists" in _one_line(runner.invoke(main, args))
+    unfilled = [
+        "learn",
+        str(CODINGS),
+        str(out),
+        "--units",
+        str(learn_run / "units.csv"),
+        "-c",
+        str(MINI_CODEBOOK),
+        "-o",
+        str(tmp_path / "model2"),
+    ]
+    assert "fill in the code column" in _one_line(runner.invoke(main, unfilled))
     # Fill in the codes and learn from both files.
     for row in rows:
         row["code"] = "pain" if "难受" in row["text"] or "丢人" in row["text"] else ""

@@ -7,10 +7,8 @@ from pathlib import Path
 
 import click
 
-from healcode.choices import LEVELS
+from healcode.choices import DEFAULT_RULES, LEVELS, RULES
 from healcode.cli.common import library_errors, stderr_console, stdout_console
-
-CODERS = ("dictionary", "model", "combined")
 
 
 @click.command()
@@ -53,6 +51,15 @@ CODERS = ("dictionary", "model", "combined")
     help="Coded character ranges (start, end): share of a unit they must cover to code it.",
 )
 @click.option(
+    "--rules",
+    default=",".join(DEFAULT_RULES),
+    show_default=True,
+    metavar="RULES",
+    help="The rules cross-validation may choose from per theme, comma-separated: either "
+    "(dictionary or model), model, dictionary (the model unused). dictionary is not a "
+    "default: cross-validation flatters a codebook written on the coded transcripts.",
+)
+@click.option(
     "-o",
     "--output",
     "output",
@@ -73,6 +80,7 @@ def learn(
     level: str,
     folds: int,
     min_overlap: float,
+    rules: str,
     output: Path,
     force: bool,
     no_bom: bool,
@@ -82,12 +90,15 @@ def learn(
 
     CODINGS are files in the formats `healcode agree` reads: document, unit, code (a
     unit with an empty code is coded "no code") or coded ranges document, start, end,
-    code. Units no file mentions are not training data. One classifier per theme
-    (logistic regression over character and word n-grams, the dictionary's hits and the
-    interviewer's question) is cross-validated by document, and each theme gets the
-    threshold and rule (dictionary OR model, or model alone) that cross-validation
-    supports. The table compares the dictionary alone, the model alone and the two
-    combined; it is also written to OUTPUT/cv.csv.
+    code. Units no file mentions are not training data; a file whose every code is
+    empty (a `healcode sample` file not filled in yet) is refused. One classifier per
+    theme (logistic regression over the unit's character 1-3-grams and the 1-2-grams of
+    the interviewer's question before it; word n-grams and the dictionary's hits as
+    features are off, available from Python) is cross-validated by document, and each
+    theme gets the threshold and the rule that cross-validation supports: dictionary OR
+    model, model alone, or dictionary alone (the model unused where it does not help).
+    The table gives precision, recall, F1, kappa and support of the dictionary alone,
+    the model alone and the chosen rule; it is also written to OUTPUT/cv.csv.
 
     \b
     Examples:
@@ -97,6 +108,11 @@ def learn(
     from healcode.learning import learn as train
     from healcode.outdir import check_writable
 
+    allowed = [rule.strip() for rule in rules.split(",") if rule.strip()]
+    if not allowed or any(rule not in RULES for rule in allowed):
+        raise click.BadParameter(
+            f"{rules!r}: give some of {', '.join(RULES)}, comma-separated", param_hint="--rules"
+        )
     check_writable(output, force=force, inputs=[*codings, *units])
     model = train(
         codings,
@@ -105,6 +121,7 @@ def learn(
         level=level,  # type: ignore[arg-type]
         folds=folds,
         min_overlap=min_overlap,
+        rules=allowed,  # type: ignore[arg-type]
     )
     err = stderr_console()
     for note in model.notes:
@@ -115,12 +132,8 @@ def learn(
         stdout_console().print(
             f"Wrote the model to {output}/ (model.json, weights.npz, cv.csv): "
             f"{model.training['units']} coded units from {model.training['documents']} "
-            f"documents, thresholds "
-            + ", ".join(
-                f"{label} {model.thresholds[label]:.2f}"
-                + (" (model alone)" if model.rules[label] == "model" else "")
-                for label in model.labels
-            ),
+            f"documents; rules and thresholds: "
+            + ", ".join(_rule_shown(model, label) for label in model.labels),
             markup=False,
             highlight=False,
             soft_wrap=True,
@@ -128,45 +141,55 @@ def learn(
 
 
 def _print_cv(model) -> None:
+    """One row per label and coder: the dictionary alone, the model alone and the rule
+    chosen for the label (named), each with precision, recall, F1, kappa and support."""
     from rich import box
     from rich.table import Table
 
     table = Table(
         box=box.SIMPLE_HEAD,
-        padding=(0, 1, 0, 0),
+        padding=(0, 0, 0, 0),
         show_edge=False,
         title=f"Cross-validation by document ({model.training['folds']} folds, "
         f"{model.training['units']} units)",
-        caption="both: dictionary and model combined by the rule chosen per label "
-        "(its precision, recall and kappa follow); thresholds chosen on other folds",
+        caption="combined: the rule chosen for the label: either = dictionary OR model, "
+        "model = model alone, dictionary = dictionary alone (the model unused); "
+        "thresholds chosen on other folds",
     )
-    table.add_column(model.level, no_wrap=True)
-    table.add_column("support", justify="right")
-    for header in ("F1 dict.", "F1 model", "F1 both"):
-        table.add_column(header, justify="right")
-    table.add_column("prec.", justify="right")
-    table.add_column("recall", justify="right")
-    table.add_column("kappa", justify="right")
-    rows: dict[str, dict[str, dict]] = {}
+    table.add_column(model.level, overflow="fold")  # a long code path wraps
+    table.add_column("coder", no_wrap=True)
+    table.add_column("rule", no_wrap=True)
+    for header in ("prec.", "recall", "F1", "kappa", "support"):
+        table.add_column(header, justify="right", no_wrap=True)
+    previous = None
     for row in model.cv:
-        rows.setdefault(row["label"], {})[row["coder"]] = row
-    for label, by_coder in rows.items():
-        if label.startswith("("):
+        label = row["label"]
+        if previous is not None and label != previous:
             table.add_section()
-        combined = by_coder["combined"]
         table.add_row(
-            label,
-            str(combined["support"]),
-            *(_show(by_coder[c]["f1"]) for c in CODERS),
-            _show(combined["precision"]),
-            _show(combined["recall"]),
-            _show(combined["kappa"]),
+            label if label != previous else "",
+            row["coder"],
+            row.get("rule", ""),
+            *(_show(row[c]) for c in ("precision", "recall", "f1", "kappa")),
+            str(row["support"]),
         )
+        previous = label
     stdout_console().print(table)
 
 
+def _rule_shown(model, label: str) -> str:
+    rule = model.rules[label]
+    if rule == "dictionary":
+        return f"{label} dictionary alone"
+    shown = "dictionary OR model" if rule == "either" else "model alone"
+    return f"{label} {shown} at {model.thresholds[label]:.2f}"
+
+
 def _show(value: object) -> str:
-    return f"{value:.3f}" if isinstance(value, float | int) else str(value)
+    """A figure with three decimals; an undefined one as "n/a" (cv.csv says why)."""
+    if isinstance(value, float | int):
+        return f"{value:.3f}"
+    return str(value).split(" (", 1)[0]
 
 
 @click.command()

@@ -16,7 +16,8 @@ Use (what ``healcode code --model`` does for each document)::
     model.level                  # "theme" or "code"
     model.labels                 # the labels it scores, codebook order
     model.thresholds             # label -> probability threshold
-    model.rules                  # label -> "either" (dictionary or model) | "model"
+    model.rules                  # label -> "either" (dictionary OR model) | "model"
+                                 #          | "dictionary" (the model not used)
     scores = model.score_units(texts, hits, questions)   # list of {label: probability}
     coded, source = model.decide(scores[i][label], label, dictionary_hit)
     model.evidence(text, label, k=3, hits=hits[i], question=questions[i])
@@ -30,9 +31,13 @@ Use (what ``healcode code --model`` does for each document)::
 - ``decide(score, label, dictionary_hit)``: ``dictionary_hit`` is True when the unit has
   a non-negated dictionary hit for ``label`` (its theme, at theme level). Returns
   ``Decision(coded, source)``, source ``"dictionary"``, ``"model"`` or ``"both"`` (None
-  when not coded). A label the model does not know is coded by the dictionary alone.
+  when not coded). A label the model does not know, or whose rule is ``dictionary``, is
+  coded by the dictionary alone (its codings carry no score).
 - ``model.sha256`` is the SHA-256 of ``model.json`` (which holds the SHA-256 of the
-  weights), for a run's manifest.
+  weights and of its own content), for a run's manifest.
+- ``Coder(codebook, model=model)`` refuses a model trained with another codebook.
+- A document in traditional characters is scored on the simplified copy the dictionary
+  matches (``healcode.fold.folded_units``), in ``healcode code``, ``learn`` and ``sample``.
 
 Pick units for a person to code next: :func:`healcode.learning.sample.sample_units`.
 """

@@ -3,19 +3,24 @@
 No document is ever split between training and test folds (a person's way of speaking
 would otherwise leak into the estimate). Per label, the final model's threshold is the
 one that gives the model *alone* its best F1 on the out-of-fold probabilities of all
-units; the combination rule is then ``either`` (dictionary OR model) unless the model
-alone is better by more than ``RULE_MARGIN``. (Choosing the threshold for the union
-instead makes the model lazy wherever the dictionary looks strong, and a codebook always
-looks strongest on the transcripts it was written from; on new text that costs recall.)
+units. (Choosing the threshold for the union with the dictionary instead makes the model
+lazy wherever the dictionary looks strong, and a codebook always looks strongest on the
+transcripts it was written from; on new text that costs recall.)
 
-The figures in the CV table are honest about these choices: the units of each fold are
-decided with the threshold and rule chosen on the *other* folds' out-of-fold
-probabilities.
+Each of the three rules (``either``: dictionary OR model; ``model`` alone; ``dictionary``
+alone) is then scored out of fold, the units of each fold decided with the threshold
+chosen on the *other* folds' out-of-fold probabilities, and the rule is chosen on those
+F1s (:func:`pick_rule`): ``either``, or ``model`` if it is better by more than
+``RULE_MARGIN``, or ``dictionary`` if the chosen one is no better than the dictionary
+alone. So ``learn`` never ships a rule its own cross-validation finds worse than the
+dictionary. The CV table shows these same out-of-fold figures for the dictionary, the
+model alone and the chosen rule (the ``combined`` rows); being the best of three, the
+combined figure can flatter a little where the rules are close.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +37,7 @@ THRESHOLDS = np.round(np.arange(0.05, 0.951, 0.01), 2)
 # "either" keeps every dictionary hit, the researcher's own terms; "model" is chosen only
 # when cross-validation prefers it by more than this.
 RULE_MARGIN = 0.01
+MODEL_RULES: tuple[Rule, ...] = ("either", "model")  # the rules that use the model
 MEAN = "(mean)"
 
 
@@ -100,21 +106,57 @@ def choose(
     return best[2], best[0]
 
 
+@dataclass(frozen=True)
+class RuleChoice:
+    """What cross-validation says about one label: each rule's honest predictions and F1
+    (:func:`honest_predictions`), the rule chosen on them, and the final threshold (the
+    model's own best on the out-of-fold scores of all units)."""
+
+    rule: Rule
+    threshold: float
+    f1: dict[Rule, float]
+    predictions: dict[Rule, np.ndarray]
+
+
 def choose_rule(
-    gold: np.ndarray, scores: np.ndarray, dictionary: np.ndarray
-) -> tuple[Rule, float, float]:
-    """(rule, threshold, F1) for one label: the model's own best threshold, then the
-    rule that does better with it."""
-    threshold, alone = choose(gold, scores, dictionary, "model")
-    either = f1_score(gold, decide_all(scores, dictionary, "either", threshold))
-    if alone > either + RULE_MARGIN:
-        return "model", threshold, alone
-    return "either", threshold, either
+    gold: np.ndarray,
+    scores: np.ndarray,
+    dictionary: np.ndarray,
+    fold_of: np.ndarray,
+    rules: Sequence[Rule] = RULES,
+) -> RuleChoice:
+    """The rule (one of ``rules``) and threshold for one label, by out-of-fold F1
+    (:func:`pick_rule`)."""
+    predictions = {
+        rule: honest_predictions(gold, scores, dictionary, fold_of, rule=rule) for rule in RULES
+    }
+    f1 = {rule: f1_score(gold, predicted) for rule, predicted in predictions.items()}
+    threshold, _ = choose(gold, scores, dictionary, "model")
+    return RuleChoice(pick_rule(f1, rules), float(threshold), f1, predictions)
+
+
+def pick_rule(f1: Mapping[Rule, float], rules: Sequence[Rule] = RULES) -> Rule:
+    """Among ``rules``: ``either`` (dictionary OR model) unless the model alone is better
+    by more than ``RULE_MARGIN``; then the dictionary alone instead if it is at least as
+    good, so that the model is never used where cross-validation says it makes the coding
+    worse (or adds nothing)."""
+    unknown = [rule for rule in rules if rule not in RULES]
+    if unknown or not rules:
+        raise ValueError(f"rules must be some of {', '.join(RULES)}, not {list(rules)}")
+    with_model: list[Rule] = [rule for rule in MODEL_RULES if rule in rules]
+    if not with_model:
+        return "dictionary"
+    rule: Rule = with_model[0]
+    if len(with_model) == 2 and f1["model"] > f1["either"] + RULE_MARGIN:
+        rule = "model"
+    return "dictionary" if "dictionary" in rules and f1["dictionary"] >= f1[rule] else rule
 
 
 def decide_all(
     scores: np.ndarray, dictionary: np.ndarray, rule: Rule, threshold: float
 ) -> np.ndarray:
+    if rule == "dictionary":
+        return dictionary.copy()
     predicted = scores >= threshold
     return predicted | dictionary if rule == "either" else predicted
 
@@ -125,29 +167,31 @@ def honest_predictions(
     dictionary: np.ndarray,
     fold_of: np.ndarray,
     *,
-    rule: Rule | None,
+    rule: Rule,
 ) -> np.ndarray:
-    """Each fold decided with the threshold (and, if ``rule`` is None, the rule) chosen on
-    the other folds' out-of-fold scores."""
+    """``rule``'s decisions, each fold's with the threshold that gives the model alone
+    its best F1 on the other folds' out-of-fold scores (as the final model's threshold is
+    chosen on all of them)."""
+    if rule == "dictionary":
+        return dictionary.copy()
     predicted = np.zeros(len(gold), dtype=bool)
     for fold in np.unique(fold_of):
         other, this = fold_of != fold, fold_of == fold
-        if rule is None:
-            chosen, threshold, _ = choose_rule(gold[other], scores[other], dictionary[other])
-        else:
-            chosen = rule
-            threshold, _ = choose(gold[other], scores[other], dictionary[other], rule)
-        predicted[this] = decide_all(scores[this], dictionary[this], chosen, threshold)
+        threshold, _ = choose(gold[other], scores[other], dictionary[other], "model")
+        predicted[this] = decide_all(scores[this], dictionary[this], rule, threshold)
     return predicted
 
 
-def scores_row(label: str, coder: str, gold: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
+def scores_row(
+    label: str, coder: str, gold: np.ndarray, predicted: np.ndarray, rule: str = ""
+) -> dict[str, Any]:
     reference, coded = gold.astype(float), predicted.astype(float)
     retrieval = precision_recall(reference, coded)
     kappa = cohen_kappa(reference, coded)
     return {
         "label": label,
         "coder": coder,
+        "rule": rule,
         "precision": _cell(retrieval.precision),
         "recall": _cell(retrieval.recall),
         "f1": _cell(retrieval.f1),
@@ -159,27 +203,22 @@ def scores_row(label: str, coder: str, gold: np.ndarray, predicted: np.ndarray) 
 
 
 def cv_rows(
-    labels: Sequence[str],
-    gold: np.ndarray,
-    scores: np.ndarray,
-    dictionary: np.ndarray,
-    fold_of: np.ndarray,
+    labels: Sequence[str], gold: np.ndarray, choices: Sequence[RuleChoice]
 ) -> list[dict[str, Any]]:
-    """Per label: the dictionary alone, the model alone and the combined coder; then the
-    means over labels (macro averages)."""
+    """Per label: the dictionary alone, the model alone and the combined coder (the rule
+    chosen for the label, named in ``rule``); then the means over labels (macro
+    averages)."""
     rows = []
-    for j, label in enumerate(labels):
-        y, d, p = gold[:, j], dictionary[:, j], scores[:, j]
-        rows.append(scores_row(label, "dictionary", y, d))
+    for j, (label, choice) in enumerate(zip(labels, choices, strict=True)):
+        y = gold[:, j]
+        rows.append(scores_row(label, "dictionary", y, choice.predictions["dictionary"]))
+        rows.append(scores_row(label, "model", y, choice.predictions["model"]))
         rows.append(
-            scores_row(label, "model", y, honest_predictions(y, p, d, fold_of, rule="model"))
-        )
-        rows.append(
-            scores_row(label, "combined", y, honest_predictions(y, p, d, fold_of, rule=None))
+            scores_row(label, "combined", y, choice.predictions[choice.rule], rule=choice.rule)
         )
     for coder in ("dictionary", "model", "combined"):
         mine = [r for r in rows if r["coder"] == coder]
-        mean: dict[str, Any] = {"label": MEAN, "coder": coder}
+        mean: dict[str, Any] = {"label": MEAN, "coder": coder, "rule": ""}
         for column in ("precision", "recall", "f1", "kappa"):
             values = [r[column] for r in mine if isinstance(r[column], float)]
             mean[column] = round(float(np.mean(values)), 4) if values else "n/a"
@@ -199,6 +238,7 @@ def _cell(value: float | Undefined) -> float | str:
 __all__ = [
     "RULES",
     "Fold",
+    "RuleChoice",
     "choose",
     "choose_rule",
     "cv_rows",
@@ -206,4 +246,5 @@ __all__ = [
     "document_folds",
     "fit_classifier",
     "honest_predictions",
+    "pick_rule",
 ]

@@ -4,8 +4,13 @@ The codings are files in the formats ``healcode agree`` reads (unit codings ``do
 unit, code`` or coded ranges ``document, start, end, code``, mapped onto units); the units
 are the ``units.csv`` of ``healcode code`` runs on the same sources. A unit that appears
 in a codings file with an empty code is a coded negative; units no codings file mentions
-are not training data. Several coders or files coding the same unit: the unit has every
-code any of them gave it.
+are not training data. A file whose every code is empty is refused: it is far more likely
+a ``healcode sample`` file not filled in yet than a coding that found nothing. Several
+coders or files coding the same unit: the unit has every code any of them gave it.
+
+A document in traditional characters is seen as ``healcode code`` sees it with its
+default ``--fold auto``: the dictionary matches, and the model reads, each unit's
+simplified copy.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from pathlib import Path
 
 from healcode.codebook import Codebook
 from healcode.errors import CodingsError, RunError
+from healcode.fold import FoldMode, folded_units, should_fold
 from healcode.model.features import UnitText, question_contexts, unit_text
 from healcode.records import Hit, Unit
 from healcode.reliability.codings import (
@@ -137,6 +143,12 @@ def read_training(
     notes: list[str] = []
     for path in map(Path, codings):
         read = read_codings(path, units=spans, min_overlap=min_overlap)
+        if read.rows and not any(row.code.strip() for row in read.rows):
+            raise CodingsError(
+                f"{path}: every row has an empty code, so every unit in it would be learned "
+                "as having no code; fill in the code column (a theme for each unit that has "
+                "one) before learning from it"
+            )
         inputs.append(InputRecord("codings", file_name(path), file_sha256(path), len(read.rows)))
         if read.unmatched_ranges:
             notes.append(
@@ -201,19 +213,24 @@ def dictionary_hits(
     """The dictionary coder's hits of every in-scope unit, as ``healcode code`` finds them
     (traditional documents folded as its default ``--fold auto`` does)."""
     from healcode.coder import Coder
-    from healcode.fold import code_folded_units, should_fold
+    from healcode.fold import code_folded_units
 
     coder = Coder(codebook, segmenter=segmenter)  # type: ignore[arg-type]
     hits: dict[tuple[str, int], list[Hit]] = defaultdict(list)
     for document_units in documents.values():
-        text = "\n".join(u.text for u in document_units)
-        fold = should_fold(text, codebook, "auto")
+        fold = folds(document_units, codebook)
         found = (
             code_folded_units(coder, document_units) if fold else coder.code_units(document_units)
         )
         for hit in found:
             hits[(hit.document, hit.unit)].append(hit)
     return hits
+
+
+def folds(units: Sequence[Unit], codebook: Codebook, mode: FoldMode = "auto") -> bool:
+    """Whether ``healcode code --fold mode`` reads the document of ``units`` (all of its
+    units) through a simplified copy, judged on the units' text."""
+    return should_fold("\n".join(u.text for u in units), codebook, mode)
 
 
 def dictionary_labels(hits: Sequence[Hit], level: Level) -> frozenset[str]:
@@ -233,6 +250,8 @@ def _examples(
     hits = dictionary_hits(codebook, documents, segmenter)
     examples = []
     for document, document_units in documents.items():
+        if folds(document_units, codebook):  # the text the model reads in healcode code
+            document_units = list(folded_units(document_units))
         questions = question_contexts(document_units)
         for unit, question in zip(document_units, questions, strict=True):
             labels = coded.get((document, unit.index))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -46,10 +46,16 @@ class SampledUnit:
 
 
 def score_run(run: str | Path, model: LearnedModel) -> list[UnitScores]:
-    """The model's scores of every in-scope unit of a run."""
+    """The model's scores of every in-scope unit of a run (of a document in traditional
+    characters, as the run read it: the simplified copy of each unit, when the run's
+    ``fold`` option folded it)."""
+    from healcode.fold import FOLD_MODES, FoldMode, folded_units
+    from healcode.learning.examples import folds
     from healcode.run import Run, hit_records, unit_records
 
     opened = Run.open(run)
+    recorded = opened.options.get("fold")
+    mode: FoldMode = recorded if recorded in FOLD_MODES else "auto"
     units = unit_records(opened.units)
     hits = hit_records(opened.hits)
     by_document: dict[str, list[Unit]] = defaultdict(list)
@@ -60,7 +66,16 @@ def score_run(run: str | Path, model: LearnedModel) -> list[UnitScores]:
         hits_of[hit.document].append(hit)
     scored = []
     for document, document_units in by_document.items():
-        scored.extend(model.score_document(document_units, hits_of[document]))
+        if not folds(document_units, model.codebook, mode):
+            scored.extend(model.score_document(document_units, hits_of[document]))
+            continue
+        # Scored on the simplified copy; the units keep their own text (the sample file's
+        # text column is checked against units.csv when it comes back to learn).
+        texts = {u.index: u.text for u in document_units}
+        scored.extend(
+            replace(s, text=texts[s.unit])
+            for s in model.score_document(folded_units(document_units), hits_of[document])
+        )
     return scored
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from healcode.choices import DEFAULT_RULES, RULES, Level, Rule
 from healcode.errors import ModelError
 from healcode.learning.evaluate import (
     Fold,
@@ -18,7 +19,7 @@ from healcode.learning.evaluate import (
 )
 from healcode.learning.examples import read_training
 from healcode.model.features import FeatureSettings, FeatureSpace, NgramCounts, UnitText
-from healcode.model.learned import LearnedModel, Level
+from healcode.model.learned import LearnedModel
 
 if TYPE_CHECKING:
     from healcode.codebook import Codebook
@@ -39,12 +40,18 @@ def learn(
     min_overlap: float = 0.5,
     c: float = DEFAULT_C,
     settings: FeatureSettings | None = None,
+    rules: Sequence[Rule] = DEFAULT_RULES,
 ) -> LearnedModel:
     """Train one classifier per label from the units people coded.
 
     ``codings``: codings files (``document, unit, code`` or coded ranges ``document,
     start, end, code``); ``units``: the ``units.csv`` of the runs they refer to (one per
     corpus); ``codebook``: the codebook the codings follow (default: the bundled one).
+    ``rules``: the combination rules cross-validation may choose from per label (default
+    ``either`` and ``model``; add ``dictionary`` to let the dictionary alone decide a label
+    where cross-validation says so: not the default, because a codebook written on the
+    coded transcripts is flattered by their cross-validation; a note names each label
+    where it scores the dictionary alone higher).
     Returns the model with its cross-validation table (``model.cv``) and notes (e.g.
     labels with fewer than 20 positive units); ``model.save(dir)`` writes it.
     """
@@ -62,6 +69,9 @@ def learn(
         )
     if folds < 2:
         raise ModelError(f"folds must be at least 2, not {folds}")
+    rules = tuple(dict.fromkeys(rules))
+    if not rules or any(rule not in RULES for rule in rules):
+        raise ModelError(f"rules must be some of {', '.join(RULES)}, not {', '.join(rules)}")
     settings = settings or FeatureSettings()
     unit_files = [units] if isinstance(units, str | Path) else list(units)
     training = read_training(
@@ -106,11 +116,21 @@ def learn(
     units_seen = [e.features for e in examples]
     counts = FeatureSpace(settings, book, segmenter=segmenter).count(units_seen)
     scores, fold_of = _out_of_fold(units_seen, counts, gold, split, settings, book, c)
-    thresholds: dict[str, float] = {}
-    rules = {}
-    for j, label in enumerate(labels):
-        rule, threshold, _ = choose_rule(gold[:, j], scores[:, j], dictionary[:, j])
-        rules[label], thresholds[label] = rule, float(threshold)
+    choices = [
+        choose_rule(gold[:, j], scores[:, j], dictionary[:, j], fold_of, rules)
+        for j in range(len(labels))
+    ]
+    for label, choice in zip(labels, choices, strict=True):
+        alone, chosen_f1 = choice.f1["dictionary"], choice.f1[choice.rule]
+        if "dictionary" not in rules and alone > chosen_f1:
+            notes.append(
+                f"{label}: cross-validation scores the dictionary alone higher (F1 "
+                f"{alone:.3f} against {chosen_f1:.3f} with {choice.rule}); the model stays in "
+                "use, since a codebook written on these transcripts looks better here than on "
+                "new ones (--rules either,model,dictionary lets the dictionary decide it)"
+            )
+    thresholds = {label: choice.threshold for label, choice in zip(labels, choices, strict=True)}
+    chosen = {label: choice.rule for label, choice in zip(labels, choices, strict=True)}
     features = FeatureSpace(settings, book, segmenter=segmenter)
     every = np.arange(len(examples))
     features.fit(counts, every)
@@ -130,6 +150,7 @@ def learn(
         },
         "folds": len(split),
         "min_overlap": min_overlap,
+        "rules_considered": list(rules),
     }
     classifier = {
         "kind": "logistic regression",
@@ -147,9 +168,9 @@ def learn(
         coef,
         intercept,
         thresholds,
-        rules,
+        chosen,
         training=record,
-        cv=cv_rows(labels, gold, scores, dictionary, fold_of),
+        cv=cv_rows(labels, gold, choices),
         notes=notes,
         classifier=classifier,
     )

@@ -4,15 +4,19 @@ A model is a directory:
 
 - ``model.json``: the level, the labels, per-label thresholds and combination rules, the
   feature settings, the codebook's name and SHA-256, the SHA-256 of ``weights.npz``, the
-  training files (directory/name and SHA-256), counts and the cross-validation table;
+  training files (directory/name and SHA-256), counts and the cross-validation table, and
+  ``content_sha256``: the SHA-256 of all the rest of its content (:func:`content_sha256`);
 - ``weights.npz``: plain numeric arrays (vocabularies as UTF-8 bytes, IDF weights,
   coefficients, intercepts), written byte-for-byte reproducibly and read with
   ``allow_pickle=False``, so loading a model from a stranger runs no code;
 - ``cv.csv``: the cross-validation table, for reading.
 
-Loading refuses a model whose codebook SHA-256 differs from the codebook given, whose
-``weights.npz`` does not have the SHA-256 that ``model.json`` records, or whose files are
-malformed, with one line saying what to do.
+Loading refuses a model whose ``model.json`` was changed after training (its content no
+longer has the SHA-256 recorded in it: an edited threshold or rule), whose codebook
+SHA-256 differs from the codebook given, whose ``weights.npz`` does not have the SHA-256
+that ``model.json`` records, or whose files are malformed, with one line saying what to
+do. (The SHA-256s catch edits and damage; they are not a signature: whoever can write a
+model can write its hashes too, which is why the weights are plain arrays.)
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 import numpy as np
 
 import healcode
-from healcode.choices import Level
+from healcode.choices import RULES, Level, Rule
 from healcode.corpus.units import Units
 from healcode.errors import ModelError
 from healcode.model.features import (
@@ -56,15 +60,16 @@ if TYPE_CHECKING:
     from healcode.records import Hit, Unit
     from healcode.segment import Segmenter
 
-Rule = Literal["either", "model"]
+# How a label is decided: "either" the dictionary (a non-negated hit) or the model (its
+# score at the threshold); the "model" alone; the "dictionary" alone (the model unused).
 Source = Literal["dictionary", "model", "both"]
-RULES: tuple[Rule, ...] = ("either", "model")
 # A decision as a small integer, for deciding every unit and label of a document at once.
 SOURCES: tuple[Source | None, ...] = (None, "dictionary", "model", "both")
 _NOT_CODED, _DICTIONARY, _MODEL, _BOTH = range(len(SOURCES))
 _NOTHING = np.zeros(0, dtype=np.int64)
 FORMAT = "healcode learned coder"
-FORMAT_VERSION = 1
+# 2: the "dictionary" rule, and model.json's content_sha256.
+FORMAT_VERSION = 2
 MODEL_FILE = "model.json"
 WEIGHTS_FILE = "weights.npz"
 CV_FILE = "cv.csv"
@@ -99,7 +104,7 @@ class ModelCoding:
     unit: int
     label: str
     source: Source
-    score: float | None  # None: a label the model does not know (dictionary only)
+    score: float | None  # None: a label the model does not know or does not decide
     evidence: tuple[str, ...]
 
 
@@ -167,10 +172,11 @@ class LearnedModel:
 
         ``either``: coded when the dictionary has a non-negated hit or the score reaches
         the label's threshold; ``model``: coded when the score reaches the threshold (the
-        dictionary's hits are features of the score). A label the model does not know is
-        coded by the dictionary alone.
+        dictionary's hits are features of the score); ``dictionary``: coded when the
+        dictionary has a non-negated hit, whatever the score. A label the model does not
+        know is coded by the dictionary alone.
         """
-        if label not in self.thresholds or score is None:
+        if label not in self.thresholds or score is None or self.rules[label] == "dictionary":
             return Decision(True, "dictionary") if dictionary_hit else Decision(False, None)
         by_model = score >= self.thresholds[label]
         if self.rules[label] == "model":
@@ -189,13 +195,19 @@ class LearnedModel:
         """Units x labels: :meth:`decide` for every score at once (``dictionary``: whether
         the unit has a non-negated hit of the label), as an index into ``SOURCES``."""
         thresholds = np.array([self.thresholds[label] for label in self.labels])
-        either = np.array([self.rules[label] == "either" for label in self.labels])
-        by_model = scores >= thresholds
+        rules = [self.rules[label] for label in self.labels]
+        with_dictionary = np.array([rule != "model" for rule in rules])
+        by_model = (scores >= thresholds) & self._decides()
         return np.where(
             by_model,
             np.where(dictionary, _BOTH, _MODEL),
-            np.where(dictionary & either, _DICTIONARY, _NOT_CODED),
+            np.where(dictionary & with_dictionary, _DICTIONARY, _NOT_CODED),
         ).astype(np.int8)
+
+    def _decides(self) -> np.ndarray:
+        """Per label: whether the model takes part in deciding it (its rule is not
+        ``dictionary``)."""
+        return np.array([self.rules[label] != "dictionary" for label in self.labels], dtype=bool)
 
     # -- evidence -----------------------------------------------------------------------
 
@@ -376,10 +388,15 @@ class LearnedModel:
             self._evidence(weighed, len(scoped.units), explained_units, explained_labels, k)
         )
         coded = sorted({*np.flatnonzero(sources.any(axis=1)).tolist(), *others})
-        source_rows, score_rows = sources.tolist(), scores.tolist()
+        source_rows = sources.tolist()
+        score_rows: list[list[float | None]] = scores.tolist()
+        # A label decided by the dictionary alone carries no score: the model had no say.
+        unscored = [j for j, yes in enumerate(self._decides().tolist()) if not yes]
         codings = []
         for i in coded:
             unit = scoped.indexes[i]
+            if unscored:
+                score_rows[i] = [None if j in unscored else s for j, s in enumerate(score_rows[i])]
             for label, source, score in zip(
                 self.labels, source_rows[i], score_rows[i], strict=True
             ):
@@ -444,6 +461,7 @@ class LearnedModel:
             write_npz(staging / WEIGHTS_FILE, self._arrays())
             weights_sha = hashlib.sha256((staging / WEIGHTS_FILE).read_bytes()).hexdigest()
             data = self._description(weights_sha)
+            data["content_sha256"] = content_sha256(data)
             text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
             (staging / MODEL_FILE).write_text(text, encoding="utf-8")
             _write_table(staging / CV_FILE, *self.cv_table(), bom=bom)
@@ -480,9 +498,10 @@ class LearnedModel:
     def load(
         cls, path: str | Path, codebook: Codebook, *, segmenter: Segmenter | None = None
     ) -> LearnedModel:
-        """Read a model directory for ``codebook``; refuses a model trained with another
-        codebook, a ``weights.npz`` that is not the one ``model.json`` records, and
-        malformed files (:class:`healcode.errors.ModelError`, one line).
+        """Read a model directory for ``codebook``; refuses a ``model.json`` changed after
+        training, a model trained with another codebook, a ``weights.npz`` that is not the
+        one ``model.json`` records, and malformed files
+        (:class:`healcode.errors.ModelError`, one line).
 
         ``segmenter``: reuse one built for the same codebook (e.g. the dictionary
         coder's, ``coder.segmenter``) instead of building another.
@@ -508,6 +527,12 @@ class LearnedModel:
             raise ModelError(
                 f"{model_file}: model format {data.get('format_version')!r}, this healcode "
                 f"reads {FORMAT_VERSION}; train the model again with this healcode"
+            )
+        recorded_content = data.pop("content_sha256", None)
+        if recorded_content != content_sha256(data):
+            raise ModelError(
+                f"{model_file}: changed after training; retrain with healcode learn (its "
+                "content does not have the SHA-256 recorded in it)"
             )
         recorded = (data.get("codebook") or {}).get("sha256")
         if codebook.sha256 is None or recorded != codebook.sha256:
@@ -553,7 +578,7 @@ class LearnedModel:
         if any(not 0 < t < 1 or math.isnan(t) for t in thresholds.values()):
             raise ValueError("a threshold outside (0, 1)")
         if any(rule not in RULES for rule in rules.values()):
-            raise ValueError(f"rules must be {' or '.join(RULES)}")
+            raise ValueError(f"rules must be one of {', '.join(RULES)}")
         settings = FeatureSettings.from_json(data["features"])
         features = FeatureSpace.from_arrays(settings, codebook, weights, segmenter=segmenter)
         coef = np.asarray(weights["coef"])
@@ -639,7 +664,25 @@ def _hit_codes(hits: Iterable[Hit]) -> dict[int, tuple[tuple[str, bool], ...]]:
     return {unit: tuple(sorted(pairs)) for unit, pairs in found.items()}
 
 
-CV_COLUMNS = ("label", "coder", "precision", "recall", "f1", "kappa", "support", "coded", "units")
+CV_COLUMNS = (
+    "label",
+    "coder",
+    "rule",
+    "precision",
+    "recall",
+    "f1",
+    "kappa",
+    "support",
+    "coded",
+    "units",
+)
+
+
+def content_sha256(description: Mapping[str, Any]) -> str:
+    """The SHA-256 of a model description's content, however its JSON is laid out: keys
+    sorted, no spaces, UTF-8 (floats as Python writes them, which read back the same)."""
+    canonical = json.dumps(description, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _read_weights(path: Path, data: Mapping[str, Any]) -> dict[str, np.ndarray]:
