@@ -432,13 +432,22 @@ def _leftover(entry: Path) -> str | None:
 
 def _remove_stale_staging(parent: Path, name: str, notes: list[str] | None) -> None:
     """Staging folders and files left beside ``name`` by an interrupted write of it (we
-    hold its lock); those of other outputs, and any a running command holds, stay."""
-    stale = []
+    hold its lock); those of other outputs, and any a running command holds, stay. A
+    previous output set aside while replacing ``name`` in place (``-o .``) is kept, and
+    said: the interrupted replace may have left ``name`` without it."""
+    stale, kept = [], []
     for entry in parent.iterdir():
         if entry.name.startswith(f".{name}.") and entry.name.endswith(_STAGING):
             owner = _leftover(entry)
-            if owner in (name, f"{name}.old"):
+            if owner == name:
                 stale.append(entry)
+            elif owner == f"{name}.old":
+                kept.append(entry)  # the previous output, set aside by an interrupted swap
+    if kept and notes is not None:
+        notes.append(
+            f"{parent / name}: an earlier run was interrupted while replacing it; its previous "
+            f"output is kept in {sorted(kept)[0]} (delete it once you have checked the output)"
+        )
     for path in sorted(stale):
         if path.is_dir():
             shutil.rmtree(path, ignore_errors=True)
@@ -519,17 +528,27 @@ def _is_current_folder(folder: Path) -> bool:
 def _replace_contents(staging: Path, target: Path) -> None:
     """Move the staged files into ``target`` itself rather than swapping folders: the
     current folder (of this command, and likely of the shell that ran it) stays the
-    folder that holds the output, instead of a removed one. The old files are moved aside
-    first and removed at the end."""
-    aside = Path(
-        tempfile.mkdtemp(prefix=f".{target.name}.old.", suffix=_STAGING, dir=target.parent)
-    )
-    for entry in sorted(target.iterdir()):
-        os.replace(entry, aside / entry.name)
+    folder that holds the output, instead of a removed one. Each staged entry replaces
+    its namesake in one rename (a folder by an atomic exchange where the system has one),
+    so every file is at each moment the old one or the new one; old entries the new
+    output does not have (all healcode's: ``--force`` checked) are removed last."""
+    new = {entry.name for entry in staging.iterdir()}
     for entry in sorted(staging.iterdir()):
-        os.replace(entry, target / entry.name)
-    staging.rmdir()
-    shutil.rmtree(aside, ignore_errors=True)
+        there = target / entry.name
+        if there.is_dir() and not there.is_symlink():
+            if entry.is_dir() and _exchange(entry, there):
+                continue  # the old folder is now in staging, removed with it
+            shutil.rmtree(there)
+        elif entry.is_dir() and (there.exists() or there.is_symlink()):
+            there.unlink()  # a file where a folder goes: rename cannot replace it
+        os.replace(entry, there)
+    for old in sorted(target.iterdir()):
+        if old.name not in new:
+            if old.is_dir() and not old.is_symlink():
+                shutil.rmtree(old)
+            else:
+                old.unlink()
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -674,6 +674,8 @@ def test_the_current_folder_as_output_stays_the_folder_that_holds_it(runner, tmp
         assert (os.stat(".").st_ino, os.stat(".").st_dev) == (folder.st_ino, folder.st_dev)
         assert "units.csv" in os.listdir(".")
         assert sorted(os.listdir(tmp_path)) == ["results"]
+        assert not (here / "tables").exists()  # replaced by an output without tables
+        assert runner.invoke(main, ["tables", ".", "-f", "markdown"]).exit_code == 0
     assert healcode_wrote(here)
 
 
