@@ -89,18 +89,19 @@ def segment_passages(
     """The speaker turns in ``scope`` (participants by default), segmented, in reading
     order; documents the scope's ``where`` leaves out give none. What may not be meant
     (a document with nothing in scope ...) is appended to ``warnings``."""
-    from healcode.scope import Scope
+    from healcode.scope import Scope, gather_warnings
 
     scope = scope or Scope()
     columns: dict[str, None] = {}
     speakers: set[str] = set()
+    said: list[str] = []  # the documents' warnings, given once all are read
     for document in documents:
         scoped = scope.read(document)
         columns.update(dict.fromkeys([*scoped.header, *document.meta]))
         speakers.update(t.speaker for t in scoped.turns)
         turns = scoped.turns_in_scope()
         if warnings is not None and scoped.selected:
-            warnings.extend(scope.warnings(scoped))
+            said.extend(scope.warnings(scoped))
         fields = {**scoped.header, **document.meta}
         for turn in turns:
             text = document.text[turn.start : turn.end]
@@ -116,6 +117,7 @@ def segment_passages(
             )
     scope.check_columns(columns)
     if warnings is not None:
+        warnings.extend(gather_warnings(said))  # one line for many documents
         warnings.extend(scope.unseen_speakers(speakers))
 
 
