@@ -22,7 +22,7 @@ from healcode.fold import (
     should_fold,
 )
 from healcode.records import ROLES, Coding, Document, Hit, Hits, Role, Turn, Unit
-from healcode.scope import Scope
+from healcode.scope import Scope, gather_warnings
 from healcode.segment import SEGMENTERS, SegmenterName
 
 __all__ = [
@@ -484,6 +484,7 @@ class CodingLog:
             self.warnings[:0] = corpus.warnings
             columns.update(dict.fromkeys(corpus.metadata_columns))
         options.scope.check_columns(columns)
+        self.warnings[:] = gather_warnings(self.warnings)  # one line for many documents
         self.warnings.extend(options.scope.unseen_speakers(self._speakers))
         if not self.documents:
             reasons = "; ".join(self.skipped) if self.skipped else "no documents"

@@ -185,6 +185,10 @@ class Scope:
             )
         if not self.speakers and not in_scope:
             out.append(self._nothing_in_scope(name, reading, speech))
+        elif not self.speakers and "interviewer" not in self.roles:
+            who = _who_speaks(name, reading)
+            if who is not None:
+                out.append(who)
         return out
 
     def _nothing_in_scope(self, name: str, reading: TurnReading, speech: bool) -> str:
@@ -208,6 +212,103 @@ class Scope:
                 "if the participant's speech is unmarked, or --roles all"
             )
         return f"{head}; pass --roles all, or --interviewer NAME to say who asks"
+
+
+class DocumentWarning(str):
+    """A warning about one document, ``document: what``, that may say the same ``what``
+    of many documents: ``gather_warnings`` then puts them on one line."""
+
+    document: str
+    what: str
+
+    def __new__(cls, document: str, what: str) -> DocumentWarning:
+        warning = super().__new__(cls, f"{document}: {what}")
+        warning.document, warning.what = document, what
+        return warning
+
+    def __getnewargs__(self) -> tuple[str, str]:  # type: ignore[override]
+        return self.document, self.what
+
+
+NAMED_IN_FULL = 3  # documents with the same warning named one by one; more share a line
+
+
+def gather_warnings(warnings: Sequence[str]) -> list[str]:
+    """The warnings with those that say the same of more than ``NAMED_IN_FULL``
+    documents on one line, where the first of them was: ``12 documents (a, b, c and 9
+    more): ...``."""
+    documents: dict[str, list[str]] = {}
+    for warning in warnings:
+        if isinstance(warning, DocumentWarning):
+            documents.setdefault(warning.what, []).append(warning.document)
+    out: list[str] = []
+    for warning in warnings:
+        if not isinstance(warning, DocumentWarning):
+            out.append(warning)
+            continue
+        names = documents[warning.what]
+        if len(names) <= NAMED_IN_FULL:
+            out.append(warning)
+        elif names[0] == warning.document:
+            shown = ", ".join(names[:NAMED_IN_FULL])
+            more = len(names) - NAMED_IN_FULL
+            out.append(f"{len(names)} documents ({shown} and {more} more): {warning.what}")
+    return out
+
+
+def _who_speaks(name: str, reading: TurnReading) -> DocumentWarning | None:
+    """A warning when the transcript leaves who speaks undecided (``TurnReading.doubt``)
+    and the participants' speech is coded."""
+    labels = ", ".join(reading.markers[:6]) + (", ..." if len(reading.markers) > 6 else "")
+    if reading.doubt == "no-labels":
+        what = (
+            "no speaker label is found, so all the text is coded as the participant's "
+            "speech (one turn per paragraph); if someone else speaks in it, mark the turns "
+            "(访谈者：/受访者：, Q:/A:, Interviewer:, a name and a colon); if it is all "
+            "the participant's, pass --unmarked participant"
+        )
+    elif reading.doubt == "no-interviewer":
+        what = (
+            f"no speaker is known to be the interviewer ({labels}), so all of them are "
+            "read as participants and coded; pass --interviewer NAME to say who asks "
+            f"(--interviewer {_quoted(reading.markers[0])} if {reading.markers[0]} asks), "
+            "or --speakers to choose whose speech is coded"
+        )
+    elif reading.doubt == "one-label":
+        label = reading.markers[0]
+        what = (
+            f"only one speaker label occurs, {label}, which is no known interviewer or "
+            f"participant marker, so {label} is read as the participant and the lines "
+            f"without a marker as {label}'s speech; if {label} asks (a moderator), pass "
+            f"--interviewer {_quoted(label)}, and the unmarked paragraphs are the "
+            "participant's; if the unmarked lines are the interviewer's, pass "
+            "--unmarked interviewer"
+        )
+    elif reading.doubt == "answers-only":
+        what = (
+            f"only the participant's turns are marked ({labels}), so the lines without a "
+            "marker between them are read as part of the answers and coded (and those "
+            "before the first answer as a header); if they are the interviewer's "
+            "questions, pass --unmarked interviewer"
+        )
+    elif reading.doubt == "questions-guessed":
+        what = (
+            f"only the participant's turns are marked ({labels}); the last line without "
+            "a marker before each answer is read as the interviewer's question, and the "
+            "lines before it as the answer before them, which is a guess for "
+            f"{reading.guessed} of them: check them, or pass --unmarked interviewer "
+            "(every unmarked line is the interviewer's) or --unmarked participant (none is)"
+        )
+    else:
+        return None
+    return DocumentWarning(name, what)
+
+
+def _quoted(name: str) -> str:
+    """A name as written in a shell command: "Dr Smith", 小李."""
+    if name and not any(c.isspace() or c in "\"'$`\\!&;|<>()*?[]{}#~" for c in name):
+        return name
+    return '"' + "".join("\\" + c if c in '"$`\\' else c for c in name) + '"'
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,8 +346,10 @@ __all__ = [
     "ROLES",
     "UNMARKED",
     "Condition",
+    "DocumentWarning",
     "Scope",
     "ScopedDocument",
+    "gather_warnings",
     "parse_condition",
     "parse_names",
     "parse_roles",

@@ -103,18 +103,19 @@ def segment_passages(
     (a document with nothing in scope ...) is appended to ``warnings``. A document for
     which ``fold(text)`` is true is segmented through a simplified copy, as ``healcode
     code`` matches it: words in simplified characters, offsets into the original."""
-    from healcode.scope import Scope
+    from healcode.scope import Scope, gather_warnings
 
     scope = scope or Scope()
     columns: dict[str, None] = {}
     speakers: set[str] = set()
+    said: list[str] = []  # the documents' warnings, given once all are read
     for document in documents:
         scoped = scope.read(document)
         columns.update(dict.fromkeys([*scoped.header, *document.meta]))
         speakers.update(t.speaker for t in scoped.turns)
         turns = scoped.turns_in_scope()
         if warnings is not None and scoped.selected:
-            warnings.extend(scope.warnings(scoped))
+            said.extend(scope.warnings(scoped))
         fields = {**scoped.header, **document.meta}
         folded = fold is not None and bool(turns) and fold(document.text)
         for turn in turns:
@@ -133,6 +134,7 @@ def segment_passages(
             )
     scope.check_columns(columns)
     if warnings is not None:
+        warnings.extend(gather_warnings(said))  # one line for many documents
         warnings.extend(scope.unseen_speakers(speakers))
 
 

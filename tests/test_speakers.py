@@ -4,6 +4,7 @@ speech, roles and metadata selection, and one scope for every command."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from healcode.corpus.turns import (
     role_of,
 )
 from healcode.errors import HealcodeError
-from healcode.records import Document
+from healcode.records import Document, Turn
 from healcode.scope import Scope
 
 from .conftest import DATA, MINI_CODEBOOK
@@ -521,3 +522,329 @@ def test_scope_selects_documents_by_metadata_and_header():
     assert scope.read(
         _doc("日期：2020年\n访谈者：好？\n受访者：好\n", meta={"role": "parent"})
     ).selected
+
+
+# ------------------------------------------------------------------ transcription services
+
+ENGLISH_CODEBOOK = DATA / "english_codebook.yaml"
+_CLOCK_IN_TEXT = re.compile(r"\d:\d\d")
+
+
+def _code(runner, tmp_path: Path, inputs: list[Path], *options: str, codebook=MINI_CODEBOOK):
+    out = tmp_path / "out"
+    args = ["code", *map(str, inputs), "-c", str(codebook), "-o", str(out), "-q", "--force"]
+    result = runner.invoke(main, [*args, *options])
+    assert result.exit_code == 0, result.output
+    warnings = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+    return warnings, _csv(out / "units.csv")
+
+
+def test_otter_speaker_and_timestamp_lines_start_turns():
+    reading, turns = _read("otter_export_p04.txt")
+    assert [(s, r) for s, r, _ in turns] == [
+        ("Speaker 1", "participant"),
+        ("Speaker 2", "participant"),
+    ] * 2 + [("Speaker 1", "participant")]
+    assert turns[0][2] == "How are you feeling these days?"
+    assert turns[3][2].startswith("Meeting other parents.")
+    # a time inside the speech is speech: "at 6:30" is neither a speaker nor a cut
+    assert turns[3][2].endswith("I woke up at 6:30 today and went for a walk.")
+    assert reading.markers == ("Speaker 1", "Speaker 2") and reading.doubt == "no-interviewer"
+    assert not any(_CLOCK_IN_TEXT.search(s) for s, _, _ in turns)
+
+
+def test_named_speakers_with_hours_and_a_speaker_who_speaks_once():
+    reading, turns = _read("otter_named_speakers.txt", interviewers=["Jane Doe"])
+    assert [(s, r) for s, r, _ in turns] == [
+        ("Jane Doe", "interviewer"),
+        ("Tom Lee", "participant"),
+        ("Jane Doe", "interviewer"),
+        ("Ann Wu", "participant"),  # once, standing as the others do
+        ("Tom Lee", "participant"),
+    ]
+    assert turns[1][2] == "It was hard. Sunday was her birthday.\nI stayed home most of the day."
+    assert reading.dropped == len("Groupsession3(constructedexample)")  # the title
+    assert reading.doubt == ""
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We met at 10:30\nand talked.\n\nWe met at 10:30\nagain.\n",  # speech ending in a time
+        "会议纪要\n2024年3月5日 14:30\n关键词：希望\n",  # a date line
+        "Meeting 10:30\nnotes here\n",  # one such line is no layout
+    ],
+)
+def test_a_line_ending_in_a_time_is_not_always_a_speaker(text: str):
+    assert {t.speaker for t in read_turns(text).turns} == {""}
+
+
+def test_xunfei_and_feishu_layouts(runner, tmp_path):
+    reading, turns = _read("xunfei_speakers.txt")
+    assert [s for s, _, _ in turns] == ["说话人1", "说话人2"] * 2 + ["说话人1"]
+    assert turns[1][2] == "还好，就是晚上还是睡不着，一个人的时候老想孩子。"
+    assert reading.doubt == "no-interviewer"
+    reading, turns = _read("feishu_roles.txt")
+    assert [(s, r) for s, r, _ in turns] == [
+        ("访谈者", "interviewer"),
+        ("受访者", "participant"),
+    ] * 2  # 访谈者 [01:20]: a bracketed timestamp too
+    assert turns[2][2] == "您觉得暖心家园对您有帮助吗？" and reading.doubt == ""
+    warnings, units = _code(runner, tmp_path, [TRANSCRIPTS / "feishu_roles.txt"])
+    assert warnings == []
+    assert {(r["speaker"], r["coded"]) for r in units} == {
+        ("访谈者", "False"),
+        ("受访者", "True"),
+    }
+
+
+def test_generic_speakers_say_which_option_decides_who_asks(runner, tmp_path):
+    """说话人1 asks, but nothing in the file says so: all is coded, with a warning naming
+    the file and --interviewer; --interviewer 说话人1 is that speaker only, not 说话人2."""
+    xunfei = TRANSCRIPTS / "xunfei_speakers.txt"
+    warnings, units = _code(runner, tmp_path, [xunfei])
+    assert len(warnings) == 1
+    assert warnings[0].startswith("warning: xunfei_speakers: no speaker is known to be the")
+    assert "(说话人1, 说话人2)" in warnings[0] and "--interviewer 说话人1" in warnings[0]
+    assert {r["coded"] for r in units} == {"True"}
+    warnings, units = _code(runner, tmp_path, [xunfei], "--interviewer", "说话人1")
+    assert warnings == []
+    assert {(r["speaker"], r["role"], r["coded"]) for r in units} == {
+        ("说话人1", "interviewer", "False"),
+        ("说话人2", "participant", "True"),
+    }
+    text = xunfei.read_text(encoding="utf-8")
+    for r in units:  # offsets exact, no timestamp in any unit
+        assert text[int(r["start"]) : int(r["end"])] == r["text"]
+        assert not _CLOCK_IN_TEXT.search(r["text"])
+    otter = TRANSCRIPTS / "otter_export_p04.txt"
+    warnings, units = _code(runner, tmp_path, [otter], codebook=ENGLISH_CODEBOOK)
+    assert len(warnings) == 1 and '--interviewer "Speaker 1"' in warnings[0]
+    warnings, units = _code(
+        runner, tmp_path, [otter], "--interviewer", "Speaker 1", codebook=ENGLISH_CODEBOOK
+    )
+    assert warnings == []
+    assert {r["speaker"] for r in units if r["coded"] == "True"} == {"Speaker 2"}
+    assert role_of("Speaker 1", ["Speaker 1"]) == "interviewer"
+    assert role_of("Speaker 2", ["Speaker 1"]) == "participant"
+    assert role_of("小陈2", ["小陈"]) == "interviewer"  # a name without a number: as before
+
+
+# ------------------------------------------------------------------ no speaker label
+
+
+def test_a_file_without_any_speaker_label_is_a_warning(runner, tmp_path, mini_coder):
+    text = "最近还好。\n\n就是晚上睡不着，想孩子。\n去暖心家园以后好多了。\n"
+    coded = code_document(_doc(text, "notes"), mini_coder, CodingOptions())
+    assert len(coded.warnings) == 1
+    assert coded.warnings[0].startswith("notes: no speaker label is found, so all the text is")
+    assert "--unmarked participant" in coded.warnings[0]
+    for unmarked in ("participant", "interviewer"):  # the researcher said who speaks
+        options = CodingOptions(unmarked=unmarked)  # type: ignore[arg-type]
+        assert not any(
+            "no speaker label" in w for w in code_document(_doc(text), mini_coder, options).warnings
+        )
+    assert code_document(_doc(text), mini_coder, CodingOptions(roles="all")).warnings == []
+    # a table row says who speaks: no warning
+    given = Document(
+        "row", text, "t.csv", "utf-8", "0" * 64, {}, turns=[Turn("答", "participant", 0, 5)]
+    )
+    assert code_document(given, mini_coder, CodingOptions()).warnings == []
+
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name in ("n1", "n2"):
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    warnings, _ = _code(runner, tmp_path, [folder])
+    assert [w.split(":")[1].strip() for w in warnings] == ["n1", "n2"]
+    for name in ("n3", "n4", "n5"):
+        (folder / f"{name}.txt").write_text(text, encoding="utf-8")
+    warnings, _ = _code(runner, tmp_path, [folder])
+    assert len(warnings) == 1
+    assert warnings[0].startswith(
+        "warning: 5 documents (n1, n2, n3 and 2 more): no speaker label is found"
+    )
+    for command in (["words"], ["kwic", "暖心家园"]):
+        result = runner.invoke(
+            main,
+            [
+                *command,
+                str(folder),
+                "-c",
+                str(MINI_CODEBOOK),
+                "-o",
+                str(tmp_path / "w.csv"),
+                "--force",
+            ],
+        )
+        assert result.exit_code == 0, result.output
+        lines = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
+        assert lines == warnings
+
+
+def test_a_document_warning_travels_to_worker_processes_and_back():
+    import pickle
+
+    from healcode.scope import DocumentWarning, gather_warnings
+
+    warning = DocumentWarning("d1", "something")
+    again = pickle.loads(pickle.dumps(warning))
+    assert again == "d1: something" and isinstance(again, DocumentWarning)
+    assert (again.document, again.what) == ("d1", "something")
+    many = [DocumentWarning(f"d{i}", "same") for i in range(5)]
+    assert gather_warnings(["first", *many, DocumentWarning("x", "other")]) == [
+        "first",
+        "5 documents (d0, d1, d2 and 2 more): same",
+        "x: other",
+    ]
+
+
+def test_parallel_runs_gather_warnings_as_one_process_does(runner, tmp_path):
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for i in range(5):
+        (folder / f"n{i}.txt").write_text("最近还好。\n去暖心家园以后好多了。\n", encoding="utf-8")
+    one, _ = _code(runner, tmp_path, [folder])
+    two, _ = _code(runner, tmp_path, [folder], "--jobs", "2")
+    assert one == two and len(one) == 1 and one[0].startswith("warning: 5 documents")
+
+
+# ------------------------------------------------------------------ reported speech
+
+
+def test_reported_speech_stays_text_of_the_turn():
+    reading, turns = _read("zh_reported_speech.txt")
+    assert [(s, r) for s, r, _ in turns] == [
+        ("访谈者", "interviewer"),
+        ("受访者", "participant"),
+    ] * 2
+    assert turns[0][2].endswith(
+        "她说：我很孤独，没有希望。\n她说：谁也帮不了我。\n后来是怎么变的？"
+    )
+    assert "人家说：阿姨，我明天还来。\n老伴说：让她来吧。" in turns[1][2]
+    assert reading.markers == ("访谈者", "受访者") and reading.doubt == ""
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "我说",
+        "她说",
+        "他问",
+        "我就说",
+        "人家说",
+        "他们讲",
+        "老伴说",
+        "我老伴说",
+        "她妈说",
+        "孩子他爸说",
+        "我跟她说",
+        "她问我",
+        "大家都说",
+        "医生讲",
+        "邻居们说",
+        "我女儿说",
+        "她总是说",
+        "我常说",
+        "他回答",
+        "她告诉我",
+        "She said",
+        "I asked",
+        "My mum says",
+        "张阿姨说",
+        "刘姐讲",
+        "王医生问我",
+    ],
+)
+def test_a_person_and_a_verb_of_saying_is_reported_speech(label: str):
+    from healcode.fold import to_traditional
+
+    for written in dict.fromkeys([label, to_traditional(label)]):
+        text = f"访谈者：您好。\n{written}：我很孤独。\n受访者：嗯。\n{written}：没有希望。\n"
+        assert [t.speaker for t in read_turns(text).turns] == ["访谈者", "受访者"], written
+
+
+def test_markers_names_and_field_labels_are_not_reported_speech():
+    from healcode.corpus.turns import _base, _is_reported_speech
+
+    names = [
+        *("张阿姨", "杨主任", "刘姐", "老伴", "老周", "我", "她", "社工", "小李", "解说"),
+        *("主讲", "提问", "追问", "Dr Smith", "Speaker 1"),
+    ]
+    for label in [*INTERVIEWER_MARKERS, *PARTICIPANT_MARKERS, *FIELD_LABELS, *names]:
+        assert not _is_reported_speech(_base(label)), label
+
+
+# ------------------------------------------------------------------ one side marked
+
+
+def test_answers_only_with_questions_between_them(runner, tmp_path):
+    """Only 受访者 is marked and the unmarked lines before the answers ask: they are the
+    interviewer's, the first one too (not a header line), and only answers are coded."""
+    reading, turns = _read("zh_answers_only.txt")
+    assert [(s, r) for s, r, _ in turns] == [("", "interviewer"), ("受访者", "participant")] * 4
+    assert turns[0][2] == "您好，请先说说您的家庭情况吧？"
+    assert turns[1][2] == "我女儿2012年走的，就剩我们老两口。"
+    assert reading.header == {"访谈编号": "A07", "日期": "2023年4月"}
+    assert reading.dropped == 0 and reading.doubt == ""
+    warnings, units = _code(runner, tmp_path, [TRANSCRIPTS / "zh_answers_only.txt"])
+    assert warnings == []
+    assert {r["text"] for r in units if r["coded"] == "True"} >= {"心里踏实多了，有一帮同命人。"}
+    assert not any(r["text"].endswith("？") for r in units if r["coded"] == "True")
+    # the researcher decides otherwise
+    header = read_turns(
+        (TRANSCRIPTS / "zh_answers_only.txt").read_text(encoding="utf-8"), unmarked="header"
+    )
+    assert [t.speaker for t in header.turns] == ["受访者"] * 4 and header.doubt == "answers-only"
+
+
+def test_answers_only_with_a_paragraph_more_is_read_with_a_warning():
+    text = (
+        "受访者：我来这里两年了。\n刚来的时候谁也不认识。\n那您觉得怎么样？\n"
+        "受访者：挺好的。\n后来呢？\n受访者：后来认识了好多同命人。\n"
+    )
+    reading = read_turns(text)
+    assert [(t.speaker, t.role, text[t.start : t.end]) for t in reading.turns] == [
+        ("受访者", "participant", "我来这里两年了。\n刚来的时候谁也不认识。"),
+        ("", "interviewer", "那您觉得怎么样？"),
+        ("受访者", "participant", "挺好的。"),
+        ("", "interviewer", "后来呢？"),
+        ("受访者", "participant", "后来认识了好多同命人。"),
+    ]
+    assert reading.doubt == "questions-guessed" and reading.guessed == 1
+    (warning,) = Scope().warnings(Scope().read(_doc(text, "two_years")))
+    assert warning.startswith("two_years: only the participant's turns are marked (受访者)")
+    assert "a guess for 1 of them" in warning and "--unmarked interviewer" in warning
+
+
+def test_answers_only_without_enough_questions_says_what_to_pass():
+    """One question between two answers is not enough to tell: the lines continue the
+    answers as before, with a warning naming --unmarked interviewer."""
+    text = "受访者：我来这里两年了。\n那您觉得怎么样？\n受访者：挺好的。\n第二段也是她说的吗？\n"
+    reading = read_turns(text)
+    assert reading.doubt == "answers-only"
+    (warning,) = Scope().warnings(Scope().read(_doc(text, "short")))
+    assert warning.startswith("short: only the participant's turns are marked (受访者)")
+    assert warning.endswith("pass --unmarked interviewer")
+    assert (
+        Scope(unmarked="interviewer").warnings(Scope(unmarked="interviewer").read(_doc(text))) == []
+    )
+
+
+def test_a_named_moderator_alone_says_to_name_the_interviewer(runner, tmp_path):
+    think_aloud = TRANSCRIPTS / "think_aloud_dr_smith.txt"
+    reading, turns = _read("think_aloud_dr_smith.txt")
+    assert {(s, r) for s, r, _ in turns} == {("Dr Smith", "participant")}
+    assert reading.doubt == "one-label"
+    warnings, _ = _code(runner, tmp_path, [think_aloud], codebook=ENGLISH_CODEBOOK)
+    assert len(warnings) == 1
+    assert warnings[0].startswith("warning: think_aloud_dr_smith: only one speaker label occurs")
+    assert '--interviewer "Dr Smith"' in warnings[0] and "--unmarked interviewer" in warnings[0]
+    warnings, units = _code(
+        runner, tmp_path, [think_aloud], "--interviewer", "Dr Smith", codebook=ENGLISH_CODEBOOK
+    )
+    assert warnings == []
+    coded = [r for r in units if r["coded"] == "True"]
+    assert {(r["speaker"], r["role"]) for r in coded} == {("", "participant")}
+    assert coded[0]["text"] == "Okay."
+    assert any("I feel a bit of hope" in r["text"] for r in coded)
