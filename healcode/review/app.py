@@ -66,7 +66,7 @@ class ReviewSession:
     store: ReviewStore
     reviewer: str
     token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    created: bool = False  # review.sqlite was created by this session
+    created: bool = False  # review.sqlite was created by this review server
     machine: dict[tuple[str, int], list[str]] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -85,7 +85,7 @@ class ReviewSession:
         return [*self.run.warnings, *([ignored_message(ignored)] if ignored else [])]
 
     def close(self, *, failed: bool = False) -> None:
-        """Close the store; after a failed start, remove a review.sqlite this session
+        """Close the store; after a failed start, remove a review.sqlite this server
         created (and nothing was decided in), so that the run folder is as it was."""
         store = self.store
         discard = failed and self.created and not store.decisions() and not store.notes()
