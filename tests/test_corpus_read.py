@@ -232,6 +232,20 @@ def test_utf8_pays_for_no_detection(monkeypatch):
     assert decode_bytes(codecs.BOM_UTF8 + data, "a.txt") == (expected, "utf-8-sig")
 
 
+def test_gb18030_bytes_that_are_also_valid_utf8_are_read_as_chinese_and_said():
+    """A short GB18030 line can be valid UTF-8 (什么 is ʲô): with no Chinese as UTF-8 and
+    convincing Chinese as GB18030 it is read as GB18030, with a warning. Accented Latin,
+    phonetic transcription and typographic quotes stay UTF-8, without one."""
+    warnings: list[str] = []
+    line = "00:05:38 P06: 什么"
+    assert decode_bytes(line.encode("gb18030"), "a.txt", warnings=warnings) == (line, "gb18030")
+    assert len(warnings) == 1 and "--encoding utf-8" in warnings[0]
+    for text in ("Ann: naïve résumé, déjà vu", "ʃəŋ ŋa ʔa tʰa", "I don’t know — “hope”"):
+        said: list[str] = []
+        assert decode_bytes(text.encode("utf-8"), "b.txt", warnings=said) == (text, "utf-8")
+        assert said == []
+
+
 def test_a_stray_utf16_mark_is_refused_saying_what_the_file_is():
     data, _ = _fixture("bogus_fffe.txt")
     with pytest.raises(CorpusError) as info:

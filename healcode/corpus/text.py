@@ -108,8 +108,33 @@ def decode_bytes(
     except UnicodeDecodeError as exc:
         utf8_error = exc.start
     else:
-        return _nonempty(normalise_text(text), source), "utf-8"
+        chinese = _chinese_read_as_utf8(data, text)
+        if chinese is None:
+            return _nonempty(normalise_text(text), source), "utf-8"
+        if warnings is not None:
+            warnings.append(
+                f"{source}: valid UTF-8, but as UTF-8 it holds no Chinese and uncommon "
+                f"characters ({plausibility(text).common:.0%} common), while as GB18030 it "
+                f"reads as Chinese ({chinese.found.common:.0%} common): read as GB18030; if "
+                "the text looks wrong, give --encoding utf-8"
+            )
+        return _nonempty(normalise_text(chinese.text), source), chinese.codec
     return _legacy(data, source, utf8_error, warnings)
+
+
+def _chinese_read_as_utf8(data: bytes, text: str) -> _Candidate | None:
+    """GB18030 bytes that happen to be valid UTF-8 (short files: 什么 is ʲô): the GB18030
+    reading, when the UTF-8 one has no Han character and is clearly less plausible
+    than a convincing Chinese one; else None (accented Latin stays UTF-8)."""
+    if text.isascii() or _HAN.search(text):
+        return None
+    chinese = _try(data, ("gb18030",))
+    if chinese is None or not _HAN.search(chinese.text):
+        return None
+    as_utf8 = plausibility(_sample(text))
+    if chinese.found.score >= CONVINCING and chinese.found.score - as_utf8.score >= MARGIN:
+        return chinese
+    return None
 
 
 def normalise_text(text: str) -> str:
@@ -120,6 +145,9 @@ def normalise_text(text: str) -> str:
 
 
 # ---------------------------------------------------------------- plausibility
+
+
+_HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003ffff]")
 
 
 def _is_han(code: int) -> bool:
