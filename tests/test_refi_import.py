@@ -603,3 +603,19 @@ def test_coded_text_a_spreadsheet_would_run_is_kept_and_said(runner, tmp_path):
     assert result.exit_code == 0, result.output
     assert [r["text"] for r in _codings(out)] == ["=有希望。"]
     assert "codings.csv (1) are written exactly" in " ".join(result.output.split())
+
+
+def test_boundary_taste_alone_does_not_silently_overrule_the_writer_s_counting():
+    """Selections cut mid-word give only a few boundary points between readings: when
+    the reading NVivo is known to write places every selection cleanly and loses by so
+    little, the choice is said (uncertain, naming utf16) instead of made silently. A
+    file with no known writer decides on the same points without a warning."""
+    from healcode.refi.positions import Selection, SourceText, decide_reading
+
+    text = "Hi 😀 there, we talked about hope and loss today, and then about the group."
+    selections = [Selection(54, 62), Selection(5, 14)]  # UTF-16 units, mid-word
+    unknown = decide_reading(SourceText(text), selections)
+    assert (unknown.reading.name, unknown.how, unknown.rivals) == ("codepoints", "evidence", ())
+    nvivo = decide_reading(SourceText(text), selections, origin="NVivo for Windows 12.6")
+    assert nvivo.how == "uncertain"
+    assert [r.name for r in nvivo.rivals] == ["utf16"]

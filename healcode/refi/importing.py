@@ -456,7 +456,10 @@ def _ambiguity_warning(document: str, decision: PositionDecision, origin: str) -
         why = "what the standard says"
     else:
         why = "the best fit, by a small margin"
-    others = " or ".join(repr(r.name) for r in decision.rivals)
+    others = " or ".join(
+        repr(r.name) + (f" (what {program} writes)" if program and r == prior else "")
+        for r in decision.rivals
+    )
     return (
         f"{document}: its selection positions are ambiguous: read as {chosen.name} "
         f"({chosen.describe()}; {why}), but {others} gives other selections that fit the "

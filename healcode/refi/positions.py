@@ -317,6 +317,9 @@ class PositionDecision:
 # A reading wins on evidence when it scores at least this much above every reading that
 # gives other selections; closer than that, the readings are equally plausible.
 DECISIVE_MARGIN = 2
+# Boundary points per selection by which a reading must beat the writer's known counting,
+# when that places every selection cleanly, to overrule it without a warning.
+PRIOR_MARGIN = 2
 
 
 def decide_reading(
@@ -338,25 +341,44 @@ def decide_reading(
         return PositionDecision(candidates[0], "no selections")
     outcomes: dict[Reading, tuple[tuple[int, int] | None, ...]] = {}
     scores: dict[Reading, int] = {}
+    hard: dict[Reading, tuple[int, int]] = {}  # (faults, names matched): evidence, not taste
     for reading in candidates:
         placed: list[tuple[int, int] | None] = []
-        total = 0
+        total = faults = names = 0
         for selection in selections:
             first = source.locate(reading, selection.start)
             last = source.locate(reading, selection.end)
             if first is None or last is None or first[0] >= last[0]:
                 placed.append(None)
                 total += MISFIT
+                faults += 1
                 continue
+            faults += (not first[1]) + (not last[1])
             total += (0 if first[1] else CUT) + (0 if last[1] else CUT)
-            total += score_selection(source.text, first[0], last[0], selection.name)
+            score = score_selection(source.text, first[0], last[0], selection.name)
+            names += score - score_selection(source.text, first[0], last[0]) == NAME_MATCH
+            total += score
             placed.append((first[0], last[0]))
         outcomes[reading], scores[reading] = tuple(placed), total
+        hard[reading] = (faults, names)
     best = max(candidates, key=lambda r: scores[r])  # the first of the best, in order
     named = {r.name: scores[r] for r in candidates}
     others = [r for r in candidates if outcomes[r] != outcomes[best]]
     if not others:
         return PositionDecision(best, "agree", len(selections), named)
     rivals = tuple(r for r in others if scores[r] > scores[best] - DECISIVE_MARGIN)
+    if prior is not None:
+        known = source.same_as(prior)
+        faults, names = hard[known]
+        if (
+            outcomes[known] != outcomes[best]
+            and faults == 0
+            and names >= hard[best][1]
+            and scores[best] - scores[known] < PRIOR_MARGIN * len(selections)
+        ):
+            # The writer's known counting places every selection cleanly and only a few
+            # boundary points speak against it: that is as likely noise (selections cut
+            # mid-word) as a writer that counts otherwise. Take the evidence, but say so.
+            rivals = (known, *(r for r in rivals if r != known))
     how = "uncertain" if rivals else "evidence"
     return PositionDecision(best, how, len(selections), named, rivals)
