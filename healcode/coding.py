@@ -78,9 +78,6 @@ class CodingOptions:
         set_ = functools.partial(object.__setattr__, self)
         if self.model is not None:
             set_("model", str(self.model))
-        if self.speakers in ("participants", "all"):
-            set_("roles", ROLES if self.speakers == "all" else ("participant",))
-            set_("speakers", ())
         scope = self.scope  # checks roles, speakers, where, unmarked
         for name in ("roles", "speakers", "where", "unmarked", "interviewers"):
             set_(name, getattr(scope, name))

@@ -80,8 +80,12 @@ class Scope:
 
     def __post_init__(self) -> None:
         set_ = functools.partial(object.__setattr__, self)
+        speakers = parse_names(self.speakers)
+        if speakers in (("participants",), ("all",)):  # --speakers as roles, as it once was
+            set_("roles", "participant" if speakers == ("participants",) else "all")
+            speakers = ()
         set_("roles", parse_roles(self.roles))
-        set_("speakers", parse_names(self.speakers))
+        set_("speakers", speakers)
         where = (self.where,) if isinstance(self.where, str) else tuple(self.where)
         set_("where", tuple(str(parse_condition(w)) for w in where))
         set_("unmarked", check_unmarked(self.unmarked))

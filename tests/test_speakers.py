@@ -848,3 +848,19 @@ def test_a_named_moderator_alone_says_to_name_the_interviewer(runner, tmp_path):
     assert {(r["speaker"], r["role"]) for r in coded} == {("", "participant")}
     assert coded[0]["text"] == "Okay."
     assert any("I feel a bit of hope" in r["text"] for r in coded)
+
+
+def test_speakers_participants_or_all_mean_roles_wherever_scope_is_made():
+    """``--speakers participants|all`` (an older spelling of --roles) is read in one
+    place, the Scope, so the library and every command agree."""
+    from healcode.coding import CodingOptions
+    from healcode.scope import Scope
+
+    assert (Scope(speakers="all").roles, Scope(speakers="all").speakers) == (
+        ("interviewer", "participant"),
+        (),
+    )
+    assert Scope(roles=("interviewer",), speakers=("participants",)).roles == ("participant",)
+    options = CodingOptions(speakers="all")
+    assert (options.roles, options.speakers) == (("interviewer", "participant"), ())
+    assert Scope(speakers="张阿姨，李叔").speakers == ("张阿姨", "李叔")

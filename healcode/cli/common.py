@@ -111,31 +111,25 @@ class Inputs:
         )
 
     def scope(self) -> Scope:
-        from healcode.scope import Scope, parse_roles
+        from healcode.scope import Scope, parse_names, parse_roles
 
-        roles, speakers = _roles_and_speakers(self.roles, self.speakers)
-        return Scope(parse_roles(roles), speakers, self.where, self.unmarked, self.interviewers)
+        speakers = parse_names(self.speakers or "")
+        return Scope(
+            parse_roles(self.roles), speakers, self.where, self.unmarked, self.interviewers
+        )
 
     def coding_options(self, **more: Any) -> CodingOptions:
         from healcode.coding import CodingOptions
 
-        roles, speakers = _roles_and_speakers(self.roles, self.speakers)
         return CodingOptions(
-            roles=roles,
-            speakers=speakers,
+            roles=self.roles,
+            speakers=self.speakers or (),
             where=self.where,
             unmarked=self.unmarked,
             interviewers=self.interviewers,
             segmenter=self.segmenter,
             **more,
         )
-
-
-def _roles_and_speakers(roles: str, speakers: str | None) -> tuple[str, tuple[str, ...]]:
-    """``--speakers participants|all`` as the roles they always meant; names otherwise."""
-    if speakers in ("participants", "all"):
-        return ("participant" if speakers == "participants" else "all"), ()
-    return roles, parse_speakers(speakers or "")
 
 
 def _check_roles(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -315,11 +309,6 @@ def csv_output_options(what: str) -> Callable[[Callable[..., Any]], Callable[...
         return command
 
     return decorate
-
-
-def parse_speakers(speakers: str) -> tuple[str, ...]:
-    """Comma-separated speaker names."""
-    return tuple(s.strip() for s in speakers.replace("，", ",").split(",") if s.strip())
 
 
 def corpus_paths(paths: tuple[Path, ...]) -> tuple[Path, ...]:
