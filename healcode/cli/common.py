@@ -338,3 +338,27 @@ fold_option = click.option(
     help="Match traditional-character text through a simplified copy (OpenCC t2s); "
     "auto: documents that are mostly traditional, when the codebook is simplified.",
 )
+
+
+def stopword_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--stopwords FILE`` and ``--no-stopwords`` (words, suggest); read them with
+    :func:`stopword_list`."""
+    command = click.option(
+        "--no-stopwords", is_flag=True, help="Keep every word (no stop-word list)."
+    )(command)
+    return click.option(
+        "--stopwords",
+        "stopwords_file",
+        type=click.Path(exists=True, path_type=Path),
+        default=None,
+        help="Your own stop-word list (UTF-8, one word per line).",
+    )(command)
+
+
+def stopword_list(stopwords_file: Path | None, no_stopwords: bool) -> frozenset[str]:
+    """The stop words the options ask for: the bundled lists, the user's, or none."""
+    from healcode.words import load_stopwords
+
+    if stopwords_file is not None and no_stopwords:
+        raise click.UsageError("use either --stopwords FILE or --no-stopwords")
+    return frozenset() if no_stopwords else load_stopwords(stopwords_file)

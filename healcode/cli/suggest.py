@@ -15,6 +15,8 @@ from healcode.cli.common import (
     scope_options,
     stderr_console,
     stdout_console,
+    stopword_list,
+    stopword_options,
 )
 
 if TYPE_CHECKING:
@@ -64,14 +66,7 @@ if TYPE_CHECKING:
     default=None,
     help="Codebook to compare with. Default: the one the run used (manifest.json).",
 )
-@click.option(
-    "--stopwords",
-    "stopwords_file",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Your own stop-word list (UTF-8, one word per line).",
-)
-@click.option("--no-stopwords", is_flag=True, help="Keep every word (no stop-word list).")
+@stopword_options
 @click.option(
     "-o",
     "--output",
@@ -117,17 +112,14 @@ def suggest(
       healcode suggest run --code emotional_pain --measure chi2 --top 30 -o candidates.csv
     """
     from healcode.keyness import suggest_terms
-    from healcode.words import load_stopwords
 
-    if stopwords_file is not None and no_stopwords:
-        raise click.UsageError("use either --stopwords FILE or --no-stopwords")
+    stopwords = stopword_list(stopwords_file, no_stopwords)
     if output is not None:  # before the run is read: a bad -o fails at once
         from healcode.outdir import check_writable_file
         from healcode.run import RUN_FILES
 
         sources = [outdir / name for name in RUN_FILES]  # a file beside them is fine
         check_writable_file(output, force=force, inputs=sources)
-    stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     result = suggest_terms(
         outdir,
         code_path,

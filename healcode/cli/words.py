@@ -19,6 +19,8 @@ from healcode.cli.common import (
     print_warnings,
     stderr_console,
     stdout_console,
+    stopword_list,
+    stopword_options,
 )
 from healcode.fold import FoldMode
 
@@ -46,14 +48,7 @@ TERMINAL_TOP = 30  # rows per group shown on the terminal when --top is not give
     show_default=True,
     help="Leave out words used fewer times (within their group).",
 )
-@click.option(
-    "--stopwords",
-    "stopwords_file",
-    type=click.Path(exists=True, path_type=Path),
-    default=None,
-    help="Your own stop-word list (UTF-8, one word per line).",
-)
-@click.option("--no-stopwords", is_flag=True, help="Keep every word (no stop-word list).")
+@stopword_options
 @click.option(
     "--keep-notes",
     is_flag=True,
@@ -100,16 +95,14 @@ def words(
       healcode words --by speaker --no-stopwords --roles all
       healcode words survey.xlsx --id-column 编号 --text-column 回答 --where role=parent
     """
-    from healcode.words import load_stopwords, read_passages, word_frequencies
+    from healcode.words import read_passages, word_frequencies
 
-    if stopwords_file is not None and no_stopwords:
-        raise click.UsageError("use either --stopwords FILE or --no-stopwords")
+    stopwords = stopword_list(stopwords_file, no_stopwords)
     sources = corpus_paths(paths)
     if output is not None:  # before the corpus is read: a bad -o fails at once
         from healcode.outdir import check_writable_file
 
         check_writable_file(output, force=force, inputs=sources)
-    stopwords = frozenset() if no_stopwords else load_stopwords(stopwords_file)
     book = codebook_or_bundled(codebook)
     warnings: list[str] = []
     passages = read_passages(
