@@ -21,6 +21,7 @@ model can write its hashes too, which is why the weights are plain arrays.)
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
@@ -329,8 +330,9 @@ class LearnedModel:
         return self._shown
 
     def _evidence_coef(self) -> np.ndarray:
-        """``coef`` with the weights of n-grams that are not :func:`_readable` set to 0,
-        so that they never count as raising a score."""
+        """``coef`` with the weights of n-grams that explain nothing (only spaces and
+        punctuation, or a function character alone: :func:`_readable_names`) set to 0, so
+        that they never count as raising a score."""
         cached = self._readable_coef
         if cached is None or cached[0] is not self.coef:
             readable = _readable_names(self._shown_names().tolist())
@@ -760,21 +762,41 @@ def _top_ngrams(ranked: list[str], k: int) -> list[str]:
 
 
 def _readable_names(names: list[str]) -> np.ndarray:
-    """:func:`_readable` of every name at once: readable is a property of single
-    characters, so it is asked once per distinct character."""
+    """Which names can explain a score: not only spaces and punctuation (。 or ， may
+    weigh, but explain nothing; asked once per distinct character), nor a function
+    character alone (:func:`_function_characters`)."""
     lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
     codes = np.frombuffer("".join(names).encode("utf-32-le"), dtype=np.uint32)
     distinct, which = np.unique(codes, return_inverse=True)
-    readable = np.array([_readable(chr(c)) for c in distinct.tolist()], dtype=bool)
+    readable = np.array([_has_text(chr(c)) for c in distinct.tolist()], dtype=bool)
     # Readable characters counted per name, as differences of a running count.
     running = np.concatenate([[0], np.cumsum(readable[which])])
     ends = np.cumsum(lengths)
-    return running[ends] - running[ends - lengths] > 0
+    function = _function_characters()
+    alone = np.fromiter((name in function for name in names), dtype=bool, count=len(names))
+    return (running[ends] - running[ends - lengths] > 0) & ~alone
 
 
 def _readable(ngram: str) -> bool:
-    """Not only spaces and punctuation: 。 or ， may weigh, but explain nothing."""
-    return any(not (c.isspace() or unicodedata.category(c).startswith(("P", "S"))) for c in ngram)
+    """Whether an n-gram can explain a score (one at a time; :func:`_readable_names` is
+    the same for a whole vocabulary at once)."""
+    return ngram not in _function_characters() and any(map(_has_text, ngram))
+
+
+def _has_text(char: str) -> bool:
+    return not (char.isspace() or unicodedata.category(char).startswith(("P", "S")))
+
+
+@functools.cache
+def _function_characters() -> frozenset[str]:
+    """The one-character words of the bundled Chinese stop-word list (的, 们, 在, 我 ...):
+    alone they may weigh in a score, but as evidence they explain nothing to a reader
+    (the n-grams around them do)."""
+    from importlib import resources
+
+    text = resources.files("healcode").joinpath("data", "stopwords_zh.txt").read_text("utf-8")
+    words = (line.strip() for line in text.splitlines() if not line.startswith("#"))
+    return frozenset(word for word in words if len(word) == 1)
 
 
 def _write_table(path: Path, columns: list[str], rows: list[list[Any]], *, bom: bool) -> None:
