@@ -331,7 +331,7 @@ class LearnedModel:
 
     def _evidence_coef(self) -> np.ndarray:
         """``coef`` with the weights of n-grams that explain nothing (only spaces and
-        punctuation, or a function character alone: :func:`_readable_names`) set to 0, so
+        punctuation, or a function word alone: :func:`_readable_names`) set to 0, so
         that they never count as raising a score."""
         cached = self._readable_coef
         if cached is None or cached[0] is not self.coef:
@@ -764,7 +764,7 @@ def _top_ngrams(ranked: list[str], k: int) -> list[str]:
 def _readable_names(names: list[str]) -> np.ndarray:
     """Which names can explain a score: not only spaces and punctuation (。 or ， may
     weigh, but explain nothing; asked once per distinct character), nor a function
-    character alone (:func:`_function_characters`)."""
+    word alone (:func:`_function_words`)."""
     lengths = np.fromiter(map(len, names), dtype=np.int64, count=len(names))
     codes = np.frombuffer("".join(names).encode("utf-32-le"), dtype=np.uint32)
     distinct, which = np.unique(codes, return_inverse=True)
@@ -772,7 +772,7 @@ def _readable_names(names: list[str]) -> np.ndarray:
     # Readable characters counted per name, as differences of a running count.
     running = np.concatenate([[0], np.cumsum(readable[which])])
     ends = np.cumsum(lengths)
-    function = _function_characters()
+    function = _function_words()
     alone = np.fromiter((name in function for name in names), dtype=bool, count=len(names))
     return (running[ends] - running[ends - lengths] > 0) & ~alone
 
@@ -780,7 +780,7 @@ def _readable_names(names: list[str]) -> np.ndarray:
 def _readable(ngram: str) -> bool:
     """Whether an n-gram can explain a score (one at a time; :func:`_readable_names` is
     the same for a whole vocabulary at once)."""
-    return ngram not in _function_characters() and any(map(_has_text, ngram))
+    return ngram not in _function_words() and any(map(_has_text, ngram))
 
 
 def _has_text(char: str) -> bool:
@@ -788,15 +788,19 @@ def _has_text(char: str) -> bool:
 
 
 @functools.cache
-def _function_characters() -> frozenset[str]:
-    """The one-character words of the bundled Chinese stop-word list (的, 们, 在, 我 ...):
-    alone they may weigh in a score, but as evidence they explain nothing to a reader
-    (the n-grams around them do)."""
+def _function_words() -> frozenset[str]:
+    """The words of the bundled stop-word lists (的, 们, 在, 我们, 就是; the, and ...):
+    they may weigh in a score, but as evidence they explain nothing to a reader (the
+    n-grams around them do)."""
     from importlib import resources
 
-    text = resources.files("healcode").joinpath("data", "stopwords_zh.txt").read_text("utf-8")
-    words = (line.strip() for line in text.splitlines() if not line.startswith("#"))
-    return frozenset(word for word in words if len(word) == 1)
+    data = resources.files("healcode").joinpath("data")
+    lines = [
+        line.strip()
+        for name in ("stopwords_zh.txt", "stopwords_en.txt")
+        for line in data.joinpath(name).read_text("utf-8").splitlines()
+    ]
+    return frozenset(line.lower() for line in lines if line and not line.startswith("#"))
 
 
 def _write_table(path: Path, columns: list[str], rows: list[list[Any]], *, bom: bool) -> None:
