@@ -1,4 +1,5 @@
-"""Where the bundled case-study codebook, corpus and learned model live.
+"""Where the bundled case-study codebook, corpus and learned model, and the stop-word
+lists, live.
 
 In a source checkout the codebook and corpus are the repository's ``codebooks/`` and
 ``corpora/``; an installed wheel carries copies under ``<prefix>/share/healcode/``. The
@@ -15,6 +16,20 @@ CODEBOOK = Path("codebooks") / "social_healing.yaml"
 CORPUS = Path("corpora") / "warm_heart_home"
 # The learned coder trained on the case study's gold codings ships inside the package.
 MODEL = Path(__file__).resolve().parent / "data" / "models" / "social_healing"
+# The stop-word lists, package data. Every list is used at once: Chinese entries can only
+# equal Chinese tokens and English ones only alphabetic tokens, so each token meets the
+# list of its own script, whatever the codebook's language and however the two are mixed.
+STOPWORDS = Path(__file__).resolve().parent / "data"
+STOPWORDS_FILES = ("stopwords_zh.txt", "stopwords_en.txt")
+
+
+def bundled_stopword_lines() -> list[str]:
+    """The lines of every bundled stop-word list (comments included)."""
+    return [
+        line
+        for name in STOPWORDS_FILES
+        for line in (STOPWORDS / name).read_text(encoding="utf-8").splitlines()
+    ]
 
 
 def _find(relative: Path) -> Path:

@@ -13,7 +13,6 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,11 +26,6 @@ if TYPE_CHECKING:
     from healcode.corpus import Corpus
     from healcode.scope import Scope
 
-STOPWORDS_FILE = "stopwords_zh.txt"
-# Every bundled list is used at once: Chinese entries can only equal Chinese tokens and
-# English ones only alphabetic tokens, so each token meets the list of its own script,
-# whatever the codebook's language and however the two are mixed in a document.
-STOPWORDS_FILES = (STOPWORDS_FILE, "stopwords_en.txt")
 # Characters that, with digits, make up a number token such as 5.5% or 1,200.
 _NUMBER_MARKS = frozenset(".,%‰+-−/:")
 # A transcriber's note: up to 12 characters in brackets, e.g. （笑） （停顿） [00:12:31].
@@ -187,10 +181,11 @@ def is_countable(word: str) -> bool:
 
 def load_stopwords(path: str | Path | None = None) -> frozenset[str]:
     """Stop words from ``path`` (one per line, ``#`` comments), or the bundled lists
-    (Chinese and English, see ``STOPWORDS_FILES``)."""
+    (Chinese and English, see ``bundled.STOPWORDS_FILES``)."""
     if path is None:
-        data = resources.files("healcode").joinpath("data")
-        text = "\n".join(data.joinpath(name).read_text("utf-8") for name in STOPWORDS_FILES)
+        from healcode.bundled import bundled_stopword_lines
+
+        text = "\n".join(bundled_stopword_lines())
     else:
         try:
             text = Path(path).read_bytes().decode("utf-8-sig")

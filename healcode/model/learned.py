@@ -792,14 +792,9 @@ def _function_words() -> frozenset[str]:
     """The words of the bundled stop-word lists (的, 们, 在, 我们, 就是; the, and ...):
     they may weigh in a score, but as evidence they explain nothing to a reader (the
     n-grams around them do)."""
-    from importlib import resources
+    from healcode.bundled import bundled_stopword_lines
 
-    data = resources.files("healcode").joinpath("data")
-    lines = [
-        line.strip()
-        for name in ("stopwords_zh.txt", "stopwords_en.txt")
-        for line in data.joinpath(name).read_text("utf-8").splitlines()
-    ]
+    lines = (line.strip() for line in bundled_stopword_lines())
     return frozenset(line.lower() for line in lines if line and not line.startswith("#"))
 
 
