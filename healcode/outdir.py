@@ -96,10 +96,12 @@ def staged_directory(
     check_not_input(outdir, inputs)
     _check_replaceable_directory(outdir, force=force)
     target = _absolute(outdir)
-    _make_parent(target.parent, outdir)
-    with _locked(target.parent, target.name, outdir, notes):
-        _remove_stale_staging(target.parent, target.name, notes)
-        staging = _make_staging(target.parent, target.name, outdir)
+    home = _workspace(target)
+    if home != target:
+        _make_parent(home, outdir)
+    with _locked(home, target.name, outdir, notes):
+        _remove_stale_staging(home, target.name, notes)
+        staging = _make_staging(home, target.name, outdir)
         try:
             yield staging
             _write_markers(staging, texts=texts)
@@ -197,8 +199,8 @@ def _check_replaceable_directory(outdir: Path, *, force: bool) -> None:
     try:
         if outdir.is_symlink() or (outdir.exists() and not outdir.is_dir()):
             raise OutputError(f"{outdir}: exists and is not a folder; choose another -o")
-        if not outdir.exists() or not any(outdir.iterdir()):
-            return
+        if not outdir.exists() or all(_leftover(e) is not None for e in outdir.iterdir()):
+            return  # empty, or only healcode's staging copies and locks
         if not force:
             raise OutputError(
                 f"{outdir}: already exists and is not empty; use --force to replace output "
@@ -232,8 +234,26 @@ def _check_replaceable_file(path: Path, *, force: bool, elsewhere: str = "") -> 
         raise _output_error(exc, path, elsewhere or ELSEWHERE) from None
 
 
+def _workspace(target: Path) -> Path:
+    """Where the lock and the staging copy of the output folder ``target`` go: beside it,
+    or inside it when only it may be written (a folder made for you under a read-only one,
+    as on shared servers; it is then replaced file by file, like ``-o .``)."""
+    parent = target.parent
+    if target.is_dir() and not target.is_symlink() and not _writable(parent):
+        if _writable(target):
+            return target
+    return parent
+
+
+def _writable(folder: Path) -> bool:
+    return os.access(folder, os.W_OK | os.X_OK)
+
+
 def _check_location(target: Path) -> None:
-    """The folder ``target`` goes into exists or can be made, and may be written."""
+    """The folder ``target`` goes into exists or can be made, and may be written (or,
+    for an existing folder, the folder itself may be: see ``_workspace``)."""
+    if _workspace(_absolute(target)) == _absolute(target):
+        return
     folder = _absolute(target).parent
     while not folder.exists() and folder != folder.parent:
         if folder.is_symlink() or os.path.lexists(folder):  # a dangling link, say
@@ -241,7 +261,7 @@ def _check_location(target: Path) -> None:
         folder = folder.parent
     if not folder.is_dir():
         raise _output_error(OSError(errno.ENOTDIR, os.strerror(errno.ENOTDIR)), target)
-    if not os.access(folder, os.W_OK | os.X_OK):
+    if not _writable(folder):
         raise _output_error(OSError(errno.EACCES, os.strerror(errno.EACCES)), target)
 
 
@@ -504,7 +524,7 @@ def _swap_in(staging: Path, outdir: Path) -> None:
     if not target.exists():
         os.replace(staging, target)
         return
-    if _is_current_folder(target):  # -o .
+    if _is_current_folder(target) or staging.parent == target:  # -o ., or staged inside
         _replace_contents(staging, target)
         return
     if _exchange(staging, target):
@@ -533,6 +553,7 @@ def _replace_contents(staging: Path, target: Path) -> None:
     so every file is at each moment the old one or the new one; old entries the new
     output does not have (all healcode's: ``--force`` checked) are removed last."""
     new = {entry.name for entry in staging.iterdir()}
+    ours = {staging.name, f".{target.name}.lock"}  # when staged inside: ours until the end
     for entry in sorted(staging.iterdir()):
         there = target / entry.name
         if there.is_dir() and not there.is_symlink():
@@ -543,7 +564,7 @@ def _replace_contents(staging: Path, target: Path) -> None:
             there.unlink()  # a file where a folder goes: rename cannot replace it
         os.replace(entry, there)
     for old in sorted(target.iterdir()):
-        if old.name not in new:
+        if old.name not in new and old.name not in ours:
             if old.is_dir() and not old.is_symlink():
                 shutil.rmtree(old)
             else:

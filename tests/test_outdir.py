@@ -361,3 +361,33 @@ def test_the_texts_of_an_imported_project_are_read(runner, tmp_path: Path):
     assert coded.exit_code == 0, coded.output
     assert "left out" not in coded.output
     assert len((out / "documents.csv").read_text("utf-8-sig").splitlines()) == 3
+
+
+def test_a_folder_made_for_you_under_a_read_only_one_is_written_inside(
+    runner, tmp_path, monkeypatch
+):
+    """On a shared server an administrator may make you a writable folder under one you
+    cannot write: the lock and the staging copy then go inside it, and it is replaced
+    file by file; nothing is left beside or inside it but the output."""
+    import healcode.outdir as outdir_module
+
+    corpus = _corpus(tmp_path)
+    shared = tmp_path / "shared"
+    mine = shared / "alice"
+    mine.mkdir(parents=True)
+    real = outdir_module._writable
+    monkeypatch.setattr(outdir_module, "_writable", lambda f: f != shared and real(f))
+    homes = []
+    make_staging = outdir_module._make_staging
+    monkeypatch.setattr(
+        outdir_module,
+        "_make_staging",
+        lambda home, *args: homes.append(home) or make_staging(home, *args),
+    )
+    for extra in ([], ["--force"]):
+        result = _code(runner, str(corpus), "-o", str(mine), *extra)
+        assert result.exit_code == 0, result.output
+        assert sorted(p.name for p in shared.iterdir()) == ["alice"]
+        assert "units.csv" in listing(mine) and not [n for n in listing(mine) if n.startswith(".")]
+        assert healcode_wrote(mine)
+    assert homes == [mine, mine]  # staged inside, both times
