@@ -67,3 +67,16 @@ def test_true_false_columns_are_read_strictly(run_folder, tmp_path):
     (run / "units.csv").write_text(text.replace(",True,", ",yes,", 1), "utf-8-sig")
     with pytest.raises(RunError, match=r"units.csv line 3: column 'coded' is 'yes'"):
         _ = Run.open(run).units
+
+
+def test_a_broken_table_is_one_line_of_error(runner, run_folder, tmp_path):
+    """pandas words some parse errors over several lines: the command says one."""
+    from healcode.cli import main
+
+    run = _copy(run_folder, tmp_path)
+    text = (run / "units.csv").read_text("utf-8-sig")
+    (run / "units.csv").write_text(text + 'a,"b\n', "utf-8-sig")  # an unclosed quote
+    result = runner.invoke(main, ["report", str(run)])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "units.csv" in lines[0]

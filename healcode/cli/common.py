@@ -38,7 +38,8 @@ def library_errors(command: Callable[P, R]) -> Callable[P, R]:
         try:
             return command(*args, **kwargs)
         except HealcodeError as exc:
-            raise click.ClickException(str(exc)) from None
+            # one line, even when it quotes a library's message that has several
+            raise click.ClickException(" ".join(str(exc).splitlines())) from None
         except OSError as exc:
             where = exc.filename if exc.filename is not None else "a file"
             reason = (exc.strerror or str(exc)).lower()
