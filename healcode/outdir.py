@@ -230,6 +230,13 @@ def _check_replaceable_file(path: Path, *, force: bool, elsewhere: str = "") -> 
                 f"{path}: exists and was not written by healcode (or changed since); it was "
                 "left as it is: choose another file name"
             )
+        marker = _read_marker(path.parent) or {}
+        single = marker.get("single")
+        if marker.get("created") is True and isinstance(single, list) and path.name not in single:
+            raise OutputError(
+                f"{path}: is part of the output healcode wrote in {path.parent} (a run's table, "
+                "say); replacing it alone would break that output: choose another file name"
+            )
     except OSError as exc:
         raise _output_error(exc, path, elsewhere or ELSEWHERE) from None
 
@@ -314,6 +321,7 @@ def _write_markers(root: Path, *, texts: bool = False) -> None:
             "created": True,
             "folders": sorted(subfolders),
             "files": {name: _sha256(here / name) for name in sorted(files) if name != MARKER},
+            "single": [],  # none of these may be replaced alone (see _check_replaceable_file)
         }
         if texts:
             marker["texts"] = True
@@ -336,6 +344,8 @@ def _add_to_marker(folder: Path, name: str, *, folder_entry: bool = False) -> No
         files = dict(files) if isinstance(files, dict) else {}
         files[name] = _sha256(folder / name)
         marker["files"] = dict(sorted(files.items()))
+        single = marker.get("single")  # files written one by one, each replaceable alone
+        marker["single"] = sorted({*(single if isinstance(single, list) else []), name})
     _write_json(folder / MARKER, marker)
 
 

@@ -391,3 +391,24 @@ def test_a_folder_made_for_you_under_a_read_only_one_is_written_inside(
         assert "units.csv" in listing(mine) and not [n for n in listing(mine) if n.startswith(".")]
         assert healcode_wrote(mine)
     assert homes == [mine, mine]  # staged inside, both times
+
+
+def test_a_file_of_a_run_is_not_replaced_alone_by_another_command(runner, tmp_path):
+    """``kwic -o RUN/units.csv --force`` would leave a run whose units are a keyword
+    table: a file written as part of a folder output is replaced only with its folder;
+    files written one by one into it (report.html, tables) are replaced as before."""
+    corpus = _corpus(tmp_path)
+    run = tmp_path / "run"
+    assert _code(runner, str(corpus), "-o", str(run)).exit_code == 0
+    before = (run / "units.csv").read_bytes()
+    args = ["kwic", "盼头", str(corpus), "-o", str(run / "units.csv"), "--force"]
+    line = _error(runner.invoke(main, args))
+    assert "is part of the output healcode wrote" in line
+    assert (run / "units.csv").read_bytes() == before
+    for _ in range(2):  # written, then replaced with --force
+        result = runner.invoke(main, ["report", str(run), "--force"])
+        assert result.exit_code == 0, result.output
+    words = runner.invoke(main, ["words", str(corpus), "-o", str(run / "words.csv"), "--force"])
+    assert words.exit_code == 0, words.output
+    again = runner.invoke(main, ["words", str(corpus), "-o", str(run / "words.csv"), "--force"])
+    assert again.exit_code == 0, again.output
