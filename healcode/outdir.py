@@ -170,15 +170,21 @@ def healcode_wrote(path: Path) -> bool:
     return marker is not None and _listed(marker, path)
 
 
-def is_output(path: Path, root: Path) -> bool:
+def is_output(
+    path: Path, root: Path, markers: dict[Path, dict[str, object] | None] | None = None
+) -> bool:
     """Whether the file ``path`` (inside the folder ``root``) is output of healcode, as
     the markers say, edited since or not: a file its folder's marker lists, or anything in
     a folder healcode made (``root`` itself or one between it and the file), except the
     texts of an imported project. Reading a corpus skips these, so an output folder or
-    file left inside a corpus is never coded as an interview."""
+    file left inside a corpus is never coded as an interview. ``markers`` caches the
+    markers read, folder by folder, across the files of one corpus."""
+    markers = {} if markers is None else markers
     folder = path.parent
     while True:
-        marker = _read_marker(folder)
+        if folder not in markers:
+            markers[folder] = _read_marker(folder)
+        marker = markers[folder]
         if marker is not None:
             if marker.get("texts") is True:  # texts healcode wrote to be coded (import)
                 return False

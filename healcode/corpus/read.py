@@ -51,12 +51,13 @@ def find_sources(
     see ``outdir.is_output``) are left out and appended to ``outputs``.
     """
     sources: list[Source] = []
+    markers: dict[Path, dict[str, object] | None] = {}  # each folder's marker, read once
     for path in paths:
         if path.is_dir():
             for file in sorted(path.rglob("*"), key=lambda p: p.relative_to(path).as_posix()):
                 if not (file.is_file() and _belongs_to_corpus(file, path, tables=tables)):
                     continue
-                if is_output(file, path):
+                if is_output(file, path, markers):
                     if outputs is not None:
                         outputs.append(file)
                 else:
