@@ -13,9 +13,9 @@ import pytest
 from click.testing import CliRunner
 
 from healcode.cli import main
-from healcode.export.latex import escape_latex
 from healcode.export.markdown import escape_markdown
 from healcode.export.tables import short_definition
+from healcode.latex import escape_latex
 from tests.test_report import script_run  # noqa: F401 - a fixture used below
 
 from .conftest import listing

@@ -24,6 +24,7 @@ LAYERS: list[tuple[str, ...]] = [
         "healcode.bundled",
         "healcode.colors",
         "healcode.choices",
+        "healcode.latex",
     ),
     (
         "healcode.corpus",

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from healcode.choices import ShowFormat
 from healcode.codebook.schema import Code, Codebook, Theme
+from healcode.latex import escape_latex
 
 Format = ShowFormat
 FORMATS: tuple[Format, ...] = ("markdown", "latex", "docx")
@@ -110,24 +111,6 @@ def render_markdown(codebook: Codebook) -> str:
     return "\n".join(lines) + "\n"
 
 
-_LATEX_SPECIAL = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-}
-
-
-def _latex(text: str) -> str:
-    return "".join(_LATEX_SPECIAL.get(char, char) for char in text)
-
-
 def render_latex(codebook: Codebook) -> str:
     """A ``longtable`` to \\input into a paper (XeLaTeX with ctex or xeCJK for Chinese)."""
     widths = ("2.2cm", "2.2cm", "3.4cm", "3cm", "3cm", "3cm", "3.6cm")
@@ -137,7 +120,7 @@ def render_latex(codebook: Codebook) -> str:
         "% Codebook appendix written by healcode. Needs \\usepackage{longtable,array} and,",
         "% for Chinese, XeLaTeX with \\usepackage{ctex} (or xeCJK); landscape pages suit it.",
         f"\\begin{{longtable}}{{{spec}}}",
-        f"\\caption{{{_latex(codebook.name)}}}\\\\",
+        f"\\caption{{{escape_latex(codebook.name)}}}\\\\",
         r"\hline",
         head,
         r"\hline",
@@ -150,21 +133,21 @@ def render_latex(codebook: Codebook) -> str:
         r"\endfoot",
     ]
     for row in appendix_rows(codebook):
-        terms = "、".join(_latex(t) for t in row.terms)
+        terms = "、".join(escape_latex(t) for t in row.terms)
         if row.patterns:
             terms += (
                 ("; " if terms else "")
                 + "patterns: "
-                + ", ".join(f"\\texttt{{{_latex(p)}}}" for p in row.patterns)
+                + ", ".join(f"\\texttt{{{escape_latex(p)}}}" for p in row.patterns)
             )
         if row.exclude:
             terms += (
                 ("; " if terms else "")
                 + "except in units with: "
-                + "、".join(_latex(e) for e in row.exclude)
+                + "、".join(escape_latex(e) for e in row.exclude)
             )
-        theme = f"\\textbf{{{_latex(row.theme)}}}" if row.theme else ""
-        cells = [theme, *(_latex(c) for c in row.cells()[1:]), terms]
+        theme = f"\\textbf{{{escape_latex(row.theme)}}}" if row.theme else ""
+        cells = [theme, *(escape_latex(c) for c in row.cells()[1:]), terms]
         lines.append(" & ".join(cells) + r" \\")
         if row.theme:
             lines.append(r"\hline")

@@ -9,35 +9,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from healcode.latex import escape_latex
+
 if TYPE_CHECKING:
     from healcode.export.tables import PaperTable
 
-# The ten characters LaTeX reserves, and three that the OT1 encoding would misprint.
-_ESCAPES = {
-    "\\": r"\textbackslash{}",
-    "&": r"\&",
-    "%": r"\%",
-    "$": r"\$",
-    "#": r"\#",
-    "_": r"\_",
-    "{": r"\{",
-    "}": r"\}",
-    "~": r"\textasciitilde{}",
-    "^": r"\textasciicircum{}",
-    "<": r"\textless{}",
-    ">": r"\textgreater{}",
-    "|": r"\textbar{}",
-}
 PREAMBLE = (
     "% Needs \\usepackage{booktabs}; Chinese text needs \\usepackage{xeCJK} and xelatex.\n"
     "% A table broken down by many groups may need a landscape page (pdflscape).\n"
 )
 WIDE = 8  # columns; wider tables are set smaller, with less space between columns
-
-
-def escape_latex(text: str) -> str:
-    """Escape LaTeX's special characters; CJK characters pass through unchanged."""
-    return "".join(_ESCAPES.get(char, char) for char in " ".join(text.split()))
 
 
 def latex_table(table: PaperTable, *, label: str) -> str:
