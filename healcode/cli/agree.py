@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from healcode.choices import ABSENT, LEVELS, Absent, Level
-from healcode.cli.common import library_errors, stderr_console, stdout_console
+from healcode.cli.common import library_errors, min_overlap_option, stderr_console, stdout_console
 
 _level = click.option(
     "--level",
@@ -55,13 +55,7 @@ _quiet = click.option("-q", "--quiet", is_flag=True, help="No table on the termi
     help="A unit missing from a coder's file: coded with nothing (not-coded), "
     "or missing data for that coder (missing).",
 )
-@click.option(
-    "--min-overlap",
-    type=click.FloatRange(0, 1, min_open=True),
-    default=0.5,
-    show_default=True,
-    help="Coded character ranges (start, end): share of a unit they must cover to code it.",
-)
+@min_overlap_option
 @click.option(
     "-c",
     "--codebook",

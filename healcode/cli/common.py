@@ -363,3 +363,13 @@ def stopword_list(stopwords_file: Path | None, no_stopwords: bool) -> frozenset[
     if stopwords_file is not None and no_stopwords:
         raise click.UsageError("use either --stopwords FILE or --no-stopwords")
     return frozenset() if no_stopwords else load_stopwords(stopwords_file)
+
+
+# agree, evaluate and learn: how coded character ranges (a QDA program's codings) map onto units
+min_overlap_option = click.option(
+    "--min-overlap",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=0.5,
+    show_default=True,
+    help="Coded character ranges (start, end): share of a unit they must cover to code it.",
+)

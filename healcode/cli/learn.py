@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from healcode.choices import DEFAULT_RULES, LEVELS, RULES
-from healcode.cli.common import library_errors, stderr_console, stdout_console
+from healcode.cli.common import library_errors, min_overlap_option, stderr_console, stdout_console
 
 
 @click.command()
@@ -43,13 +43,7 @@ from healcode.cli.common import library_errors, stderr_console, stdout_console
     show_default=True,
     help="Cross-validation folds (documents are never split between folds).",
 )
-@click.option(
-    "--min-overlap",
-    type=click.FloatRange(0, 1, min_open=True),
-    default=0.5,
-    show_default=True,
-    help="Coded character ranges (start, end): share of a unit they must cover to code it.",
-)
+@min_overlap_option
 @click.option(
     "--rules",
     default=",".join(DEFAULT_RULES),
